@@ -1,0 +1,102 @@
+"""``optimistic_update``: read, change, write with the version read; on a conflict, again."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final, TypeAlias
+
+from . import _retry
+from ._errors import (
+    ConflictError,
+    OptimisticLockError,
+    ValidationError,
+    VersionConflictError,
+)
+from ._models import VimeoConnection
+from ._rules import FIELD_RULES, FieldError
+from .resources.vimeo_connections import AsyncVimeoConnections
+
+__all__ = ["Changes", "Mutate", "optimistic_update"]
+
+#: What ``mutate`` returns: snake_case field -> new value, or ``None``/``{}`` for no change.
+Changes: TypeAlias = Mapping[str, Any] | None
+Mutate: TypeAlias = Callable[[VimeoConnection], Changes | Awaitable[Changes]]
+
+_FIELDS: Final = frozenset(r.python_name for r in FIELD_RULES.values()) - {"version"}
+_BACKOFF_START: Final = 0.02
+_BACKOFF_CAP: Final = 1.0
+_log = logging.getLogger("pictory_vimeo")
+
+
+async def optimistic_update(
+    conns: AsyncVimeoConnections,
+    connection_id: str,
+    mutate: Mutate,
+    *,
+    max_attempts: int = 10,
+) -> VimeoConnection:
+    """Apply ``mutate``'s change to the latest state of a connection, however many writers race.
+
+    Reads the connection, calls ``mutate(current)`` (sync or async) for the fields to
+    change, and updates with the version it read. When another writer got there first
+    (a version conflict), it waits a jittered moment, reads again and calls ``mutate`` again
+    on the fresh state. ``mutate`` may therefore run more than once, also when a lost
+    response cannot be told apart from a competing write: it must compute its change from
+    the state it is given and return ``None`` (or ``{}``) when that state already has the
+    change. Then no update is lost or applied twice. Returns the connection as last written
+    (or as read, when there was nothing to change); raises ``OptimisticLockError`` after
+    ``max_attempts`` conflicts, with the last conflict as its ``__cause__``.
+    """
+    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
+        raise ValidationError([FieldError("max_attempts", f"must be >= 1 (got {max_attempts!r})")])
+    current = await conns.get(connection_id)
+    last_conflict: ConflictError | None = None
+    for attempt in range(1, max_attempts + 1):
+        changes = await _changes(mutate, current)
+        if not changes:
+            return current
+        try:
+            return await conns.update(connection_id, version=current.version, **changes)
+        except ConflictError as conflict:
+            fresh = await conns.get(connection_id)
+            # A 409 that does not say what it is: a version that moved means a writer won
+            # the race; an unchanged one means another conflict, e.g. a taken name.
+            if not isinstance(conflict, VersionConflictError) and fresh.version == current.version:
+                raise
+            last_conflict, current = conflict, fresh
+        _log.debug(
+            "optimistic update of %s: version conflict on attempt %d of %d",
+            connection_id,
+            attempt,
+            max_attempts,
+        )
+        if attempt < max_attempts:
+            ceiling = min(_BACKOFF_CAP, _BACKOFF_START * 2.0 ** (attempt - 1))
+            await _retry.backoff_sleep(random.uniform(0.0, ceiling))
+    raise OptimisticLockError(connection_id, max_attempts) from last_conflict
+
+
+async def _changes(mutate: Mutate, current: VimeoConnection) -> dict[str, Any]:
+    result = mutate(current)
+    if inspect.isawaitable(result):
+        result = await result
+    if result is None:
+        return {}
+    if not isinstance(result, Mapping):
+        raise ValidationError(
+            [FieldError("mutate", f"must return a mapping or None (got {type(result).__name__})")]
+        )
+    unknown = sorted(str(key) for key in result if key not in _FIELDS)
+    if unknown:
+        raise ValidationError(
+            [
+                FieldError(
+                    key, f"is not a field an update can change ({', '.join(sorted(_FIELDS))})"
+                )
+                for key in unknown
+            ]
+        )
+    return dict(result)

@@ -1,0 +1,177 @@
+"""The API's documented field rules: one source of truth for SDK validation and the emulator.
+
+Every rule works on the API's own body shape (camelCase keys, as sent on the wire), so the
+SDK validates exactly what it is about to send and the emulator validates exactly what it
+received. Errors name the field the caller knows: snake_case for SDK users, camelCase for
+the emulator's HTTP clients.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final, Literal
+
+import attrs
+
+__all__ = [
+    "CONNECTION_ID_PATTERN",
+    "CREATE_FIELDS",
+    "FIELD_RULES",
+    "SECRET_FIELDS",
+    "UPDATE_FIELDS",
+    "FieldError",
+    "FieldRule",
+    "Naming",
+    "check_connection_id",
+    "check_create",
+    "check_update",
+]
+
+Naming = Literal["api", "python"]
+
+#: What the API's IDs look like: UTC ``yyyyMMddHHmmssSSS`` then 15 lowercase letters/digits.
+CONNECTION_ID_PATTERN: Final = re.compile(r"\d{17}[a-z0-9]{15}")
+
+_NAME_CHARS: Final = re.compile(r"[A-Za-z0-9 _-]+")
+_SHOWN_VALUE_MAX: Final = 40
+
+
+@attrs.frozen
+class FieldError:
+    """One broken rule: the field's name and what it must be."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def _shown(value: object, *, secret: bool) -> str:
+    """Describe a rejected value without ever echoing a secret or a huge string."""
+    if isinstance(value, str):
+        if secret or len(value) > _SHOWN_VALUE_MAX:
+            return f"{len(value)} characters"
+        return repr(value)
+    if secret:
+        return type(value).__name__
+    return f"{type(value).__name__} {value!r}"[: _SHOWN_VALUE_MAX + 10]
+
+
+@attrs.frozen
+class FieldRule:
+    """The rule for one body field, under both of its names."""
+
+    api_name: str
+    python_name: str
+    kind: Literal["text", "bool", "version"]
+    min_length: int = 0
+    max_length: int = 0
+    name_chars: bool = False
+    secret: bool = False
+
+    def name(self, naming: Naming) -> str:
+        """The field's name as the caller spells it."""
+        return self.api_name if naming == "api" else self.python_name
+
+    def describe(self) -> str:
+        """The rule in words, as it appears in an error message."""
+        if self.kind == "bool":
+            return "must be true or false"
+        if self.kind == "version":
+            return "must be a positive integer (the connection's current version)"
+        if self.name_chars:
+            return (
+                f"must be {self.min_length}-{self.max_length} characters of letters, digits,"
+                " spaces, '_' or '-'"
+            )
+        if self.min_length == 0:
+            return f"must be a string of at most {self.max_length} characters"
+        return f"must be a string of {self.min_length}-{self.max_length} characters"
+
+    def violation(self, value: object) -> str | None:
+        """Return the error message for ``value``, or ``None`` when it obeys the rule."""
+        if self._obeys(value):
+            return None
+        return f"{self.describe()} (got {_shown(value, secret=self.secret)})"
+
+    def _obeys(self, value: object) -> bool:
+        if self.kind == "bool":
+            return isinstance(value, bool)
+        if self.kind == "version":
+            return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        if not isinstance(value, str) or not self.min_length <= len(value) <= self.max_length:
+            return False
+        return not self.name_chars or _NAME_CHARS.fullmatch(value) is not None
+
+
+FIELD_RULES: Final[Mapping[str, FieldRule]] = {
+    rule.api_name: rule
+    for rule in (
+        FieldRule("name", "name", "text", 1, 100, name_chars=True),
+        FieldRule("description", "description", "text", 0, 250),
+        FieldRule("enabled", "enabled", "bool"),
+        FieldRule("clientIdentifier", "client_identifier", "text", 1, 500),
+        FieldRule("clientSecret", "client_secret", "text", 1, 500, secret=True),
+        FieldRule("accessToken", "access_token", "text", 1, 500, secret=True),
+        FieldRule("version", "version", "version"),
+    )
+}
+
+#: Fields a create body may carry, in the reference's order.
+CREATE_FIELDS: Final = (
+    "name",
+    "description",
+    "enabled",
+    "clientIdentifier",
+    "clientSecret",
+    "accessToken",
+)
+_CREATE_REQUIRED: Final = frozenset(CREATE_FIELDS) - {"description"}
+#: Fields an update body may carry besides ``version``.
+UPDATE_FIELDS: Final = CREATE_FIELDS
+#: Write-only fields: stored, never returned, never shown.
+SECRET_FIELDS: Final = frozenset({"clientSecret", "accessToken"})
+
+
+def _check(
+    body: Mapping[str, object], fields: tuple[str, ...], required: frozenset[str], naming: Naming
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for api_name in fields:
+        rule = FIELD_RULES[api_name]
+        value = body.get(api_name)
+        # A null description means "none", as an absent one does; other nulls break the rule.
+        if api_name not in body or (value is None and api_name == "description"):
+            if api_name in required:
+                errors.append(FieldError(rule.name(naming), "is required"))
+            continue
+        message = rule.violation(value)
+        if message is not None:
+            errors.append(FieldError(rule.name(naming), message))
+    return errors
+
+
+def check_create(body: Mapping[str, object], *, naming: Naming = "api") -> list[FieldError]:
+    """Every rule a create body breaks, in field order; empty when the body is valid."""
+    return _check(body, CREATE_FIELDS, _CREATE_REQUIRED, naming)
+
+
+def check_update(body: Mapping[str, object], *, naming: Naming = "api") -> list[FieldError]:
+    """Every rule an update body breaks (``version`` first); empty when the body is valid."""
+    return _check(body, ("version", *UPDATE_FIELDS), frozenset({"version"}), naming)
+
+
+def check_connection_id(value: object, *, naming: Naming = "python") -> FieldError | None:
+    """Why ``value`` cannot name a connection in a URL path, or ``None`` when it can.
+
+    Escaping leaves dots alone and URL normalisation collapses dot segments, so ``.`` and
+    ``..`` would silently address the collection or its parent instead of a connection.
+    """
+    field = "connectionId" if naming == "api" else "connection_id"
+    if not isinstance(value, str):
+        return FieldError(field, f"must be a string (got {type(value).__name__})")
+    if value in ("", ".", ".."):
+        return FieldError(field, f"must be a non-empty ID other than '.' or '..' (got {value!r})")
+    return None

@@ -1,0 +1,71 @@
+"""The public surface: a curated, sorted ``__all__`` that names everything DESIGN.md promises."""
+
+from __future__ import annotations
+
+import pictory_vimeo as pv
+
+DESIGN_NAMES = {
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncPictoryClient",
+    "AsyncVimeoConnections",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "DuplicateNameError",
+    "InternalServerError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "OptimisticLockError",
+    "Page",
+    "PaginationError",
+    "PermissionDeniedError",
+    "PictoryError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "VersionConflictError",
+    "VimeoConnection",
+    "optimistic_update",
+}
+
+
+def test_all_is_sorted_and_unique() -> None:
+    """``__all__`` is sorted and lists each name once."""
+    assert list(pv.__all__) == sorted(set(pv.__all__))
+
+
+def test_all_names_exist() -> None:
+    """Every name in ``__all__`` is importable from the package."""
+    for name in pv.__all__:
+        assert hasattr(pv, name), name
+
+
+def test_all_covers_the_design_contract() -> None:
+    """Every public name DESIGN.md promises is exported."""
+    assert set(pv.__all__) >= DESIGN_NAMES
+
+
+def test_all_is_complete() -> None:
+    """No public (non-underscore, non-module) attribute is missing from ``__all__``."""
+    public = {
+        name
+        for name, value in vars(pv).items()
+        if not name.startswith("_") and type(value).__name__ != "module"
+    }
+    assert public <= set(pv.__all__)
+
+
+def test_every_error_is_a_pictory_error() -> None:
+    """Every exported exception derives from ``PictoryError``."""
+    for name in pv.__all__:
+        value = getattr(pv, name)
+        if isinstance(value, type) and issubclass(value, BaseException):
+            assert issubclass(value, pv.PictoryError), name
+
+
+def test_public_names_report_the_public_module() -> None:
+    """Classes say ``pictory_vimeo``, not a private module, in reprs and tracebacks."""
+    assert pv.AsyncPictoryClient.__module__ == "pictory_vimeo"
+    assert pv.NotFoundError.__module__ == "pictory_vimeo"
