@@ -5,8 +5,8 @@ from __future__ import annotations
 import inspect
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final, TypeAlias
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any, Final, Protocol, TypeAlias, overload
 
 from . import _retry
 from ._errors import (
@@ -19,7 +19,13 @@ from ._models import VimeoConnection
 from ._rules import FIELD_RULES, FieldError
 from .resources.vimeo_connections import AsyncVimeoConnections
 
-__all__ = ["Changes", "Mutate", "optimistic_update"]
+__all__ = [
+    "Changes",
+    "Mutate",
+    "SyncConnections",
+    "optimistic_update",
+    "optimistic_update_async",
+]
 
 #: What ``mutate`` returns: snake_case field -> new value, or ``None``/``{}`` for no change.
 Changes: TypeAlias = Mapping[str, Any] | None
@@ -31,14 +37,41 @@ _BACKOFF_CAP: Final = 1.0
 _log = logging.getLogger("pictory_vimeo")
 
 
-async def optimistic_update(
+class SyncConnections(Protocol):
+    """The synchronous resource's side of ``optimistic_update``: it runs the async loop."""
+
+    def _optimistic_update(
+        self, connection_id: str, mutate: Mutate, *, max_attempts: int
+    ) -> VimeoConnection: ...
+
+
+@overload
+def optimistic_update(
     conns: AsyncVimeoConnections,
     connection_id: str,
     mutate: Mutate,
     *,
+    max_attempts: int = ...,
+) -> Coroutine[Any, Any, VimeoConnection]: ...
+@overload
+def optimistic_update(
+    conns: SyncConnections,
+    connection_id: str,
+    mutate: Mutate,
+    *,
+    max_attempts: int = ...,
+) -> VimeoConnection: ...
+def optimistic_update(
+    conns: AsyncVimeoConnections | SyncConnections,
+    connection_id: str,
+    mutate: Mutate,
+    *,
     max_attempts: int = 10,
-) -> VimeoConnection:
+) -> Coroutine[Any, Any, VimeoConnection] | VimeoConnection:
     """Apply ``mutate``'s change to the latest state of a connection, however many writers race.
+
+    With the async client's ``vimeo_connections`` it returns a coroutine to ``await``; with
+    the sync client's, it runs to completion and returns the connection.
 
     Reads the connection, calls ``mutate(current)`` (sync or async) for the fields to
     change, and updates with the version it read. When another writer got there first
@@ -50,6 +83,19 @@ async def optimistic_update(
     (or as read, when there was nothing to change); raises ``OptimisticLockError`` after
     ``max_attempts`` conflicts, with the last conflict as its ``__cause__``.
     """
+    if isinstance(conns, AsyncVimeoConnections):
+        return optimistic_update_async(conns, connection_id, mutate, max_attempts=max_attempts)
+    return conns._optimistic_update(connection_id, mutate, max_attempts=max_attempts)
+
+
+async def optimistic_update_async(
+    conns: AsyncVimeoConnections,
+    connection_id: str,
+    mutate: Mutate,
+    *,
+    max_attempts: int = 10,
+) -> VimeoConnection:
+    """The async body of :func:`optimistic_update`."""
     if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
         raise ValidationError([FieldError("max_attempts", f"must be >= 1 (got {max_attempts!r})")])
     current = await conns.get(connection_id)
