@@ -49,11 +49,18 @@ def _resolve_key(api_key: str | None) -> str:
 
 def _resolve_base_url(base_url: str | None) -> str:
     url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    parsed = httpx.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValidationError(
-            [FieldError("base_url", f"must be an http(s) URL with a host (got {url!r})")]
-        )
+    problem = FieldError(
+        "base_url", f"must be an http(s) URL with a host and no query or fragment (got {url!r})"
+    )
+    if not isinstance(url, str):
+        raise ValidationError([problem])
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise ValidationError([problem]) from None
+    # Paths are appended to the base URL, so a query or fragment there would swallow them.
+    if parsed.scheme not in ("http", "https") or not parsed.host or "?" in url or "#" in url:
+        raise ValidationError([problem])
     return url.rstrip("/")
 
 
@@ -93,7 +100,9 @@ class AsyncPictoryClient:
         key = _resolve_key(api_key)
         url = _resolve_base_url(base_url)
         options = _options(timeout, max_retries)
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        # httpx.Headers merges case-insensitively, so no spelling of "authorization" in
+        # default_headers can ride along next to (or instead of) the client's key.
+        headers = httpx.Headers({"User-Agent": USER_AGENT, "Accept": "application/json"})
         headers.update(default_headers or {})
         headers["Authorization"] = key
         owns_http = http_client is None

@@ -62,6 +62,13 @@ __all__ = [
 _MESSAGE_MAX: Final = 300
 _REQUEST_ID_HEADERS: Final = ("x-request-id", "x-amzn-requestid", "x-amz-request-id")
 _HTML_TITLE: Final = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+#: Quoted text in a message is usually the caller's own value (a name), not the server's words.
+_QUOTED: Final = re.compile(r"'[^']*'|\"[^\"]*\"")
+#: Request-body fields whose values must never surface in an error.
+_SECRET_BODY_FIELDS: Final = ("clientSecret", "accessToken")
+#: Shorter secrets are not scrubbed: replacing every "a" would garble the message, hide nothing.
+_SCRUB_MIN: Final = 4
+_REDACTED: Final = "**********"
 
 
 class PictoryError(Exception):
@@ -239,7 +246,8 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def _text(value: object) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
+    # Whitespace is collapsed so str(error) stays on one line, whatever the server sent.
+    return (" ".join(value.split()) or None) if isinstance(value, str) else None
 
 
 def _from_json(body: object) -> tuple[str | None, str | None]:
@@ -293,24 +301,53 @@ def parse_error_body(response: httpx.Response) -> tuple[str, str | None, object]
         message, code = _from_text(response), None
     else:
         message, code = _from_json(body)
-        if message is None and not isinstance(body, Mapping | list):
+        if message is None and body is not None and not isinstance(body, Mapping | list):
             message = _from_text(response)
     if not message:
         try:
             message = HTTPStatus(response.status_code).phrase
         except ValueError:
             message = "error"
+    secrets = _secrets_sent(response)
+    message = _scrub(message, secrets)
+    code = _scrub(code, secrets) if code else code
     if len(message) > _MESSAGE_MAX:
         message = message[: _MESSAGE_MAX - 3] + "..."
     return message, code, body
 
 
+def _secrets_sent(response: httpx.Response) -> list[str]:
+    """The key and secrets the request carried, which a server may echo in its error."""
+    try:
+        request = response.request
+        content = request.content
+    except RuntimeError:  # a response built without a request, or a streamed request body
+        return []
+    found = list(request.headers.get_list("authorization"))
+    try:
+        sent = json.loads(content) if content else None
+    except (ValueError, UnicodeDecodeError):
+        sent = None
+    if isinstance(sent, Mapping):
+        found += [v for k in _SECRET_BODY_FIELDS if isinstance(v := sent.get(k), str)]
+    return sorted((s for s in found if len(s) >= _SCRUB_MIN), key=len, reverse=True)
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, _REDACTED)
+    return text
+
+
 def _conflict_class(message: str, code: str | None) -> type[ConflictError]:
-    said = f"{code or ''} {message}".lower()
-    if "version" in said:
-        return VersionConflictError
-    if "name" in said or "duplicate" in said:
-        return DuplicateNameError
+    # The code decides when it says something; the message only outside its quoted parts,
+    # since a name such as 'Version 2' quoted back must not make a name clash a version one.
+    for said in (code or "", _QUOTED.sub("", message)):
+        said = said.lower()
+        if "version" in said:
+            return VersionConflictError
+        if "name" in said or "duplicate" in said or "already exists" in said:
+            return DuplicateNameError
     return ConflictError
 
 

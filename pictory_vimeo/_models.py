@@ -112,7 +112,8 @@ def _parse_datetime(value: object, _: object) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected an ISO-8601 string, got {type(value).__name__}")
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # The API speaks UTC; an offset is honoured but normalised so every date compares alike.
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _format_datetime(value: datetime) -> str:

@@ -59,6 +59,14 @@ def _shown(value: object, *, secret: bool) -> str:
     return f"{type(value).__name__} {value!r}"[: _SHOWN_VALUE_MAX + 10]
 
 
+def _is_utf8_encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @attrs.frozen
 class FieldRule:
     """The rule for one body field, under both of its names."""
@@ -92,6 +100,9 @@ class FieldRule:
 
     def violation(self, value: object) -> str | None:
         """Return the error message for ``value``, or ``None`` when it obeys the rule."""
+        if isinstance(value, str) and not _is_utf8_encodable(value):
+            # A lone surrogate cannot be sent as JSON text; say so instead of crashing the send.
+            return "must be valid Unicode text (got a lone surrogate)"
         if self._obeys(value):
             return None
         return f"{self.describe()} (got {_shown(value, secret=self.secret)})"
@@ -174,4 +185,6 @@ def check_connection_id(value: object, *, naming: Naming = "python") -> FieldErr
         return FieldError(field, f"must be a string (got {type(value).__name__})")
     if value in ("", ".", ".."):
         return FieldError(field, f"must be a non-empty ID other than '.' or '..' (got {value!r})")
+    if not _is_utf8_encodable(value):  # a lone surrogate has no URL form; quote() would crash
+        return FieldError(field, "must be valid Unicode text (got a lone surrogate)")
     return None

@@ -69,9 +69,18 @@ def _json(response: httpx.Response) -> object:
         ) from exc
 
 
-def _connection(response: httpx.Response, data: object | None = None) -> VimeoConnection:
-    if data is None:
-        data = _json(response)
+def _connection(response: httpx.Response) -> VimeoConnection:
+    return _structure(response, _json(response))
+
+
+def _structure(response: httpx.Response, data: object) -> VimeoConnection:
+    if not isinstance(data, Mapping):
+        raise InvalidResponseError(
+            f"{response.request.method} {response.request.url.path} answered "
+            f"{response.status_code} with {type(data).__name__} where a Vimeo connection "
+            "object belongs",
+            response=response,
+        )
     try:
         return converter.structure(data, VimeoConnection)
     except (cattrs.BaseValidationError, TypeError, ValueError, AttributeError) as exc:
@@ -104,7 +113,7 @@ def _page(response: httpx.Response) -> Page[VimeoConnection]:
         raise InvalidResponseError(
             f"GET {PATH} answered a nextPageKey that is not a string", response=response
         )
-    return Page([_connection(response, item) for item in items], key or None)
+    return Page([_structure(response, item) for item in items], key or None)
 
 
 def _as(cls: type[_E], error: ConflictError) -> ConflictError:
@@ -210,7 +219,11 @@ class AsyncVimeoConnections:
             access_token=access_token,
         )
         body = to_body(model)
-        _check(_id_problems(connection_id) + _rules.check_update(body, naming="python"))
+        _check(
+            _id_problems(connection_id)
+            + _rules.check_update(body, naming="python")
+            + _nothing_to_change(body)
+        )
         path = f"{PATH}/{quote(connection_id, safe='')}"
         try:
             response = await self._transport.request("PUT", path, self._options, json=body)
@@ -225,7 +238,12 @@ class AsyncVimeoConnections:
 
     async def delete(self, connection_id: str) -> None:
         """Delete the connection. Deleting one that is already gone is not an error."""
-        await self._transport.request("DELETE", connection_path(connection_id), self._options)
+        path = connection_path(connection_id)
+        response = await self._transport.request("DELETE", path, self._options)
+        # The API answers 204 with no body. Any other body must at least be JSON: an HTML
+        # page means a wrong base_url reached a website, and that is not a deletion.
+        if response.status_code != 204 and response.content.strip():
+            _json(response)
 
     async def _find_own_create(self, model: VimeoConnectionCreate) -> VimeoConnection | None:
         """The connection an earlier, unanswered attempt of this create made, if it did."""
@@ -238,6 +256,14 @@ class AsyncVimeoConnections:
                 )
                 return connection if mine else None
         return None
+
+
+def _nothing_to_change(body: Mapping[str, object]) -> list[_rules.FieldError]:
+    """An update must change something: a body of only ``version`` is a caller's mistake."""
+    if set(body) - {"version"}:
+        return []
+    names = ", ".join(_rules.FIELD_RULES[field].python_name for field in _rules.UPDATE_FIELDS)
+    return [_rules.FieldError("update", f"must change at least one field ({names})")]
 
 
 def _update_landed(current: VimeoConnection, version: int, body: Mapping[str, object]) -> bool:
