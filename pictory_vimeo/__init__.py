@@ -1,7 +1,10 @@
 """pictory_vimeo: the asyncio-first SDK for Pictory's Vimeo Connections API.
 
 Start with :class:`AsyncPictoryClient`; every error is a :class:`PictoryError`.
+The local emulator lives in ``pictory_vimeo.emulator`` (the ``emulator`` extra).
 """
+
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from ._client import AsyncPictoryClient
 from ._errors import (
@@ -61,6 +64,19 @@ __all__ = [
     "__version__",
     "optimistic_update",
 ]
+
+if _TYPE_CHECKING:
+    from . import emulator as emulator
+else:
+
+    def __getattr__(name: str) -> object:
+        """Import ``pv.emulator`` on first use, so the SDK alone never imports Starlette."""
+        if name == "emulator":
+            import importlib
+
+            return importlib.import_module(".emulator", __name__)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Public names report the public module, as httpx does, so reprs and docs say pictory_vimeo.X.
 for _name in __all__:

@@ -1,0 +1,20 @@
+"""The local Pictory Vimeo Connections API: a faithful, stateful emulator of the five calls.
+
+Needs the ``emulator`` extra (Starlette, uvicorn). ``Emulator`` is the app and its state;
+``running()`` serves one over loopback HTTP for the length of an ``async with`` block;
+``Emulator.transport()`` serves it in process to an ``httpx.AsyncClient``; ``run_serve``
+is the ``pictory-vimeo serve`` command.
+"""
+
+from ._app import Emulator
+from ._faults import Faults
+from ._server import RunningEmulator, add_serve_arguments, run_serve, running
+
+__all__ = [
+    "Emulator",
+    "Faults",
+    "RunningEmulator",
+    "add_serve_arguments",
+    "run_serve",
+    "running",
+]

@@ -1,0 +1,122 @@
+"""``Emulator``: one store, one fault injector, and the Starlette app that serves them."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import attrs
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ._api import ConnectionsApi
+from ._control import control_routes
+from ._faults import FaultInjector, Faults
+from ._http import ConnectionDropped, RequestIdMiddleware, error_response
+from ._sqlite import SQLiteStore
+from ._store import MemoryStore, Store
+
+__all__ = ["Emulator"]
+
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors (unknown path, wrong method) in the API's error shape."""
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+    return error_response(exc.status_code, code, exc.detail, headers=exc.headers)
+
+
+class Emulator:
+    """A stateful local Pictory Vimeo Connections API.
+
+    ``db`` is a SQLite file to keep data in (``None``: in memory); ``seed`` makes the
+    injected faults reproducible. Serve ``.app`` with any ASGI server, use ``.transport()``
+    in process, or use ``running()`` for a real loopback server.
+    """
+
+    def __init__(
+        self,
+        *,
+        page_size: int = 25,
+        db: str | os.PathLike[str] | None = None,
+        faults: Faults | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"page_size must be an integer >= 1 (got {page_size!r})")
+        if faults is not None and not isinstance(faults, Faults):
+            raise TypeError(f"faults must be a Faults or None (got {type(faults).__name__})")
+        self._store: Store = MemoryStore() if db is None else SQLiteStore(db)
+        self._faults = FaultInjector(faults or Faults(), seed)
+        self.page_size = page_size
+        api = ConnectionsApi(self._store, self._faults, page_size)
+        app = Starlette(
+            routes=[*api.routes(), *control_routes(self._faults, self.reset)],
+            middleware=[Middleware(RequestIdMiddleware)],
+            exception_handlers={HTTPException: _http_error},
+        )
+        # The API has no trailing-slash URLs; a redirect would only hide a client's mistake.
+        app.router.redirect_slashes = False
+        self.app = app
+
+    @property
+    def faults(self) -> Faults:
+        """The fault settings in force."""
+        return self._faults.faults
+
+    def set_faults(self, **changes: Any) -> Faults:
+        """Change fault settings at run time, e.g. ``set_faults(error_rate=0.3)``."""
+        updated = attrs.evolve(self._faults.faults, **changes)
+        self._faults.set_faults(updated)
+        return updated
+
+    def stats(self) -> dict[str, int]:
+        """Counters: ``requests``, ``errors`` (injected 5xx), ``rateLimited``, ``dropped``."""
+        return self._faults.stats()
+
+    def reset(self) -> None:
+        """Forget every connection of every account, and zero the counters."""
+        self._store.reset()
+        self._faults.reset()
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport that serves ``.app`` in process: no socket, no thread."""
+        return InProcessTransport(self.app)
+
+    def close(self) -> None:
+        """Close the store (the SQLite file); the emulator must not be used afterwards."""
+        self._store.close()
+
+    def __repr__(self) -> str:
+        return f"Emulator(page_size={self.page_size}, faults={self.faults!r})"
+
+
+class InProcessTransport(httpx.AsyncBaseTransport):
+    """``httpx.ASGITransport`` that reports a dropped answer the way a socket would.
+
+    A dropped answer surfaces from the app as ``ConnectionDropped``; over a real socket the
+    client sees the connection close mid-response, so here it becomes the same
+    ``httpx.RemoteProtocolError``.
+    """
+
+    def __init__(self, app: Starlette) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Serve ``request`` with the app."""
+        try:
+            return await self._inner.handle_async_request(request)
+        except ConnectionDropped:
+            raise httpx.RemoteProtocolError(
+                "peer closed connection without sending complete message body", request=request
+            ) from None
+
+    async def aclose(self) -> None:
+        """Nothing to release beyond the inner transport."""
+        await self._inner.aclose()

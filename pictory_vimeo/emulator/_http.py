@@ -1,0 +1,152 @@
+"""HTTP plumbing shared by the routes: JSON bodies in and out, error bodies, request IDs,
+and the deliberately broken answer that drop-after-commit sends.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import _rules
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "BadBody",
+    "ConnectionDropped",
+    "DroppedResponse",
+    "RequestIdMiddleware",
+    "error_response",
+    "read_json_object",
+]
+
+_FIELD_SHOWN_MAX: Final = 100
+#: Larger bodies are refused unread: no valid request of this API comes close.
+MAX_BODY_BYTES: Final = 64 * 1024
+
+
+class ConnectionDropped(Exception):  # noqa: N818 - it is an event the server acts on
+    """Raised after a response has started, so the server cuts the connection mid-answer.
+
+    uvicorn answers an exception after the start of a response by closing the connection;
+    the in-process transport turns it into ``httpx.RemoteProtocolError``.
+    """
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    errors: Sequence[_rules.FieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """``{"message", "code"}`` (plus ``errors`` for field problems) with ``status``."""
+    body: dict[str, object] = {"message": message, "code": code}
+    if errors is not None:
+        body["errors"] = [
+            {"field": error.field[:_FIELD_SHOWN_MAX], "message": error.message} for error in errors
+        ]
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class BadBody(Exception):  # noqa: N818 - carries the answer, not a failure of ours
+    """The request body cannot be read as a JSON object; ``response`` says why."""
+
+    def __init__(self, message: str, status: int = 400, code: str = "INVALID_JSON") -> None:
+        super().__init__(message)
+        self.response = error_response(status, code, message)
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json"
+
+
+def _valid_text(value: object) -> bool:
+    """Whether a string has a UTF-8 form (JSON escapes can spell lone surrogates)."""
+    if not isinstance(value, str) or value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+async def _read_capped(request: Request) -> bytes:
+    too_large = BadBody(
+        f"The request body is larger than {MAX_BODY_BYTES} bytes", 413, "PAYLOAD_TOO_LARGE"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json_object(request: Request) -> dict[str, object]:
+    """The body as a JSON object; ``BadBody`` for any other content type, text or shape."""
+    if not _is_json(request.headers.get("content-type")):
+        raise BadBody("Content-Type must be application/json")
+    raw = await _read_capped(request)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadBody("The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadBody("The request body must be a JSON object")
+    if not all(_valid_text(key) and _valid_text(value) for key, value in body.items()):
+        raise BadBody("The request body holds text that is not valid Unicode")
+    return body
+
+
+class DroppedResponse(Response):
+    """Starts the answer, then breaks the connection before the body is complete."""
+
+    def __init__(self, status_code: int, body: bytes) -> None:
+        # A 204 is complete at its headers, so a cut needs a status whose body is still owed.
+        if status_code == 204 or not body:
+            status_code, body = 200, b"{}"
+        super().__init__(body, status_code=status_code, media_type="application/json")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the status line and headers (promising a body), then cut."""
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        raise ConnectionDropped
+
+
+class RequestIdMiddleware:
+    """Gives every response an ``x-request-id`` header, as the API's gateway does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, adding the header to the response start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = str(uuid.uuid4()).encode("ascii")
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", ()), (b"x-request-id", request_id)],
+                }
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

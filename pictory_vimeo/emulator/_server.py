@@ -1,0 +1,221 @@
+"""Serving the emulator over real HTTP: ``running()`` for tests, ``run_serve`` for the CLI.
+
+uvicorn needs asyncio, so ``running()`` gives it a thread and an event loop of its own;
+the caller's loop (asyncio or trio) only waits for it to start and to stop. The socket is
+bound here, before the server starts, so port 0 yields a known free port at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import socket
+import sqlite3
+import sys
+import threading
+from collections.abc import AsyncIterator
+from typing import Any, Final
+
+import anyio
+import anyio.to_thread
+import attrs
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
+from ._app import Emulator
+from ._faults import Faults
+from ._http import ConnectionDropped
+
+__all__ = ["RunningEmulator", "add_serve_arguments", "run_serve", "running"]
+
+#: Seconds uvicorn waits for requests in flight (e.g. delayed by latency) when stopping.
+_GRACEFUL_SECONDS: Final = 5
+_LOOPBACK: Final = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
+
+
+class _DroppedAnswerFilter(logging.Filter):
+    """Hides uvicorn's report of a deliberately dropped answer; real errors still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record except the one about a ``ConnectionDropped``."""
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+_DROP_FILTER: Final = _DroppedAnswerFilter()
+
+
+def _quiet_dropped_answers() -> None:
+    server_log = logging.getLogger("uvicorn.error")
+    if _DROP_FILTER not in server_log.filters:
+        server_log.addFilter(_DROP_FILTER)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: a free one)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name != "nt":  # on Windows this option lets two servers share a port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)  # connections queue from now on, before the loop accepts them
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _url(host: str, sock: socket.socket) -> str:
+    """The base URL a client on this machine uses to reach ``sock``."""
+    port = sock.getsockname()[1]
+    reachable = _LOOPBACK.get(host, host)
+    return f"http://[{reachable}]:{port}" if ":" in reachable else f"http://{reachable}:{port}"
+
+
+def _config(emulator: Emulator, host: str, log_config: dict[str, Any] | None) -> uvicorn.Config:
+    config = uvicorn.Config(
+        emulator.app,
+        host=host,
+        log_level="warning",
+        access_log=False,
+        log_config=log_config,
+        lifespan="off",
+        ws="none",
+        server_header=False,
+        timeout_graceful_shutdown=_GRACEFUL_SECONDS,
+    )
+    # After Config, whose logging setup would otherwise come later and could reset it.
+    _quiet_dropped_answers()
+    return config
+
+
+class _ThreadedServer(uvicorn.Server):
+    """A uvicorn server run on its own thread, telling the caller when it is up (or down)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+        self.failure: BaseException | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start as uvicorn does, then signal readiness."""
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.ready.set()
+
+    def serve_in_thread(self, sock: socket.socket) -> None:
+        """The thread's body: an asyncio loop of its own, serving until told to exit."""
+        try:
+            anyio.run(self.serve, [sock], backend="asyncio")
+        except BaseException as exc:  # the caller's thread reports it
+            self.failure = exc
+        finally:
+            self.ready.set()
+
+
+@attrs.frozen
+class RunningEmulator:
+    """An emulator being served over loopback HTTP."""
+
+    base_url: str
+    emulator: Emulator
+
+
+@contextlib.asynccontextmanager
+async def running(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    page_size: int = 25,
+    db: str | os.PathLike[str] | None = None,
+    faults: Faults | None = None,
+    seed: int | None = None,
+) -> AsyncIterator[RunningEmulator]:
+    """Serve a new ``Emulator`` over HTTP for the duration of the block (asyncio or trio)."""
+    emulator = Emulator(page_size=page_size, db=db, faults=faults, seed=seed)
+    try:
+        sock = _bind(host, port)
+        try:
+            # log_config=None: a library must not reconfigure its host process's logging.
+            server = _ThreadedServer(_config(emulator, host, log_config=None))
+            thread = threading.Thread(
+                target=server.serve_in_thread, args=(sock,), name="pictory-vimeo-emulator"
+            )
+            thread.daemon = True
+            thread.start()
+            try:
+                await anyio.to_thread.run_sync(server.ready.wait, abandon_on_cancel=True)
+                if not server.started:
+                    raise RuntimeError("the emulator's HTTP server did not start") from (
+                        server.failure
+                    )
+                yield RunningEmulator(base_url=_url(host, sock), emulator=emulator)
+            finally:
+                server.should_exit = True
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(thread.join)
+        finally:
+            sock.close()
+    finally:
+        emulator.close()
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``serve`` options: address, page size, database file, faults and seed."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
+    parser.add_argument("--page-size", type=int, default=25, help="connections per list page")
+    parser.add_argument(
+        "--db", metavar="FILE", help="SQLite file to keep data in (default: memory)"
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0, metavar="MS", help="added delay")
+    parser.add_argument(
+        "--error-rate", type=float, default=0.0, metavar="P", help="chance of a 500/502/503"
+    )
+    parser.add_argument(
+        "--rate-limit", type=float, default=None, metavar="N", help="requests/second per key"
+    )
+    parser.add_argument(
+        "--drop-after-commit-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="chance a committed write loses its answer",
+    )
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed for faults")
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve the emulator until interrupted; print one line with its URL. Exit status."""
+    try:
+        faults = Faults(
+            latency_ms=args.latency_ms,
+            error_rate=args.error_rate,
+            rate_limit=args.rate_limit,
+            drop_after_commit_rate=args.drop_after_commit_rate,
+        )
+        emulator = Emulator(page_size=args.page_size, db=args.db, faults=faults, seed=args.seed)
+    except (ValueError, TypeError, sqlite3.Error) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        try:
+            sock = _bind(args.host, args.port)
+        except OSError as exc:
+            print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            return 1
+        try:
+            server = uvicorn.Server(_config(emulator, args.host, log_config=LOGGING_CONFIG))
+            print(f"Pictory Vimeo emulator listening on {_url(args.host, sock)}", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how it is meant to stop
+                server.run(sockets=[sock])
+        finally:
+            sock.close()
+    finally:
+        emulator.close()
+    return 0

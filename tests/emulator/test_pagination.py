@@ -1,0 +1,223 @@
+"""Keyset pagination: order, last pages, churn during a walk, and page keys that are not ours."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pictory_vimeo import emulator
+
+Create = Callable[..., Awaitable[dict[str, Any]]]
+MakeEmulator = Callable[..., emulator.Emulator]
+Connect = Callable[..., httpx.AsyncClient]
+
+
+async def _page(http: httpx.AsyncClient, path: str, key: str | None = None) -> dict[str, Any]:
+    response = await http.get(path, params={"nextPageKey": key} if key else None)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def _walk(http: httpx.AsyncClient, path: str) -> list[list[str]]:
+    pages: list[list[str]] = []
+    key = None
+    while True:
+        data = await _page(http, path, key)
+        pages.append([item["name"] for item in data["Items"]])
+        key = data.get("nextPageKey")
+        if key is None:
+            return pages
+
+
+@pytest.mark.anyio
+async def test_an_empty_account_lists_nothing(client: httpx.AsyncClient, path: str) -> None:
+    """No connections: an empty Items list and no nextPageKey."""
+    assert await _page(client, path) == {"Items": []}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("count", "sizes"), [(1, [1]), (3, [3]), (4, [3, 1]), (6, [3, 3])])
+async def test_pages_follow_creation_order_and_end_without_a_key(
+    client: httpx.AsyncClient, path: str, create: Create, count: int, sizes: list[int]
+) -> None:
+    """Pages of 3 in creation order; the last page (even a full one) carries no key."""
+    names = [f"c{i}" for i in range(count)]
+    for name in names:
+        await create(name=name)
+    pages = await _walk(client, path)
+    assert [len(page) for page in pages] == sizes
+    assert [name for page in pages for name in page] == names
+
+
+@pytest.mark.anyio
+async def test_page_size_is_configurable(
+    make_emulator: MakeEmulator, connect: Connect, path: str
+) -> None:
+    """Emulator(page_size=...) sets the page length; the default is 25."""
+    assert make_emulator().page_size == 25
+    emu = make_emulator(page_size=1)
+    async with connect(emu) as http:
+        for name in "ab":
+            await http.post(
+                path,
+                json={
+                    "name": name,
+                    "enabled": True,
+                    "clientIdentifier": "c",
+                    "clientSecret": "s",
+                    "accessToken": "t",
+                },
+            )
+        assert await _walk(http, path) == [["a"], ["b"]]
+
+
+@pytest.mark.parametrize("page_size", [0, -1, 2.5, True, "3"])
+def test_page_size_must_be_a_positive_integer(page_size: Any) -> None:
+    """A page size that is not an integer >= 1 is refused at construction."""
+    with pytest.raises(ValueError, match="page_size"):
+        emulator.Emulator(page_size=page_size)
+
+
+@pytest.mark.anyio
+async def test_creates_and_deletes_during_a_walk_never_skip_or_repeat(
+    client: httpx.AsyncClient, path: str, create: Create
+) -> None:
+    """Churn between pages: every connection that exists throughout is seen exactly once."""
+    ids = {f"c{i}": (await create(name=f"c{i}"))["connectionId"] for i in range(9)}
+    seen: list[str] = []
+    data = await _page(client, path)
+    seen += [item["name"] for item in data["Items"]]  # c0 c1 c2
+    # Delete what was just seen and what is next, create more: positions are not offsets.
+    for name in ("c0", "c1", "c2", "c3"):
+        await client.delete(f"{path}/{ids[name]}")
+    await create(name="new1")
+    data = await _page(client, path, data["nextPageKey"])
+    seen += [item["name"] for item in data["Items"]]  # c4 c5 c6
+    await client.delete(f"{path}/{ids['c6']}")  # the very item the key points after
+    await create(name="new2")
+    await create(name="new3")
+    key = data["nextPageKey"]
+    while key:
+        data = await _page(client, path, key)
+        seen += [item["name"] for item in data["Items"]]
+        key = data.get("nextPageKey")
+    throughout = {"c0", "c1", "c2", "c4", "c5", "c7", "c8"}
+    assert throughout <= set(seen)
+    assert len(seen) == len(set(seen))
+    assert "c3" not in seen
+    assert seen == sorted(seen, key=lambda n: (not n.startswith("c"), n))  # creation order
+
+
+@pytest.mark.anyio
+async def test_a_key_after_the_last_item_deleted_gives_an_empty_page(
+    client: httpx.AsyncClient, path: str, create: Create
+) -> None:
+    """If everything after the key is deleted, the next page is simply empty and final."""
+    created = [(await create(name=f"c{i}"))["connectionId"] for i in range(4)]
+    first = await _page(client, path)
+    await client.delete(f"{path}/{created[3]}")
+    assert await _page(client, path, first["nextPageKey"]) == {"Items": []}
+
+
+def _tampered(key: str) -> list[str]:
+    raw = bytearray(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4)))
+    flipped_position = bytearray(raw)
+    flipped_position[8] ^= 1  # the lowest byte of the position: an earlier or later item
+    flipped_tag = bytearray(raw)
+    flipped_tag[-1] ^= 0x80
+    encode = base64.urlsafe_b64encode
+    return [
+        encode(bytes(flipped_position)).rstrip(b"=").decode(),
+        encode(bytes(flipped_tag)).rstrip(b"=").decode(),
+        key[:-1],
+        key + "A",
+        key[:-1] + ("B" if key[-1] != "B" else "C"),
+    ]
+
+
+GARBAGE = ["x", "eyJsYXN0RXZhbHVhdGVkS2V5Ijp7fX0=", "!!!!", "é", "A" * 5000, "%00", "a b"]
+
+
+@pytest.mark.anyio
+async def test_altered_or_foreign_page_keys_are_refused(
+    client: httpx.AsyncClient,
+    other_client: httpx.AsyncClient,
+    path: str,
+    create: Create,
+) -> None:
+    """Tampered, undecodable and other-account keys answer 400 INVALID_PAGE_KEY."""
+    for i in range(4):
+        await create(name=f"c{i}")
+        await create(other_client, name=f"c{i}")
+    key = (await _page(client, path))["nextPageKey"]
+    for bad in [*_tampered(key), *GARBAGE]:
+        response = await client.get(path, params={"nextPageKey": bad})
+        assert response.status_code == 400, bad
+        assert response.json()["code"] == "INVALID_PAGE_KEY"
+    foreign = await other_client.get(path, params={"nextPageKey": key})
+    assert foreign.status_code == 400
+    assert foreign.json()["code"] == "INVALID_PAGE_KEY"
+    padded = await client.get(path, params={"nextPageKey": key + "=" * (-len(key) % 4)})
+    assert padded.status_code == 200
+
+
+@pytest.mark.anyio
+async def test_an_empty_key_means_the_first_page(
+    client: httpx.AsyncClient, path: str, create: Create
+) -> None:
+    """``?nextPageKey=`` is the first page, as if no key were sent."""
+    await create(name="only")
+    response = await client.get(path, params={"nextPageKey": ""})
+    assert [item["name"] for item in response.json()["Items"]] == ["only"]
+
+
+@pytest.mark.anyio
+async def test_keys_are_urlsafe_and_opaque(
+    client: httpx.AsyncClient, path: str, create: Create
+) -> None:
+    """Keys are unpadded base64url, so they pass through a query string untouched."""
+    for i in range(4):
+        await create(name=f"c{i}")
+    key = (await _page(client, path))["nextPageKey"]
+    assert isinstance(key, str)
+    assert key
+    assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@pytest.mark.anyio
+async def test_page_keys_survive_a_restart_of_a_sqlite_emulator(
+    tmp_path: Path, connect: Connect, path: str
+) -> None:
+    """A key from one process stays valid for the next one on the same file."""
+    db = tmp_path / "keys.sqlite3"
+    first = emulator.Emulator(page_size=2, db=db)
+    try:
+        async with connect(first) as http:
+            for i in range(3):
+                await http.post(
+                    path,
+                    json={
+                        "name": f"c{i}",
+                        "enabled": True,
+                        "clientIdentifier": "c",
+                        "clientSecret": "s",
+                        "accessToken": "t",
+                    },
+                )
+            key = (await _page(http, path))["nextPageKey"]
+    finally:
+        first.close()
+    second = emulator.Emulator(page_size=2, db=db)
+    try:
+        async with connect(second) as http:
+            rest = await _page(http, path, key)
+    finally:
+        second.close()
+    assert [item["name"] for item in rest["Items"]] == ["c2"]
+    assert "nextPageKey" not in rest
