@@ -1,0 +1,138 @@
+"""Durability: the emulator as its own process on a SQLite file, killed with SIGKILL and
+started again on the same file, still holds exactly what it answered 2xx for.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+import anyio.abc
+import httpx
+import pytest
+from anyio.streams.text import TextReceiveStream
+
+import pictory_vimeo as pv
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+_URL = re.compile(r"http://\S+")
+_STARTUP_SECONDS = 30
+
+
+async def _await_url(process: anyio.abc.Process) -> str:
+    """The base URL the server prints once it listens."""
+    assert process.stdout is not None
+    seen = ""
+    async for chunk in TextReceiveStream(process.stdout):
+        seen += chunk
+        match = _URL.search(seen)
+        if match and "\n" in seen[match.end() :]:
+            return match.group(0)
+    raise AssertionError(f"the emulator exited before listening; it printed {seen!r}")
+
+
+async def _await_health(base_url: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        while True:
+            try:
+                response = await http.get("/_emulator/health")
+            except httpx.TransportError:
+                await anyio.sleep(0.05)
+                continue
+            assert response.json() == {"status": "ok"}
+            return
+
+
+@asynccontextmanager
+async def _server(db: Path, log: Path) -> AsyncIterator[tuple[anyio.abc.Process, str]]:
+    """``python -m pictory_vimeo.emulator`` on a free port and ``db``; killed on exit."""
+    command = [
+        sys.executable,
+        "-I",
+        "-m",
+        "pictory_vimeo.emulator",
+        "--port",
+        "0",
+        "--page-size",
+        "2",
+        "--db",
+        str(db),
+    ]
+    with log.open("ab") as stderr:
+        process = await anyio.open_process(command, stderr=stderr)
+    try:
+        with anyio.fail_after(_STARTUP_SECONDS):
+            base_url = await _await_url(process)
+            await _await_health(base_url)
+        yield process, base_url
+    finally:
+        if process.returncode is None:
+            process.kill()
+        with anyio.CancelScope(shield=True):
+            await process.wait()
+            await process.aclose()
+
+
+async def test_everything_answered_survives_kill_9_and_page_keys_stay_valid(
+    tmp_path: Path, api_key: str
+) -> None:
+    """Creates, updates and deletes answered 2xx are all there after SIGKILL and a restart."""
+    db = tmp_path / "db.sqlite"
+    log = tmp_path / "emulator.log"
+
+    async with _server(db, log) as (process, base_url):
+        async with pv.AsyncPictoryClient(api_key, base_url, max_retries=0) as client:
+            conns = client.vimeo_connections
+            made = [
+                await conns.create(
+                    name=f"Durable {index}",
+                    client_identifier=f"cid-{index}",
+                    client_secret="secret",
+                    access_token="token",
+                    description=f"made {index}" if index % 2 else None,
+                    enabled=index != 3,
+                )
+                for index in range(5)
+            ]
+            updated = await conns.update(
+                made[0].connection_id, version=1, name="Durable Zero", enabled=False
+            )
+            updated = await conns.update(made[0].connection_id, version=2, description="twice")
+            await conns.delete(made[1].connection_id)
+            answered = [updated] + [await conns.get(c.connection_id) for c in made[2:]]
+            first_page = await conns.list_page()
+            assert first_page.next_page_key is not None
+            rest_before = await conns.list_page(next_page_key=first_page.next_page_key)
+            # The last answered write, immediately before the kill.
+            last = await conns.update(made[4].connection_id, version=1, description="last")
+            answered[-1] = last
+        process.send_signal(signal.SIGKILL)
+        assert await process.wait() == -signal.SIGKILL
+
+    async with (
+        _server(db, log) as (_, base_url),
+        pv.AsyncPictoryClient(api_key, base_url, max_retries=0) as client,
+    ):
+        conns = client.vimeo_connections
+        assert [await conns.get(c.connection_id) for c in answered] == answered
+        with pytest.raises(pv.NotFoundError):
+            await conns.get(made[1].connection_id)
+        assert [c async for c in conns.list()] == answered
+        resumed = await conns.list_page(next_page_key=first_page.next_page_key)
+        assert [c.connection_id for c in resumed.items] == [
+            c.connection_id for c in rest_before.items
+        ]
+        assert resumed.items[-1] == last
+        # Writes carry on from the stored versions; names stay taken.
+        again = await conns.update(updated.connection_id, version=3, enabled=True)
+        assert again.version == 4
+        with pytest.raises(pv.DuplicateNameError):
+            await conns.create(
+                name="Durable 2", client_identifier="c", client_secret="s", access_token="t"
+            )
