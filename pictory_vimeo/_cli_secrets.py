@@ -1,0 +1,106 @@
+"""Where the command gets a connection's secrets: never from its arguments.
+
+Arguments show in ``ps`` and in shell history, so the client secret and access token come
+from ``--secrets-stdin`` (two lines), else the environment, else a prompt that does not echo.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from typing import Final, TextIO
+
+import attrs
+
+from ._cli_output import UsageError
+
+__all__ = [
+    "ACCESS_TOKEN_ENV",
+    "CLIENT_SECRET_ENV",
+    "HOW",
+    "REMEMBERED",
+    "Secrets",
+    "read_secrets",
+    "stdin_is_tty",
+]
+
+# The names of the variables, not secrets.
+CLIENT_SECRET_ENV: Final = "PICTORY_VIMEO_CLIENT_SECRET"  # noqa: S105
+ACCESS_TOKEN_ENV: Final = "PICTORY_VIMEO_ACCESS_TOKEN"  # noqa: S105
+HOW: Final = (
+    f"set ${CLIENT_SECRET_ENV} and ${ACCESS_TOKEN_ENV}, or pass --secrets-stdin with two "
+    "lines on stdin (the secret, then the token), or run in a terminal to be asked"
+)
+
+#: Every secret read during this run of the command, so its log output can blank them out.
+REMEMBERED: Final[set[str]] = set()
+
+
+@attrs.frozen
+class Secrets:
+    """A connection's client secret and access token; the repr never shows them."""
+
+    client_secret: str = attrs.field(repr=False)
+    access_token: str = attrs.field(repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        REMEMBERED.update((self.client_secret, self.access_token))
+
+
+def stdin_is_tty(stdin: TextIO | None = None) -> bool:
+    """Whether stdin is an interactive terminal (False when it is closed or absent)."""
+    stream = sys.stdin if stdin is None else stdin
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # a closed or detached stream
+        return False
+
+
+def _from_stdin(stdin: TextIO) -> Secrets:
+    secret = stdin.readline().strip()
+    token = stdin.readline().strip()
+    if not secret or not token:
+        raise UsageError(
+            "--secrets-stdin expects two non-empty lines on stdin: the client secret, "
+            "then the access token"
+        )
+    return Secrets(secret, token)
+
+
+def _prompt(label: str) -> str:
+    value = getpass.getpass(f"{label}: ").strip()
+    if not value:
+        raise UsageError(f"the {label.lower()} must not be empty")
+    return value
+
+
+def read_secrets(*, from_stdin: bool, stdin: TextIO | None = None) -> Secrets:
+    """The secrets, from ``--secrets-stdin``, the environment, or a prompt, in that order.
+
+    An explicit ``--secrets-stdin`` wins over the environment, as ``--api-key`` wins over
+    ``$PICTORY_API_KEY``. A value missing from the environment is asked for on a terminal;
+    with no terminal it is a usage error naming the three ways to give it.
+    """
+    stream = sys.stdin if stdin is None else stdin
+    if from_stdin:
+        if stream is None:
+            raise UsageError("--secrets-stdin was given but there is no stdin to read")
+        return _from_stdin(stream)
+    secret = os.environ.get(CLIENT_SECRET_ENV) or None
+    token = os.environ.get(ACCESS_TOKEN_ENV) or None
+    if (secret is None or token is None) and not stdin_is_tty(stream):
+        missing = " and ".join(
+            f"${name}"
+            for name, value in ((CLIENT_SECRET_ENV, secret), (ACCESS_TOKEN_ENV, token))
+            if value is None
+        )
+        raise UsageError(
+            f"need the Vimeo client secret and access token ({missing} not set, stdin not a "
+            f"terminal); they are never taken as arguments: {HOW}"
+        )
+    if secret is None:
+        secret = _prompt("Vimeo client secret")
+    if token is None:
+        token = _prompt("Vimeo access token")
+    return Secrets(secret, token)

@@ -1,0 +1,201 @@
+"""The demo's bookkeeping: check lines, a progress line, and per-step calls, retries and time.
+
+Calls and retries are counted from the SDK's own DEBUG records on the ``pictory_vimeo``
+logger (one per attempt, one per retry), so the numbers are what the SDK really did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+from typing import Final, TextIO
+
+import attrs
+
+from ._cli_output import can_encode, emit
+
+__all__ = ["CallCounter", "Progress", "Report", "Tally"]
+
+_SDK_LOGGER: Final = "pictory_vimeo"
+#: The message templates of the SDK's per-attempt and per-retry DEBUG records (_transport).
+_ATTEMPT_TEMPLATES: Final = (
+    "%s %s -> %d (%.1f ms, attempt %d)",
+    "%s %s -> %s (attempt %d)",
+)
+_RETRY_PREFIX: Final = "retrying "
+_CONFLICT_PREFIX: Final = "optimistic update of "
+
+
+@attrs.frozen
+class Tally:
+    """Counts at one moment: calls (first attempts), attempts, retries, version conflicts."""
+
+    calls: int = 0
+    attempts: int = 0
+    retries: int = 0
+    conflicts: int = 0
+
+    def __sub__(self, other: Tally) -> Tally:
+        return Tally(
+            self.calls - other.calls,
+            self.attempts - other.attempts,
+            self.retries - other.retries,
+            self.conflicts - other.conflicts,
+        )
+
+
+class CallCounter(logging.Handler):
+    """Counts the SDK's attempts, retries and optimistic-update conflicts as they are logged."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self._tally = Tally()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Count one record of the SDK's logger (the emulator's own records are ignored)."""
+        if record.name != _SDK_LOGGER or not isinstance(record.msg, str):
+            return
+        calls, attempts, retries, conflicts = attrs.astuple(self._tally)
+        if record.msg in _ATTEMPT_TEMPLATES and isinstance(record.args, tuple):
+            attempts += 1
+            calls += record.args[-1] == 1
+        elif record.msg.startswith(_RETRY_PREFIX):
+            retries += 1
+        elif record.msg.startswith(_CONFLICT_PREFIX):
+            conflicts += 1
+        self._tally = Tally(calls, attempts, retries, conflicts)
+
+    def tally(self) -> Tally:
+        """The counts so far."""
+        return self._tally
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[CallCounter]:
+        """Listen to the SDK's DEBUG records for the duration of the block."""
+        logger = logging.getLogger(_SDK_LOGGER)
+        level = logger.level
+        logger.addHandler(self)
+        if logger.getEffectiveLevel() > logging.DEBUG:
+            logger.setLevel(logging.DEBUG)
+        try:
+            yield self
+        finally:
+            logger.removeHandler(self)
+            logger.setLevel(level)
+
+
+@attrs.define
+class _Row:
+    title: str
+    tally: Tally
+    seconds: float
+
+
+class Report:
+    """Prints the demo's steps and checks, and the summary table at the end."""
+
+    def __init__(self, counter: CallCounter, stream: TextIO) -> None:
+        self._counter = counter
+        self._stream = stream
+        self._rows: list[_Row] = []
+        self.failures = 0
+        self.checks = 0
+        fancy = can_encode("✓✗…", stream)
+        self._ok, self._bad = ("✓", "✗") if fancy else ("ok", "FAIL")
+
+    @property
+    def stream(self) -> TextIO:
+        """Where the report is printed."""
+        return self._stream
+
+    def tally(self) -> Tally:
+        """What the SDK has done so far."""
+        return self._counter.tally()
+
+    def say(self, text: str = "") -> None:
+        """Print a line of narration."""
+        emit(text, self._stream)
+
+    def check(self, ok: bool, text: str) -> bool:
+        """Print a check line, ✓ or ✗, and remember a failure."""
+        self.checks += 1
+        if not ok:
+            self.failures += 1
+        emit(f"   {self._ok if ok else self._bad} {text}", self._stream)
+        return ok
+
+    def fail(self, text: str) -> None:
+        """Print a failed check (a step that could not finish)."""
+        self.check(False, text)
+
+    @contextlib.contextmanager
+    def step(self, number: int, title: str, summary: str) -> Iterator[None]:
+        """Time a step and count its calls; ``summary`` names it in the final table."""
+        emit(f"{number}. {title}", self._stream)
+        before, started = self._counter.tally(), time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self._rows.append(_Row(summary, self._counter.tally() - before, spent))
+
+    def summary(self, elapsed: float) -> None:
+        """The table of calls, retries and time per step, with totals."""
+        total = Tally()
+        for row in self._rows:
+            total = Tally(
+                total.calls + row.tally.calls,
+                total.attempts + row.tally.attempts,
+                total.retries + row.tally.retries,
+                total.conflicts + row.tally.conflicts,
+            )
+        width = max([len("step"), len("total"), *(len(row.title) for row in self._rows)])
+        line = f"   {{:<{width}}}  {{:>6}}  {{:>8}}  {{:>9}}"
+        self.say()
+        self.say("Summary")
+        self.say(line.format("step", "calls", "retries", "elapsed"))
+        for row in self._rows:
+            t = row.tally
+            self.say(line.format(row.title, t.calls, t.retries, f"{row.seconds:.2f} s"))
+        self.say(line.format("total", total.calls, total.retries, f"{elapsed:.2f} s"))
+        verdict = "all passed" if self.failures == 0 else f"{self.failures} failed"
+        self.say(f"   checks: {self.checks - self.failures} of {self.checks} passed ({verdict})")
+
+
+class Progress:
+    """``label 37/60``: rewritten in place on a terminal, a few plain lines otherwise."""
+
+    def __init__(self, label: str, total: int, stream: TextIO) -> None:
+        self._label = label
+        self._total = total
+        self._stream = stream
+        try:
+            self._tty = stream.isatty()
+        except (ValueError, OSError):
+            self._tty = False
+        self._done = 0
+        self._next_mark = 1
+
+    def advance(self) -> None:
+        """One more item finished."""
+        self._done += 1
+        text = f"   {self._label} {self._done}/{self._total}"
+        if self._tty:
+            self._stream.write("\r" + text)
+            if self._done == self._total:
+                self._stream.write("\n")
+            self._stream.flush()
+            return
+        # Without a terminal, a line at each quarter keeps logs short but still alive.
+        if self._done * 4 >= self._next_mark * self._total:
+            while self._done * 4 >= self._next_mark * self._total:
+                self._next_mark += 1
+            emit(text, self._stream)
+
+    def finish(self) -> None:
+        """End an in-place line that stopped short of its total (a failed step)."""
+        if self._tty and 0 < self._done < self._total:
+            self._stream.write("\n")
+            self._stream.flush()

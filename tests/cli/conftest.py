@@ -1,0 +1,140 @@
+"""Fixtures of the command-line tests: one emulator on loopback for the whole directory,
+a fresh account (API key) per test, and ``run(...)``, which calls ``cli.main`` in process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+
+import anyio.lowlevel
+import pytest
+from anyio.from_thread import start_blocking_portal
+
+import pictory_vimeo as pv
+from pictory_vimeo import _retry, cli, emulator
+from pictory_vimeo._models import converter
+
+#: Small pages, so a handful of connections already spans several of them.
+PAGE_SIZE = 3
+ENVIRONMENT = (
+    "PICTORY_API_KEY",
+    "PICTORY_BASE_URL",
+    "PICTORY_VIMEO_CLIENT_SECRET",
+    "PICTORY_VIMEO_ACCESS_TOKEN",
+)
+
+Run = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+class FakeStdin(io.StringIO):
+    """Stdin with given content that says whether it is a terminal."""
+
+    def __init__(self, text: str, tty: bool) -> None:
+        super().__init__(text)
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        """Whether this stdin claims to be a terminal."""
+        return self._tty
+
+
+@pytest.fixture(scope="session")
+def served() -> Iterator[emulator.RunningEmulator]:
+    """One emulator on a free loopback port, its loop in a portal thread; tests use own keys."""
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(emulator.running(page_size=PAGE_SIZE, seed=7)) as run,
+    ):
+        yield run
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a developer's own Pictory settings and secrets out of every test."""
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries in process never actually wait."""
+
+    async def no_sleep(seconds: float) -> None:
+        await anyio.lowlevel.checkpoint()
+
+    monkeypatch.setattr(_retry, "backoff_sleep", no_sleep)
+
+
+@pytest.fixture
+def api_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh account of the served emulator, its key in $PICTORY_API_KEY (never in argv)."""
+    key = "pictai_cli_" + secrets.token_hex(8)
+    monkeypatch.setenv("PICTORY_API_KEY", key)
+    return key
+
+
+@pytest.fixture
+def run(
+    served: emulator.RunningEmulator,
+    api_key: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Run:
+    """``run(*argv, stdin="", tty=False, base_url=<emulator>)``: ``cli.main`` in process.
+
+    ``base_url=""`` passes no ``--base-url``. Returns a ``CompletedProcess`` whose ``args``
+    are exactly the argv main received.
+    """
+
+    def invoke(
+        *argv: str, stdin: str = "", tty: bool = False, base_url: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        monkeypatch.setattr(sys, "stdin", FakeStdin(stdin, tty))
+        url = served.base_url if base_url is None else base_url
+        full = ["--base-url", url, *argv] if url else list(argv)
+        code = cli.main(full)
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(full, code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def create(run: Run) -> Callable[..., pv.VimeoConnection]:
+    """``create(name, *flags)``: a connection made through the command (env secrets)."""
+
+    def make(name: str, *flags: str) -> pv.VimeoConnection:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("PICTORY_VIMEO_CLIENT_SECRET", "fixture-secret")
+            env.setenv("PICTORY_VIMEO_ACCESS_TOKEN", "fixture-token")
+            done = run(
+                "connections", "create", "--name", name, "--client-id", "cid", "--json", *flags
+            )
+        assert done.returncode == 0, done.stderr
+        return converter.structure(json.loads(done.stdout), pv.VimeoConnection)
+
+    return make
+
+
+@pytest.fixture
+def unused_url() -> str:
+    """A loopback URL where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def subprocess_env(served: emulator.RunningEmulator, api_key: str) -> dict[str, str]:
+    """The environment of a ``python -m pictory_vimeo`` child: the test's key and emulator."""
+    env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT}
+    env.update(PICTORY_API_KEY=api_key, PICTORY_BASE_URL=served.base_url, PYTHONUTF8="1")
+    return env
