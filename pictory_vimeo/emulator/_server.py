@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator
 from typing import Any, Final
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 import attrs
 import uvicorn
@@ -100,6 +102,8 @@ class _ThreadedServer(uvicorn.Server):
         super().__init__(config)
         self.ready = threading.Event()
         self.failure: BaseException | None = None
+        self._token: anyio.lowlevel.EventLoopToken | None = None
+        self._wake: anyio.Event | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         """Start as uvicorn does, then signal readiness."""
@@ -107,6 +111,24 @@ class _ThreadedServer(uvicorn.Server):
             await super().startup(sockets=sockets)
         finally:
             self.ready.set()
+
+    async def main_loop(self) -> None:
+        """uvicorn's loop, but woken at once by :meth:`stop` instead of at its next 0.1 s tick."""
+        self._token = anyio.lowlevel.current_token()
+        self._wake = anyio.Event()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864_000
+            with anyio.move_on_after(0.1):  # on_tick refreshes the Date header every 10 ticks
+                await self._wake.wait()
+
+    def stop(self) -> None:
+        """Ask the server to exit, from any thread; it stops without waiting for its tick."""
+        self.should_exit = True
+        token, wake = self._token, self._wake
+        if token is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # its loop has already finished
+                anyio.from_thread.run_sync(wake.set, token=token)
 
     def serve_in_thread(self, sock: socket.socket) -> None:
         """The thread's body: an asyncio loop of its own, serving until told to exit."""
@@ -156,7 +178,7 @@ async def running(
                     )
                 yield RunningEmulator(base_url=_url(host, sock), emulator=emulator)
             finally:
-                server.should_exit = True
+                server.stop()
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(thread.join)
         finally:
@@ -167,25 +189,43 @@ async def running(
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``serve`` options: address, page size, database file, faults and seed."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
-    parser.add_argument("--page-size", type=int, default=25, help="connections per list page")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, loopback only)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8080, help="port (default: 8080; 0: any free port)"
+    )
+    parser.add_argument(
+        "--page-size", type=int, default=25, help="connections per list page (default: 25)"
+    )
     parser.add_argument(
         "--db", metavar="FILE", help="SQLite file to keep data in (default: memory)"
     )
-    parser.add_argument("--latency-ms", type=float, default=0.0, metavar="MS", help="added delay")
     parser.add_argument(
-        "--error-rate", type=float, default=0.0, metavar="P", help="chance of a 500/502/503"
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="delay added to every API request",
     )
     parser.add_argument(
-        "--rate-limit", type=float, default=None, metavar="N", help="requests/second per key"
+        "--error-rate", type=float, default=0.0, metavar="P", help="chance (0-1) of a 500/502/503"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=None,
+        metavar="N",
+        help="requests/second per key, then 429 with Retry-After",
     )
     parser.add_argument(
         "--drop-after-commit-rate",
         type=float,
         default=0.0,
         metavar="P",
-        help="chance a committed write loses its answer",
+        help="chance (0-1) that a committed write loses its answer",
     )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed for faults")
 
