@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     table = render(rows, header)
     print(table)
     if not args.no_save:
+        RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(table, encoding="utf-8")
     return 0
 
