@@ -139,20 +139,7 @@ class SQLiteStore:
                     raise DuplicateNameError(new.name) from None
                 seq = cursor.lastrowid
                 assert seq is not None
-                return Record(
-                    seq=seq,
-                    account=account,
-                    connection_id=connection_id,
-                    name=new.name,
-                    description=new.description,
-                    enabled=new.enabled,
-                    client_identifier=new.client_identifier,
-                    client_secret=new.client_secret,
-                    access_token=new.access_token,
-                    created_ms=created,
-                    updated_ms=created,
-                    version=1,
-                )
+                return Record.first(seq, account, connection_id, new, created)
 
     def get(self, account: str, connection_id: str) -> Record | None:
         """The account's connection with this ID, or ``None``."""

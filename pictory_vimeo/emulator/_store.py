@@ -93,6 +93,26 @@ class Record:
     updated_ms: int
     version: int
 
+    @classmethod
+    def first(
+        cls, seq: int, account: str, connection_id: str, new: NewConnection, created_ms: int
+    ) -> Record:
+        """Version 1 of a connection created from ``new`` at ``created_ms``."""
+        return cls(
+            seq=seq,
+            account=account,
+            connection_id=connection_id,
+            name=new.name,
+            description=new.description,
+            enabled=new.enabled,
+            client_identifier=new.client_identifier,
+            client_secret=new.client_secret,
+            access_token=new.access_token,
+            created_ms=created_ms,
+            updated_ms=created_ms,
+            version=1,
+        )
+
 
 class Store(Protocol):
     """The operations the API needs; every implementation is safe to call from any thread."""
@@ -182,20 +202,7 @@ class MemoryStore:
             while connection_id in self._ids:
                 connection_id = new_connection_id(created)
             self._last_seq += 1
-            record = Record(
-                seq=self._last_seq,
-                account=account,
-                connection_id=connection_id,
-                name=new.name,
-                description=new.description,
-                enabled=new.enabled,
-                client_identifier=new.client_identifier,
-                client_secret=new.client_secret,
-                access_token=new.access_token,
-                created_ms=created,
-                updated_ms=created,
-                version=1,
-            )
+            record = Record.first(self._last_seq, account, connection_id, new, created)
             self._ids.add(connection_id)
             space.by_id[connection_id] = record
             space.by_name[record.name] = connection_id
