@@ -17,7 +17,7 @@ from ._errors import (
 )
 from ._models import VimeoConnection
 from ._rules import FIELD_RULES, FieldError
-from .resources.vimeo_connections import AsyncVimeoConnections
+from .resources.vimeo_connections import AsyncVimeoConnections, as_conflict
 
 __all__ = [
     "Changes",
@@ -106,22 +106,28 @@ async def optimistic_update_async(
             return current
         try:
             return await conns.update(connection_id, version=current.version, **changes)
+        except VersionConflictError as conflict:
+            last_conflict = conflict
         except ConflictError as conflict:
-            fresh = await conns.get(connection_id)
+            if type(conflict) is not ConflictError:  # the server named it: e.g. a taken name
+                raise
             # A 409 that does not say what it is: a version that moved means a writer won
             # the race; an unchanged one means another conflict, e.g. a taken name.
-            if not isinstance(conflict, VersionConflictError) and fresh.version == current.version:
+            if (await conns.get(connection_id)).version == current.version:
                 raise
-            last_conflict, current = conflict, fresh
+            last_conflict = as_conflict(VersionConflictError, conflict)
         _log.debug(
             "optimistic update of %s: version conflict on attempt %d of %d",
             connection_id,
             attempt,
             max_attempts,
         )
-        if attempt < max_attempts:
-            ceiling = min(_BACKOFF_CAP, _BACKOFF_START * 2.0 ** (attempt - 1))
-            await _retry.backoff_sleep(random.uniform(0.0, ceiling))
+        if attempt == max_attempts:
+            break
+        # Wait first, then read: the state mutate sees is as fresh as it can be when written.
+        ceiling = min(_BACKOFF_CAP, _BACKOFF_START * 2.0 ** (attempt - 1))
+        await _retry.backoff_sleep(random.uniform(0.0, ceiling))
+        current = await conns.get(connection_id)
     raise OptimisticLockError(connection_id, max_attempts) from last_conflict
 
 

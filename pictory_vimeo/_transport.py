@@ -112,7 +112,8 @@ class Transport:
     ) -> httpx.Response:
         remaining = call.deadline - anyio.current_time()
         if remaining <= 0:
-            _raise_timeout(call, number, None)
+            # The wait before this attempt overran the deadline: it was never made.
+            _raise_timeout(call, number - 1, None)
         request = self._http.build_request(
             call.method,
             self._base_url + call.path,
@@ -128,6 +129,10 @@ class Transport:
                 response = await self._http.send(request)
         except TimeoutError as exc:
             call.unclear = True
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s -> deadline passed (attempt %d)", call.method, call.path, number
+                )
             _raise_timeout(call, number, exc)
         except httpx.TimeoutException as exc:
             self._fail(call, number, exc, APITimeoutError)

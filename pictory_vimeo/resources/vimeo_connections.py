@@ -116,7 +116,7 @@ def _page(response: httpx.Response) -> Page[VimeoConnection]:
     return Page([_structure(response, item) for item in items], key or None)
 
 
-def _as(cls: type[_E], error: ConflictError) -> ConflictError:
+def as_conflict(cls: type[_E], error: ConflictError) -> ConflictError:
     """``error`` re-typed as ``cls`` unless the server already named a specific conflict."""
     if type(error) is not ConflictError:
         return error
@@ -162,11 +162,12 @@ class AsyncVimeoConnections:
         try:
             response = await self._transport.request("POST", PATH, self._options, json=body)
         except ConflictError as error:
+            # A create has no version, so the only conflict it can meet is a taken name.
             if not error.retried_after_unclear:
-                raise
+                raise as_conflict(DuplicateNameError, error) from None
             found = await self._find_own_create(model)
             if found is None:
-                raise _as(DuplicateNameError, error) from None
+                raise as_conflict(DuplicateNameError, error) from None
             return found
         return _connection(response)
 
@@ -231,9 +232,12 @@ class AsyncVimeoConnections:
             if not error.retried_after_unclear:
                 raise
             current = await self.get(connection_id)
-            if not _update_landed(current, version, body):
-                raise _as(VersionConflictError, error) from None
-            return current
+            if _update_landed(current, version, body):
+                return current
+            if current.version == version:
+                # Nobody wrote, so this 409 is not about the version (e.g. a taken name).
+                raise
+            raise as_conflict(VersionConflictError, error) from None
         return _connection(response)
 
     async def delete(self, connection_id: str) -> None:
