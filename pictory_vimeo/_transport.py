@@ -49,6 +49,8 @@ class _Call:
     path: str
     deadline: float
     unclear: bool = False
+    #: The last attempt's failure, kept as the cause should the deadline pass in the wait.
+    last_error: PictoryError | None = None
 
 
 class Transport:
@@ -113,7 +115,7 @@ class Transport:
         remaining = call.deadline - anyio.current_time()
         if remaining <= 0:
             # The wait before this attempt overran the deadline: it was never made.
-            _raise_timeout(call, number - 1, None)
+            _raise_timeout(call, number - 1, call.last_error)
         request = self._http.build_request(
             call.method,
             self._base_url + call.path,
@@ -154,6 +156,7 @@ class Transport:
         error.retried_after_unclear = call.unclear
         if _retry.is_unclear(error):
             call.unclear = True
+        call.last_error = error
         raise error
 
     def _fail(
@@ -171,6 +174,7 @@ class Transport:
         error.__cause__ = exc
         if _retry.is_unclear(error):
             call.unclear = True
+        call.last_error = error
         raise error
 
     @staticmethod

@@ -66,6 +66,8 @@ async def test_a_wait_that_overruns_the_deadline_makes_no_further_attempt(
     assert route.call_count == 1
     assert caught.value.attempts == 1
     assert clock.sleeps == [0.5]
+    # The 503 that led to the wait stays visible as the timeout's cause.
+    assert isinstance(caught.value.__cause__, pv.InternalServerError)
 
 
 @pytest.mark.anyio
