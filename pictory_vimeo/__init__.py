@@ -1,6 +1,7 @@
 """pictory_vimeo: the asyncio-first SDK for Pictory's Vimeo Connections API.
 
-Start with :class:`AsyncPictoryClient`; every error is a :class:`PictoryError`.
+Start with :class:`AsyncPictoryClient` (or :class:`PictoryClient`, the same surface,
+synchronous); every error is a :class:`PictoryError`.
 The local emulator lives in ``pictory_vimeo.emulator`` (the ``emulator`` extra).
 """
 
@@ -31,7 +32,10 @@ from ._models import Page, VimeoConnection, VimeoConnectionCreate, VimeoConnecti
 from ._optimistic import optimistic_update
 from ._pagination import AsyncPaginator
 from ._rules import FieldError
+from ._sync_client import PictoryClient
+from ._sync_pagination import SyncPaginator
 from ._version import __version__
+from .resources.sync_vimeo_connections import SyncVimeoConnections
 from .resources.vimeo_connections import AsyncVimeoConnections
 
 __all__ = [
@@ -53,8 +57,11 @@ __all__ = [
     "Page",
     "PaginationError",
     "PermissionDeniedError",
+    "PictoryClient",
     "PictoryError",
     "RateLimitError",
+    "SyncPaginator",
+    "SyncVimeoConnections",
     "UnprocessableEntityError",
     "ValidationError",
     "VersionConflictError",

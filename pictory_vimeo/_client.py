@@ -34,7 +34,7 @@ _log = logging.getLogger("pictory_vimeo")
 _POOL_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
-def _resolve_key(api_key: str | None) -> str:
+def _resolve_key(api_key: str | None, *, warn: bool = True) -> str:
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
     if not key:
         raise ValidationError(
@@ -42,7 +42,7 @@ def _resolve_key(api_key: str | None) -> str:
         )
     if not isinstance(key, str):
         raise ValidationError([FieldError("api_key", "must be a string")])
-    if not key.startswith(KEY_PREFIX):
+    if warn and not key.startswith(KEY_PREFIX):
         _log.warning("the API key does not start with %r; Pictory keys normally do", KEY_PREFIX)
     return key
 

@@ -1,0 +1,238 @@
+"""The sync client's life: arguments, its thread, close, with_options, repr, retries, deadlines."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+import pictory_vimeo as pv
+from pictory_vimeo import _sync_client
+from tests.sync.conftest import BASE_URL, KEY, CountingTransport, MakeClient, create
+
+
+@pytest.fixture
+def threads_before() -> Iterator[int]:
+    """The thread count before the test; afterwards it must be the same again."""
+    before = threading.active_count()
+    yield before
+    assert threading.active_count() == before
+
+
+def test_close_stops_the_thread_and_is_idempotent(
+    threads_before: int, counting: CountingTransport
+) -> None:
+    """One thread while open; none after close(); a second close() does nothing."""
+    client = pv.PictoryClient(KEY, BASE_URL, transport=counting)
+    assert threading.active_count() == threads_before + 1
+    create(client.vimeo_connections, "Alive")
+    client.close()
+    assert threading.active_count() == threads_before
+    client.close()
+    assert threading.active_count() == threads_before
+
+
+def test_with_block_closes_the_client(threads_before: int, counting: CountingTransport) -> None:
+    """Leaving ``with`` closes the client, also when the block raises."""
+    with pytest.raises(pv.NotFoundError), pv.PictoryClient(KEY, BASE_URL, transport=counting) as c:
+        c.vimeo_connections.get("20251222155613307xv0nodhitf9cd0f")
+    assert threading.active_count() == threads_before
+    with pytest.raises(RuntimeError, match="the client is closed"):
+        c.vimeo_connections.list_page()
+
+
+def test_close_closes_the_pool_and_its_transport(counting: CountingTransport) -> None:
+    """close() closes the httpx pool the client made, which closes the given transport."""
+    closed: list[bool] = []
+
+    class Recording(CountingTransport):
+        async def aclose(self) -> None:
+            closed.append(True)
+            await super().aclose()
+
+    client = pv.PictoryClient(KEY, BASE_URL, transport=Recording(counting.inner))
+    client.vimeo_connections.list_page()
+    client.close()
+    assert closed == [True]
+
+
+def test_every_call_after_close_raises_a_clear_error(make_client: MakeClient) -> None:
+    """After close, calls and pending iterations raise ``RuntimeError``, never hang."""
+    client = make_client()
+    conns = client.vimeo_connections
+    made = create(conns, "Gone")
+    paginator = conns.list()
+    client.close()
+    calls: list[Any] = [
+        lambda: conns.get(made.connection_id),
+        lambda: conns.list_page(),
+        lambda: conns.update(made.connection_id, version=1, enabled=False),
+        lambda: conns.delete(made.connection_id),
+        lambda: create(conns, "Late"),
+        lambda: list(paginator),
+        lambda: paginator.first_page(),
+        lambda: pv.optimistic_update(conns, made.connection_id, lambda cur: None),
+    ]
+    for call in calls:
+        with pytest.raises(RuntimeError, match="the client is closed"):
+            call()
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"api_key": None}, "api_key"),
+        ({"api_key": ""}, "api_key"),
+        ({"base_url": "ftp://emulator"}, "base_url"),
+        ({"base_url": "http://emulator?x=1"}, "base_url"),
+        ({"timeout": 0}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"backend": "curio"}, "backend"),
+        ({"transport": object()}, "transport"),
+    ],
+)
+def test_bad_arguments_fail_before_any_thread_starts(
+    monkeypatch: pytest.MonkeyPatch, threads_before: int, options: dict[str, Any], field: str
+) -> None:
+    """Invalid settings raise ``ValidationError`` naming the field; no portal is started."""
+
+    def no_portal(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a portal was started for invalid arguments")
+
+    monkeypatch.setattr(_sync_client, "start_blocking_portal", no_portal)
+    arguments: dict[str, Any] = {"api_key": KEY, "base_url": BASE_URL, **options}
+    with pytest.raises(pv.ValidationError) as caught:
+        pv.PictoryClient(**arguments)
+    assert field in {e.field for e in caught.value.errors}
+
+
+def test_a_failure_while_building_leaves_no_thread(threads_before: int) -> None:
+    """An error raised while the client is built in its loop stops the loop it started."""
+    with pytest.raises(TypeError):
+        pv.PictoryClient(KEY, BASE_URL, default_headers={"X-Number": 1})  # type: ignore[dict-item]
+
+
+def test_repr_shows_settings_and_never_the_key(make_client: MakeClient) -> None:
+    """``repr`` names base_url, timeout and max_retries, in the async client's style."""
+    client = make_client(timeout=5, max_retries=1)
+    text = repr(client)
+    assert text == "PictoryClient(base_url='http://emulator', timeout=5.0, max_retries=1)"
+    assert KEY not in text
+    assert KEY not in repr(client.vimeo_connections)
+    assert KEY not in repr(client.with_options(timeout=1))
+
+
+def test_with_options_shares_the_thread_and_pool(
+    threads_before: int, make_client: MakeClient, counting: CountingTransport
+) -> None:
+    """A derived client adds no thread, sends through the same pool, and its close is local."""
+    parent = make_client()
+    derived = parent.with_options(timeout=7, max_retries=0)
+    assert (derived.timeout, derived.max_retries) == (7.0, 0)
+    assert (parent.timeout, parent.max_retries) == (30.0, 2)
+    assert threading.active_count() == threads_before + 1
+    made = create(derived.vimeo_connections, "Shared")
+    assert parent.vimeo_connections.get(made.connection_id) == derived.vimeo_connections.get(
+        made.connection_id
+    )
+    assert [r.method for r in counting.sent] == ["POST", "GET", "GET"]
+    derived.close()
+    with pytest.raises(RuntimeError, match="the client is closed"):
+        derived.vimeo_connections.get(made.connection_id)
+    assert parent.vimeo_connections.get(made.connection_id).name == "Shared"
+    other = parent.with_options(max_retries=1)
+    parent.close()
+    with pytest.raises(RuntimeError, match="the client is closed"):
+        other.vimeo_connections.get(made.connection_id)
+    assert threading.active_count() == threads_before
+
+
+def test_with_options_validates(make_client: MakeClient) -> None:
+    """Bad derived settings raise ``ValidationError`` as the async client's do."""
+    with pytest.raises(pv.ValidationError):
+        make_client().with_options(timeout=-1)
+
+
+def test_retries_are_the_async_clients(backoff_waits: list[float]) -> None:
+    """A 503 is retried ``max_retries`` times with the same waits, then raised."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(503, json={"message": "down", "code": "UNAVAILABLE"})
+
+    transport = httpx.MockTransport(answer)
+    with (
+        pv.PictoryClient(KEY, BASE_URL, transport=transport) as client,
+        pytest.raises(pv.InternalServerError) as caught,
+    ):
+        client.vimeo_connections.list_page()
+    assert (caught.value.attempts, caught.value.code, len(seen)) == (3, "UNAVAILABLE", 3)
+    assert len(backoff_waits) == 2
+
+
+def test_the_deadline_covers_the_call() -> None:
+    """A call slower than ``timeout`` raises ``APITimeoutError`` in about that time."""
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(10)
+        return httpx.Response(200, json={"Items": []})
+
+    transport = httpx.MockTransport(slow)
+    with pv.PictoryClient(KEY, BASE_URL, timeout=0.05, transport=transport) as client:
+        started = time.monotonic()
+        with pytest.raises(pv.APITimeoutError):
+            client.vimeo_connections.list_page()
+        assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_usable_from_plain_threads(
+    threads_before: int, make_client: MakeClient, backend: Any
+) -> None:
+    """Several plain threads share one client (on either backend) without interference."""
+    conns = make_client(backend=backend).vimeo_connections
+    failures: list[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            made = create(conns, f"Thread {index}")
+            assert conns.get(made.connection_id).name == f"Thread {index}"
+        except BaseException as error:  # the main thread reports it
+            failures.append(error)
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert failures == []
+    assert sorted(c.name for c in conns.list()) == [f"Thread {i}" for i in range(4)]
+
+
+@pytest.mark.anyio
+async def test_usable_from_an_event_loops_worker_thread(counting: CountingTransport) -> None:
+    """Inside an async program, the sync client works from ``anyio.to_thread.run_sync``."""
+
+    def use_sync_client() -> list[str]:
+        with pv.PictoryClient(KEY, BASE_URL, transport=counting) as client:
+            create(client.vimeo_connections, "From a worker")
+            return [c.name for c in client.vimeo_connections.list()]
+
+    assert await anyio.to_thread.run_sync(use_sync_client) == ["From a worker"]
+
+
+def test_a_key_without_the_prefix_is_warned_about_once(
+    counting: CountingTransport, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unprefixed key gets exactly one warning, and the warning does not show the key."""
+    with caplog.at_level("WARNING", logger="pictory_vimeo"):
+        pv.PictoryClient("legacy-key-123", BASE_URL, transport=counting).close()
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "legacy-key-123" not in warnings[0].getMessage()
