@@ -26,9 +26,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """Type-check the package with mypy --strict."""
+    """Type-check the package, its tests and benchmarks with mypy --strict."""
     session.install(".[test,lint]")
-    session.run("mypy", "--strict", "pictory_vimeo")
+    session.run("mypy", "--strict", "pictory_vimeo", "tests", "benchmarks")
 
 
 @nox.session
