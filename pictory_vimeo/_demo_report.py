@@ -1,7 +1,8 @@
 """The demo's bookkeeping: check lines, a progress line, and per-step calls, retries and time.
 
 Calls and retries are counted from the SDK's own DEBUG records on the ``pictory_vimeo``
-logger (one per attempt, one per retry), so the numbers are what the SDK really did.
+logger (one per attempt, one per retry, with their facts in ``extra`` attributes), so the
+numbers are what the SDK really did.
 """
 
 from __future__ import annotations
@@ -19,13 +20,6 @@ from ._cli_output import can_encode, emit
 __all__ = ["CallCounter", "Progress", "Report", "Tally"]
 
 _SDK_LOGGER: Final = "pictory_vimeo"
-#: The message templates of the SDK's per-attempt and per-retry DEBUG records (_transport).
-_ATTEMPT_TEMPLATES: Final = (
-    "%s %s -> %d (%.1f ms, attempt %d)",
-    "%s %s -> %s (attempt %d)",
-)
-_RETRY_PREFIX: Final = "retrying "
-_CONFLICT_PREFIX: Final = "optimistic update of "
 
 
 @attrs.frozen
@@ -55,15 +49,18 @@ class CallCounter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         """Count one record of the SDK's logger (the emulator's own records are ignored)."""
-        if record.name != _SDK_LOGGER or not isinstance(record.msg, str):
+        if record.name != _SDK_LOGGER:
             return
+        # The SDK's records carry what they report as attributes (``extra``), so nothing
+        # here depends on the wording of a message.
+        event = getattr(record, "pictory_event", None)
         calls, attempts, retries, conflicts = attrs.astuple(self._tally)
-        if record.msg in _ATTEMPT_TEMPLATES and isinstance(record.args, tuple):
+        if event == "attempt":
             attempts += 1
-            calls += record.args[-1] == 1
-        elif record.msg.startswith(_RETRY_PREFIX):
+            calls += getattr(record, "pictory_attempt", None) == 1
+        elif event == "retry":
             retries += 1
-        elif record.msg.startswith(_CONFLICT_PREFIX):
+        elif event == "conflict":
             conflicts += 1
         self._tally = Tally(calls, attempts, retries, conflicts)
 

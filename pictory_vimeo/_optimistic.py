@@ -121,6 +121,11 @@ async def optimistic_update_async(
             connection_id,
             attempt,
             max_attempts,
+            extra={
+                "pictory_event": "conflict",
+                "pictory_connection_id": connection_id,
+                "pictory_attempt": attempt,
+            },
         )
         if attempt == max_attempts:
             break

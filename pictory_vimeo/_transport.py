@@ -142,25 +142,14 @@ class Transport:
                 response = await self._http.send(request)
         except TimeoutError as exc:
             call.unclear = True
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "%s %s -> deadline passed (attempt %d)", call.method, call.path, number
-                )
+            _log_attempt(call, number, "deadline passed")
             _raise_timeout(call, number, exc)
         except httpx.TimeoutException as exc:
             self._fail(call, number, exc, APITimeoutError)
         except httpx.TransportError as exc:
             self._fail(call, number, exc, APIConnectionError)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d (%.1f ms, attempt %d)",
-                call.method,
-                call.path,
-                response.status_code,
-                elapsed_ms,
-                number,
-            )
+        _log_attempt(call, number, response.status_code, elapsed_ms)
         if response.is_success:
             return response
         error = status_error_from_response(response, attempts=number)
@@ -177,10 +166,7 @@ class Transport:
         exc: httpx.TransportError,
         cls: type[APIConnectionError],
     ) -> NoReturn:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %s (attempt %d)", call.method, call.path, type(exc).__name__, number
-            )
+        _log_attempt(call, number, type(exc).__name__)
         error = cls(f"{call.method} {call.path} failed: {_describe(exc)}", attempts=number)
         error.__cause__ = exc
         if _retry.is_unclear(error):
@@ -246,4 +232,46 @@ def _log_retry(state: tenacity.RetryCallState, call: _Call, max_attempts: int) -
         state.attempt_number,
         max_attempts,
         reason,
+        extra={
+            "pictory_event": "retry",
+            "pictory_method": call.method,
+            "pictory_path": call.path,
+            "pictory_attempt": state.attempt_number,
+            "pictory_wait_s": state.upcoming_sleep,
+            "pictory_reason": str(reason),
+        },
     )
+
+
+def _log_attempt(
+    call: _Call, number: int, outcome: int | str, elapsed_ms: float | None = None
+) -> None:
+    """One DEBUG line per attempt; ``extra`` carries the same facts for structured logging.
+
+    ``outcome`` is the status code, or what ended the attempt without one.
+    """
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    extra = {
+        "pictory_event": "attempt",
+        "pictory_method": call.method,
+        "pictory_path": call.path,
+        "pictory_attempt": number,
+        "pictory_status": outcome if isinstance(outcome, int) else None,
+        "pictory_outcome": str(outcome),
+        "pictory_elapsed_ms": elapsed_ms,
+    }
+    if elapsed_ms is None:
+        logger.debug(
+            "%s %s -> %s (attempt %d)", call.method, call.path, outcome, number, extra=extra
+        )
+    else:
+        logger.debug(
+            "%s %s -> %d (%.1f ms, attempt %d)",
+            call.method,
+            call.path,
+            outcome,
+            elapsed_ms,
+            number,
+            extra=extra,
+        )

@@ -256,3 +256,35 @@ async def test_debug_log_has_a_line_per_attempt_and_a_reason_per_retry(
     assert retries[1].endswith("attempt 2 of 3 failed (ReadError)")
     for record in caplog.records:
         assert API_KEY not in f"{record.getMessage()} {record.args!r}"
+
+
+@pytest.mark.anyio
+async def test_log_records_carry_their_facts_as_attributes(
+    router: respx.MockRouter,
+    conns: pv.AsyncVimeoConnections,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Structured logging gets each attempt's and retry's facts without parsing messages."""
+    caplog.set_level(logging.DEBUG, logger="pictory_vimeo")
+    router.get(ITEM).mock(
+        side_effect=[httpx.ReadError("reset"), httpx.Response(200, json=CONNECTION)]
+    )
+    await conns.get(ID)
+    facts = [
+        (
+            getattr(r, "pictory_event", None),
+            getattr(r, "pictory_method", None),
+            getattr(r, "pictory_path", None),
+            getattr(r, "pictory_attempt", None),
+            getattr(r, "pictory_status", None),
+        )
+        for r in caplog.records
+        if r.name == "pictory_vimeo"
+    ]
+    assert facts == [
+        ("attempt", "GET", ITEM, 1, None),
+        ("retry", "GET", ITEM, 1, None),
+        ("attempt", "GET", ITEM, 2, 200),
+    ]
+    retry = next(r for r in caplog.records if getattr(r, "pictory_event", None) == "retry")
+    assert getattr(retry, "pictory_reason", None) == "ReadError"
