@@ -8,6 +8,7 @@ The local emulator lives in ``pictory_vimeo.emulator`` (the ``emulator`` extra).
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from ._client import AsyncPictoryClient
+from ._config import is_testing, set_testing
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -69,7 +70,9 @@ __all__ = [
     "VimeoConnectionCreate",
     "VimeoConnectionUpdate",
     "__version__",
+    "is_testing",
     "optimistic_update",
+    "set_testing",
 ]
 
 if _TYPE_CHECKING:

@@ -12,6 +12,7 @@ from typing import Final
 import anyio
 import httpx
 
+from . import _config
 from ._errors import APIConnectionError, APIStatusError, PictoryError, parse_retry_after
 
 __all__ = [
@@ -52,8 +53,11 @@ RETRY_AFTER_CAP: Final = 60.0
 
 
 async def backoff_sleep(seconds: float) -> None:
-    """Wait between attempts; anyio's sleep, so retries work under asyncio and trio."""
-    await anyio.sleep(seconds)
+    """Wait between attempts; anyio's sleep, so retries work under asyncio and trio.
+
+    In the testing mode (``pv.set_testing(True)``) it only yields to other tasks.
+    """
+    await anyio.sleep(0 if _config.is_testing() else seconds)
 
 
 def is_retryable(error: BaseException) -> bool:

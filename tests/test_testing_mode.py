@@ -1,0 +1,79 @@
+"""``pv.set_testing``: applications' own test suites can run the SDK's retries without waiting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anyio
+import anyio.lowlevel
+import httpx
+import pytest
+import respx
+
+import pictory_vimeo as pv
+
+BASE = "https://api.test"
+ID = "20251222155613307xv0nodhitf9cd0f"
+ITEM = f"/pictoryapis/v1/vimeo-connections/{ID}"
+CONNECTION = {
+    "connectionId": ID,
+    "name": "Testing",
+    "clientIdentifier": "client",
+    "enabled": True,
+    "version": 1,
+}
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """Record every sleep the SDK asks anyio for (and yield instead of sleeping)."""
+    asked: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await anyio.lowlevel.checkpoint()
+
+    monkeypatch.setattr(anyio, "sleep", sleep)
+    yield asked
+    pv.set_testing(False)
+
+
+async def three_attempts() -> None:
+    """A get answered 429 (Retry-After: 3), 503, then 200."""
+    with respx.mock(base_url=BASE) as router:
+        route = router.get(ITEM).mock(
+            side_effect=[
+                httpx.Response(429, headers={"Retry-After": "3"}),
+                httpx.Response(503),
+                httpx.Response(200, json=CONNECTION),
+            ]
+        )
+        async with pv.AsyncPictoryClient(api_key="pictai_test", base_url=BASE) as client:
+            connection = await client.vimeo_connections.get(ID)
+        assert route.call_count == 3
+    assert connection.name == "Testing"
+
+
+@pytest.mark.anyio
+async def test_the_testing_mode_skips_every_wait(waits: list[float]) -> None:
+    """With the testing mode on, retries still happen but no wait is longer than zero."""
+    assert not pv.is_testing()
+    pv.set_testing(True)
+    assert pv.is_testing()
+    await three_attempts()
+    assert waits == [0, 0]
+
+
+@pytest.mark.anyio
+async def test_without_the_testing_mode_the_sdk_waits(waits: list[float]) -> None:
+    """Off (the default), the server's Retry-After and the backoff are really waited for."""
+    await three_attempts()
+    assert waits[0] == 3
+    assert 0 <= waits[1] <= 1.0
+
+
+def test_set_testing_takes_only_a_bool() -> None:
+    """A truthy non-bool is refused rather than guessed at."""
+    with pytest.raises(TypeError, match="True or False"):
+        pv.set_testing("yes")  # type: ignore[arg-type]
+    assert not pv.is_testing()
