@@ -13,7 +13,9 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
+from urllib.parse import unquote
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -65,6 +67,42 @@ def account_of(request: Request) -> str | None:
     if key is None or not key.startswith(KEY_PREFIX) or len(key) == len(KEY_PREFIX):
         return None
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class _AnyRest(Convertor[str]):
+    """Everything after the collection, newlines included (``path`` stops at a newline)."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        """The matched text, as is: ``connection_id_of`` reads the ID from the raw path."""
+        return value
+
+    def to_string(self, value: str) -> str:
+        """The text, as is."""
+        return value
+
+
+register_url_convertor("pictory_vimeo_rest", _AnyRest())
+
+
+def connection_id_of(request: Request) -> str | None:
+    """The connection ID the path names, decoded from its one raw segment.
+
+    Routing sees the decoded path, where an escaped ``/`` (``a%2Fb``) looks like two
+    segments; the ID is read from the raw path instead, so any ID a client escapes properly
+    reaches its handler (a GET of it is a 404, a DELETE a 204). ``None`` when the raw path
+    has more than one segment after the collection, or an empty one: no such route.
+    """
+    raw = request.scope.get("raw_path")
+    if not isinstance(raw, bytes):
+        segment = str(request.path_params.get("connection_id", ""))
+        return segment if segment and "/" not in segment else None
+    path = raw.decode("latin-1").partition("?")[0]
+    if path.count("/") != API_PREFIX.count("/") + 1:
+        return None
+    segment = unquote(path.rpartition("/")[2], errors="strict")
+    return segment or None
 
 
 def connection_json(record: Record) -> dict[str, object]:
@@ -160,13 +198,24 @@ class ConnectionsApi:
         item = {"GET": self.get, "PUT": self.update, "DELETE": self.delete}
         return [
             Route(API_PREFIX, self._endpoint(collection), methods=list(collection)),
-            Route(API_PREFIX + "/{connection_id}", self._endpoint(item), methods=list(item)),
+            Route(
+                API_PREFIX + "/{connection_id:pictory_vimeo_rest}",
+                self._endpoint(item, item=True),
+                methods=list(item),
+            ),
         ]
 
     def _endpoint(
-        self, handlers: Mapping[str, Handler]
+        self, handlers: Mapping[str, Handler], *, item: bool = False
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            if item:
+                try:
+                    request.state.connection_id = connection_id_of(request)
+                except UnicodeDecodeError:
+                    request.state.connection_id = None
+                if request.state.connection_id is None:
+                    return error_response(404, "NOT_FOUND", "Not Found")
             handler = handlers["GET" if request.method == "HEAD" else request.method]
             response = await self._gate(request, handler)
             _log.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
@@ -238,7 +287,7 @@ class ConnectionsApi:
 
     async def get(self, request: Request, account: str) -> Outcome:
         """GET one connection of the account."""
-        record = self._store.get(account, request.path_params["connection_id"])
+        record = self._store.get(account, request.state.connection_id)
         if record is None:
             return _not_found()
         return JSONResponse(connection_json(record)), False
@@ -252,12 +301,13 @@ class ConnectionsApi:
         allowed = ("version", *_rules.UPDATE_FIELDS)
         errors = _rules.check_update(body, naming="api") + _unknown(body, allowed)
         if errors:
-            return _invalid(errors, "VALIDATION_ERROR" if "version" in body else "VERSION_REQUIRED")
+            missing = body.get("version") is None
+            return _invalid(errors, "VERSION_REQUIRED" if missing else "VALIDATION_ERROR")
         version = body["version"]
         assert isinstance(version, int), "validated by _rules"
         try:
             record = self._store.update(
-                account, request.path_params["connection_id"], version, _changes(body)
+                account, request.state.connection_id, version, _changes(body)
             )
         except NotFoundError:
             return _not_found()
@@ -270,5 +320,5 @@ class ConnectionsApi:
 
     async def delete(self, request: Request, account: str) -> Outcome:
         """DELETE one connection: 204 whether or not it existed."""
-        existed = self._store.delete(account, request.path_params["connection_id"])
+        existed = self._store.delete(account, request.state.connection_id)
         return Response(status_code=204), existed

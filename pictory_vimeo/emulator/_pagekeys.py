@@ -1,7 +1,9 @@
 """Page keys: the last position a listing reached, signed and bound to one account.
 
-A key is base64url (no padding) of ``format byte | last seq (8 bytes) | HMAC-SHA256 tag``,
-the tag covering the position and the account. Clients cannot forge or edit a position,
+A key is standard, padded Base64 (as the reference's example key is) of
+``format byte | last seq (8 bytes) | HMAC-SHA256 tag``, the tag covering the position and
+the account. Its ``+``, ``/`` and ``=`` are what a client must URL-encode in the query
+string, as it must for the real API's keys. Clients cannot forge or edit a position,
 a key from one account is useless to another, and keys from a SQLite store stay valid
 across restarts because the secret lives in the file.
 """
@@ -41,21 +43,20 @@ class PageKeys:
         """The key of the page that follows the item at sequence number ``after``."""
         position = _FORMAT + after.to_bytes(8, "big")
         raw = position + self._tag(account, position)
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+        return base64.b64encode(raw).decode("ascii")
 
     def decode(self, account: str, key: str) -> int:
         """The position ``key`` stands for; ``InvalidPageKeyError`` unless it is genuine."""
         if len(key) > _MAX_KEY_CHARS or not key.isascii():
             raise InvalidPageKeyError("not a page key")
-        stripped = key.rstrip("=")
         try:
-            raw = base64.b64decode(stripped + "=" * (-len(stripped) % 4), b"-_", validate=True)
+            raw = base64.b64decode(key, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidPageKeyError("not a page key") from None
         if len(raw) != _RAW_BYTES or not raw.startswith(_FORMAT):
             raise InvalidPageKeyError("not a page key")
         # Base64 has several spellings of the same bytes; only the one we issue is accepted.
-        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != stripped:
+        if base64.b64encode(raw).decode("ascii") != key:
             raise InvalidPageKeyError("not a page key")
         position, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
         if not hmac.compare_digest(tag, self._tag(account, position)):

@@ -220,11 +220,7 @@ class AsyncVimeoConnections:
             access_token=access_token,
         )
         body = to_body(model)
-        _check(
-            _id_problems(connection_id)
-            + _rules.check_update(body, naming="python")
-            + _nothing_to_change(body)
-        )
+        _check(_id_problems(connection_id) + _rules.check_update(body, naming="python"))
         path = f"{PATH}/{quote(connection_id, safe='')}"
         try:
             response = await self._transport.request("PUT", path, self._options, json=body)
@@ -260,14 +256,6 @@ class AsyncVimeoConnections:
                 )
                 return connection if mine else None
         return None
-
-
-def _nothing_to_change(body: Mapping[str, object]) -> list[_rules.FieldError]:
-    """An update must change something: a body of only ``version`` is a caller's mistake."""
-    if set(body) - {"version"}:
-        return []
-    names = ", ".join(_rules.FIELD_RULES[field].python_name for field in _rules.UPDATE_FIELDS)
-    return [_rules.FieldError("update", f"must change at least one field ({names})")]
 
 
 def _update_landed(current: VimeoConnection, version: int, body: Mapping[str, object]) -> bool:

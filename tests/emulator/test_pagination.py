@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from pictory_vimeo import emulator
+from pictory_vimeo.emulator._pagekeys import PageKeys
 
 Create = Callable[..., Awaitable[dict[str, Any]]]
 MakeEmulator = Callable[..., emulator.Emulator]
@@ -126,19 +127,22 @@ async def test_a_key_after_the_last_item_deleted_gives_an_empty_page(
 
 
 def _tampered(key: str) -> list[str]:
-    raw = bytearray(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4)))
+    raw = bytearray(base64.b64decode(key))
     flipped_position = bytearray(raw)
     flipped_position[8] ^= 1  # the lowest byte of the position: an earlier or later item
     flipped_tag = bytearray(raw)
     flipped_tag[-1] ^= 0x80
-    encode = base64.urlsafe_b64encode
-    return [
-        encode(bytes(flipped_position)).rstrip(b"=").decode(),
-        encode(bytes(flipped_tag)).rstrip(b"=").decode(),
-        key[:-1],
+    encode = base64.b64encode
+    spellings = [
+        encode(bytes(flipped_position)).decode(),
+        encode(bytes(flipped_tag)).decode(),
+        key.rstrip("="),  # the same bytes, spelled without padding
+        base64.urlsafe_b64encode(raw).decode(),  # ... or in the URL-safe alphabet
+        key[:-3],
         key + "A",
-        key[:-1] + ("B" if key[-1] != "B" else "C"),
+        key[:-3] + ("B" if key[-3] != "B" else "C") + key[-2:],
     ]
+    return [spelling for spelling in spellings if spelling != key]
 
 
 GARBAGE = ["x", "eyJsYXN0RXZhbHVhdGVkS2V5Ijp7fX0=", "!!!!", "é", "A" * 5000, "%00", "a b"]
@@ -163,8 +167,8 @@ async def test_altered_or_foreign_page_keys_are_refused(
     foreign = await other_client.get(path, params={"nextPageKey": key})
     assert foreign.status_code == 400
     assert foreign.json()["code"] == "INVALID_PAGE_KEY"
-    padded = await client.get(path, params={"nextPageKey": key + "=" * (-len(key) % 4)})
-    assert padded.status_code == 200
+    exact = await client.get(path, params={"nextPageKey": key})
+    assert exact.status_code == 200
 
 
 @pytest.mark.anyio
@@ -178,16 +182,33 @@ async def test_an_empty_key_means_the_first_page(
 
 
 @pytest.mark.anyio
-async def test_keys_are_urlsafe_and_opaque(
+async def test_keys_are_standard_base64_and_survive_the_query_string(
     client: httpx.AsyncClient, path: str, create: Create
 ) -> None:
-    """Keys are unpadded base64url, so they pass through a query string untouched."""
-    for i in range(4):
+    """Keys are padded standard Base64, like the reference's; URL-encoded, they work as sent."""
+    for i in range(40):
         await create(name=f"c{i}")
-    key = (await _page(client, path))["nextPageKey"]
-    assert isinstance(key, str)
-    assert key
-    assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    keys = []
+    key: str | None = None
+    while True:
+        page = await _page(client, path, key)
+        key = page.get("nextPageKey")
+        if not key:
+            break
+        assert base64.b64encode(base64.b64decode(key, validate=True)).decode() == key
+        keys.append(key)
+    # Every key ends in '=', which a query string must escape: each came back intact.
+    assert len(keys) == 13
+    assert all(k.endswith("==") for k in keys)
+
+
+def test_keys_with_plus_and_slash_round_trip() -> None:
+    """Keys use all of Base64's alphabet, '+' and '/' included, and each decodes to itself."""
+    keys = PageKeys(b"fixed secret for a repeatable test")
+    issued = {after: keys.encode("pictai_account", after) for after in range(200)}
+    assert {"+", "/"} <= set("".join(issued.values()))
+    for after, key in issued.items():
+        assert keys.decode("pictai_account", key) == after
 
 
 @pytest.mark.anyio

@@ -191,6 +191,9 @@ async def test_missing_version_is_version_required(
     assert response.status_code == 400
     assert response.json()["code"] == "VERSION_REQUIRED"
     assert {"field": "version", "message": "is required"} in response.json()["errors"]
+    null = await client.put(item, json={"version": None, "description": "x"})
+    assert null.status_code == 400
+    assert null.json()["code"] == "VERSION_REQUIRED"
 
 
 @pytest.mark.anyio
@@ -318,3 +321,22 @@ async def test_head_of_a_listing_has_no_body(client: httpx.AsyncClient, path: st
     response = await client.head(path)
     assert response.status_code == 200
     assert response.content == b""
+
+
+@pytest.mark.anyio
+async def test_an_escaped_slash_stays_inside_the_connection_id(
+    client: httpx.AsyncClient, path: str, create: Create
+) -> None:
+    """``a%2Fb`` names one (missing) connection: GET and PUT 404, DELETE 204; nothing leaks."""
+    mine = await create(name="Kept")
+    for escaped in ("a%2Fb", "..%2F..", "x%3Fy%3D1", "%2F", "x%23y"):
+        item = f"{path}/{escaped}"
+        got = await client.get(item)
+        assert got.status_code == 404, escaped
+        assert got.json()["code"] == "NOT_FOUND"
+        put = await client.put(item, json={"version": 1, "name": "Changed"})
+        assert put.status_code == 404, escaped
+        assert (await client.delete(item)).status_code == 204, escaped
+    assert (await client.get(f"{path}/{mine['connectionId']}")).json()["name"] == "Kept"
+    # Bytes that are not UTF-8 name no connection and no route.
+    assert (await client.delete(f"{path}/%FF")).status_code == 404

@@ -168,3 +168,15 @@ async def test_ids_are_case_sensitive(
     with pytest.raises(pv.NotFoundError):
         await conns.get(created.connection_id.upper())
     assert (await conns.get(created.connection_id)).name == "Cased"
+
+
+async def test_ids_with_url_characters_are_one_missing_connection(
+    conns: pv.AsyncVimeoConnections, new_connection: NewConnection
+) -> None:
+    """Over real HTTP, ``a/b``-like IDs reach no other URL: get 404s, delete is a no-op."""
+    kept = await new_connection(name="Kept")
+    for odd in ("a/b", "../other", "a/b?x=1", "x#y", "/", "%2F", "a b"):
+        with pytest.raises(pv.NotFoundError):
+            await conns.get(odd)
+        await conns.delete(odd)  # no error: already gone, as the API documents
+    assert [c.connection_id for c in await _all(conns)] == [kept.connection_id]

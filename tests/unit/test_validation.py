@@ -142,13 +142,18 @@ async def test_update_without_version_is_a_type_error(conns: pv.AsyncVimeoConnec
 
 
 @pytest.mark.anyio
-async def test_update_must_change_something(
-    conns: pv.AsyncVimeoConnections, any_route: respx.Route
+async def test_an_update_of_only_version_is_sent_as_documented(
+    router: respx.MockRouter,
+    conns: pv.AsyncVimeoConnections,
+    connection_json: Callable[..., dict[str, Any]],
 ) -> None:
-    """An update of nothing but version is a mistake, refused before sending."""
-    error = await rejected(conns.update(ID, version=3), any_route)
-    assert [e.field for e in error.errors] == ["update"]
-    assert "at least one field" in str(error)
+    """The reference requires only ``version``; a body of just that is sent, as the API allows."""
+    put = router.put(f"/pictoryapis/v1/vimeo-connections/{ID}").respond(
+        200, json=connection_json(version=4)
+    )
+    updated = await conns.update(ID, version=3)
+    assert json.loads(put.calls.last.request.content) == {"version": 3}
+    assert updated.version == 4
 
 
 @pytest.mark.anyio
