@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractContextManager
+from concurrent.futures import Future
 from functools import partial
 from types import TracebackType
 from typing import Literal, Self, TypeVar
 
+import anyio
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.from_thread import BlockingPortal
 
 from ._client import (
     _POOL_LIMITS,
@@ -51,25 +52,40 @@ _BACKENDS = ("asyncio", "trio")
 class _Loop:
     """The portal thread and the connection pool in its loop, shared with derived clients."""
 
-    def __init__(
-        self,
-        context: AbstractContextManager[BlockingPortal],
-        portal: BlockingPortal,
-        thread_id: int,
-    ) -> None:
-        self._context = context
+    def __init__(self, portal: BlockingPortal, thread: threading.Thread) -> None:
         self.portal = portal
-        self.thread_id = thread_id
+        self.thread = thread
+        self.thread_id = thread.ident
         self.closed = False
         self._lock = threading.Lock()
         self.cleanup: Callable[[], Awaitable[None]] | None = None
 
     @classmethod
     def start(cls, backend: Backend) -> _Loop:
-        """Start the portal's thread and event loop."""
-        context = start_blocking_portal(backend, name="pictory-vimeo-portal")
-        portal = context.__enter__()
-        return cls(context, portal, portal.call(threading.get_ident))
+        """Start the portal's thread and event loop.
+
+        Not anyio's ``start_blocking_portal``: a client nobody closed would leave that
+        generator-based context manager to be finalised at interpreter exit, where stopping
+        the portal from a finaliser hangs. A daemon thread of our own lets a script whose
+        client was never closed still exit.
+        """
+        ready: Future[BlockingPortal] = Future()
+
+        async def serve() -> None:
+            async with BlockingPortal() as portal:
+                ready.set_result(portal)
+                await portal.sleep_until_stopped()
+
+        def run() -> None:
+            try:
+                anyio.run(serve, backend=backend)
+            except BaseException as exc:  # reported to the starting thread
+                if not ready.done():
+                    ready.set_exception(exc)
+
+        thread = threading.Thread(target=run, name="pictory-vimeo-portal", daemon=True)
+        thread.start()
+        return cls(ready.result(), thread)
 
     def stop(self) -> None:
         """Close the pool in the loop, then stop the loop and join its thread. Idempotent."""
@@ -81,7 +97,8 @@ class _Loop:
                 if self.cleanup is not None:
                     self.portal.call(self.cleanup)
             finally:
-                self._context.__exit__(None, None, None)
+                self.portal.call(self.portal.stop, False)
+                self.thread.join()
 
 
 def _refuse_inside(loop: _Loop) -> None:

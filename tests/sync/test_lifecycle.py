@@ -104,7 +104,7 @@ def test_bad_arguments_fail_before_any_thread_starts(
     def no_portal(*args: object, **kwargs: object) -> None:
         raise AssertionError("a portal was started for invalid arguments")
 
-    monkeypatch.setattr(_sync_client, "start_blocking_portal", no_portal)
+    monkeypatch.setattr(_sync_client._Loop, "start", no_portal)
     arguments: dict[str, Any] = {"api_key": KEY, "base_url": BASE_URL, **options}
     with pytest.raises(pv.ValidationError) as caught:
         pv.PictoryClient(**arguments)
@@ -236,3 +236,23 @@ def test_a_key_without_the_prefix_is_warned_about_once(
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1
     assert "legacy-key-123" not in warnings[0].getMessage()
+
+
+def test_a_script_that_never_closes_its_client_still_exits() -> None:
+    """Forgetting close() must not hang the interpreter at exit (the thread is a daemon)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import pictory_vimeo as pv\n"
+        "from pictory_vimeo import emulator\n"
+        "client = pv.PictoryClient(\n"
+        "    api_key='pictai_script', base_url='http://emulator',\n"
+        "    transport=emulator.Emulator().transport(),\n"
+        ")\n"
+        "print(len(client.vimeo_connections.list_page().items))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "0"), done.stderr
