@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import re
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Final, Self
@@ -31,6 +32,7 @@ USER_AGENT: Final = (
 )
 
 _log = logging.getLogger("pictory_vimeo")
+_HEADER_SAFE: Final = re.compile(r"[!-~]+")
 _POOL_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
@@ -42,6 +44,18 @@ def _resolve_key(api_key: str | None, *, warn: bool = True) -> str:
         )
     if not isinstance(key, str):
         raise ValidationError([FieldError("api_key", "must be a string")])
+    if not _HEADER_SAFE.fullmatch(key):
+        # The key goes into a header as is; httpx would fail on each request and put the
+        # key in its error text. Never echo it: say only what is wrong with it.
+        raise ValidationError(
+            [
+                FieldError(
+                    "api_key",
+                    "must be printable ASCII with no spaces or line breaks"
+                    " (a key read from a file may end with a newline)",
+                )
+            ]
+        )
     if warn and not key.startswith(KEY_PREFIX):
         _log.warning("the API key does not start with %r; Pictory keys normally do", KEY_PREFIX)
     return key

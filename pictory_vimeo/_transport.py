@@ -67,6 +67,7 @@ class Transport:
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._headers = dict(headers)
+        self._key = next((v for k, v in self._headers.items() if k.lower() == "authorization"), "")
         self._owns_http = owns_http
 
     @property
@@ -167,7 +168,12 @@ class Transport:
         cls: type[APIConnectionError],
     ) -> NoReturn:
         _log_attempt(call, number, type(exc).__name__)
-        error = cls(f"{call.method} {call.path} failed: {_describe(exc)}", attempts=number)
+        # httpx's own text can quote a header value; the key must not ride along in it.
+        text = _describe(exc)
+        key = self._key
+        if key:
+            text = text.replace(key, "**********")
+        error = cls(f"{call.method} {call.path} failed: {text}", attempts=number)
         error.__cause__ = exc
         if _retry.is_unclear(error):
             call.unclear = True

@@ -246,3 +246,16 @@ async def test_redirects_are_not_followed(
     with pytest.raises(pv.APIStatusError) as caught:
         await conns.get(ID)
     assert caught.value.status_code == 301
+
+
+@pytest.mark.parametrize(
+    "key", ["pictai_SECRETKEY123\n", "pictai_SECRET KEY123", "pictai_SECRETKEYé", "\tpictai_x"]
+)
+def test_a_key_that_cannot_be_a_header_is_refused_without_echoing_it(key: str) -> None:
+    """A key with whitespace or non-ASCII fails at construction, naming the rule, not the key."""
+    with pytest.raises(pv.ValidationError) as caught:
+        pv.AsyncPictoryClient(api_key=key, base_url="https://api.test")
+    assert [e.field for e in caught.value.errors] == ["api_key"]
+    assert "newline" in str(caught.value)
+    assert "SECRET" not in str(caught.value)
+    assert "SECRET" not in repr(caught.value)

@@ -179,3 +179,18 @@ async def test_nothing_is_logged_above_debug_for_normal_calls(
     router.get(ITEM_PATH).respond(200, json=connection_json())
     await conns.get(ID)
     assert [r for r in caplog.records if r.name.startswith("pictory_vimeo")] == []
+
+
+@pytest.mark.anyio
+async def test_transport_error_text_never_quotes_the_key(
+    router: respx.MockRouter, api_key: str, base_url: str
+) -> None:
+    """An httpx error whose text quotes the key (as header errors do) reaches us scrubbed."""
+    router.get("/pictoryapis/v1/vimeo-connections").mock(
+        side_effect=httpx.LocalProtocolError(f"Illegal header value b'{api_key}'")
+    )
+    async with pv.AsyncPictoryClient(api_key=api_key, base_url=base_url, max_retries=0) as sdk:
+        with pytest.raises(pv.APIConnectionError) as caught:
+            await sdk.vimeo_connections.list_page()
+    assert api_key not in str(caught.value)
+    assert "**********" in str(caught.value)
