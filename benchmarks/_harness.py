@@ -40,7 +40,7 @@ def render(rows: list[Row], header: str) -> str:
     lines = [
         header,
         "",
-        "| scenario | baseline | baseline | SDK | SDK / baseline | |",
+        "| scenario | baseline is | baseline | SDK | SDK / baseline | |",
         "| --- | --- | ---: | ---: | ---: | --- |",
     ]
     for row in rows:

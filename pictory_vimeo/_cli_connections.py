@@ -211,17 +211,20 @@ def delete_connection(args: argparse.Namespace, make_client: ClientFactory) -> i
             except NotFoundError:
                 return None
 
+    async def remove() -> None:
+        async with make_client() as client:
+            await client.vimeo_connections.delete(args.id)
+
     connection = anyio.run(look)
     if connection is None:
+        # Still send the delete: the API answers 204 for what is already gone, while a
+        # wrong --base-url answers 404 here too, and must not pass for success.
+        anyio.run(remove)
         _note(f"no connection {args.id!r} in this account: nothing to delete")
         return EXIT_OK
     if not args.yes and not _confirm(connection):
         _note("not deleted")
-        return EXIT_API
-
-    async def remove() -> None:
-        async with make_client() as client:
-            await client.vimeo_connections.delete(args.id)
+        return EXIT_API  # non-zero, so `delete ID && next-step` does not go on as if it had
 
     anyio.run(remove)
     emit(f"deleted connection {connection.name!r} ({connection.connection_id})")

@@ -7,6 +7,7 @@ the SDK's typed fields, which are already scrubbed of the key and the secrets se
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -78,6 +79,7 @@ _JSON_ORDER: Final = (
 )
 _NAME_MAX_WIDTH: Final = 40
 _ID_WIDTH: Final = 32
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class UsageError(Exception):
@@ -149,13 +151,22 @@ def write_details(connection: VimeoConnection, stream: TextIO | None = None) -> 
         ("type", connection.type),
         ("enabled", "yes" if connection.enabled else "no"),
         ("version", str(connection.version)),
-        ("created", connection.created_date and _when(connection.created_date)),
-        ("updated", connection.updated_date and _when(connection.updated_date)),
+        ("created", _when(connection.created_date) if connection.created_date else None),
+        ("updated", _when(connection.updated_date) if connection.updated_date else None),
     ]
     # The create response leaves out type and dates: an absent field is not shown.
     for label, value in rows:
         if value is not None:
-            emit(f"{label:<12} {value}", stream)
+            emit(f"{label:<12} {_terminal_safe(value)}", stream)
+
+
+def _terminal_safe(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``).
+
+    Values come from the server; printed raw, a newline would break the layout and an
+    escape sequence would drive the user's terminal.
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _clip(text: str, width: int) -> str:
@@ -184,7 +195,8 @@ class TableWriter:
             self._line("ID", "NAME", "ENABLED", "VERSION", "UPDATED")
         for c in connections:
             enabled = "yes" if c.enabled else "no"
-            self._line(c.connection_id, c.name, enabled, str(c.version), _when(c.updated_date))
+            cid, name = _terminal_safe(c.connection_id), _terminal_safe(c.name)
+            self._line(cid, name, enabled, str(c.version), _when(c.updated_date))
             self.rows += 1
 
     def _line(self, cid: str, name: str, enabled: str, version: str, updated: str) -> None:
@@ -235,7 +247,12 @@ def _status_line(error: APIStatusError, context: ErrorContext) -> str:
         wait = f" (the server asks to wait {error.retry_after:g} s)" if error.retry_after else ""
         return f"{head}: too many requests{wait} — wait a moment and try again"
     if isinstance(error, InternalServerError):
-        return f"{head}: {error.message}{request} — the server failed; try again later"
+        # A proxy's page often says no more than the status line: do not say it twice.
+        detail = (
+            "" if error.message in ("", head, _reason(error.status_code)) else f": {error.message}"
+        )
+        tries = f" (after {error.attempts} attempts)" if (error.attempts or 0) > 1 else ""
+        return f"{head}{detail}{request} — the server failed{tries}; try again later"
     return f"{head}: {error.message}{request}"
 
 

@@ -69,7 +69,11 @@ def _from_stdin(stdin: TextIO) -> Secrets:
 
 
 def _prompt(label: str) -> str:
-    value = getpass.getpass(f"{label}: ").strip()
+    try:
+        value = getpass.getpass(f"{label}: ").strip()
+    except EOFError:  # Ctrl-D at the prompt: the user chose to give nothing
+        print(file=sys.stderr)
+        raise UsageError(f"no {label.lower()} entered") from None
     if not value:
         raise UsageError(f"the {label.lower()} must not be empty")
     return value

@@ -6,9 +6,18 @@ Needs the ``emulator`` extra (Starlette, uvicorn). ``Emulator`` is the app and i
 is the ``pictory-vimeo serve`` command.
 """
 
-from ._app import Emulator
-from ._faults import Faults
-from ._server import RunningEmulator, add_serve_arguments, run_serve, running
+try:
+    from ._app import Emulator
+    from ._faults import Faults
+    from ._server import RunningEmulator, add_serve_arguments, run_serve, running
+except ModuleNotFoundError as missing:
+    if missing.name not in ("starlette", "uvicorn"):
+        raise
+    raise ModuleNotFoundError(
+        f"pictory_vimeo.emulator needs {missing.name}, from the 'emulator' extra: "
+        "pip install 'pictory-vimeo[emulator]'",
+        name=missing.name,
+    ) from missing
 
 __all__ = [
     "Emulator",

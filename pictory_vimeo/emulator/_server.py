@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import socket
 import sqlite3
 import sys
@@ -195,7 +196,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="address to listen on (default: 127.0.0.1, loopback only)",
     )
     parser.add_argument(
-        "--port", type=int, default=8080, help="port (default: 8080; 0: any free port)"
+        "--port", type=_port, default=8080, help="port (default: 8080; 0: any free port)"
     )
     parser.add_argument(
         "--page-size", type=int, default=25, help="connections per list page (default: 25)"
@@ -230,6 +231,24 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed for faults")
 
 
+def _as_flags(message: str) -> str:
+    """An error about a setting, naming the command-line flag rather than the Python name."""
+    for name in ("latency_ms", "error_rate", "rate_limit", "drop_after_commit_rate", "page_size"):
+        message = re.sub(rf"\b{name}\b", "--" + name.replace("_", "-"), message)
+    return message
+
+
+def _port(text: str) -> int:
+    """A TCP port number for argparse: 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0-65535 (got {port})")
+    return port
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the emulator until interrupted; print one line with its URL. Exit status."""
     try:
@@ -240,8 +259,11 @@ def run_serve(args: argparse.Namespace) -> int:
             drop_after_commit_rate=args.drop_after_commit_rate,
         )
         emulator = Emulator(page_size=args.page_size, db=args.db, faults=faults, seed=args.seed)
-    except (ValueError, TypeError, sqlite3.Error) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError) as exc:
+        print(f"error: {_as_flags(str(exc))}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(f"error: cannot use --db {args.db}: {exc}", file=sys.stderr)
         return 2
     try:
         try:
@@ -251,7 +273,11 @@ def run_serve(args: argparse.Namespace) -> int:
             return 1
         try:
             server = uvicorn.Server(_config(emulator, args.host, log_config=LOGGING_CONFIG))
-            print(f"Pictory Vimeo emulator listening on {_url(args.host, sock)}", flush=True)
+            url = _url(args.host, sock)
+            where = (
+                "" if args.host in ("127.0.0.1", "::1", "localhost") else f" (bound to {args.host})"
+            )
+            print(f"Pictory Vimeo emulator listening on {url}{where}", flush=True)
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how it is meant to stop
                 server.run(sockets=[sock])
         finally:

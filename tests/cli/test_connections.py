@@ -279,3 +279,24 @@ def test_delete_of_a_missing_connection_is_not_an_error(run: Run) -> None:
     done = run("connections", "delete", "20251222155613307xv0nodhitf9cd0f", "--yes")
     assert done.returncode == 0
     assert "nothing to delete" in done.stderr
+
+
+def test_delete_against_a_wrong_base_url_is_an_error(run: Run, create: Create) -> None:
+    """A server that answers 404 for the route too must not pass for 'already gone'."""
+    made = create("Kept")
+    good = run("connections", "get", made.connection_id).args[1]
+    done = run("connections", "delete", made.connection_id, "--yes", base_url=f"{good}/not-api")
+    assert done.returncode == 1
+    assert "nothing to delete" not in done.stderr
+    assert run("connections", "get", made.connection_id).returncode == 0
+
+
+def test_control_characters_from_the_server_are_escaped(run: Run, create: Create) -> None:
+    """A description carrying a newline or an escape sequence cannot drive the terminal."""
+    made = create("Tricky", "--description", "line1\nline2\x1b[2J")
+    shown = run("connections", "get", made.connection_id)
+    assert shown.returncode == 0
+    assert "\x1b" not in shown.stdout
+    assert "line1\\nline2\\x1b[2J" in shown.stdout
+    as_json = run("connections", "get", made.connection_id, "--json")
+    assert json.loads(as_json.stdout)["description"] == "line1\nline2\x1b[2J"

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 import pictory_vimeo as pv
@@ -169,6 +170,21 @@ def test_ctrl_c_at_a_secret_prompt_exits_130(run: Run, monkeypatch: pytest.Monke
     assert "Traceback" not in done.stderr
 
 
+def test_end_of_input_at_a_secret_prompt_is_a_usage_error(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-D at the getpass prompt: one line saying nothing was entered, exit 2."""
+
+    def ended(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", ended)
+    done = run("connections", "create", "--name", "n", "--client-id", "c", tty=True)
+    assert done.returncode == 2
+    assert "no vimeo client secret entered" in done.stderr
+    assert "unexpected" not in done.stderr
+
+
 def test_usage_errors_from_argparse_exit_2(run: Run) -> None:
     """A missing subcommand or required option is argparse's exit 2."""
     assert run("connections").returncode == 2
@@ -188,3 +204,16 @@ def test_serve_without_the_extra_says_how_to_install_it() -> None:
     assert done.returncode == 2
     assert "pip install 'pictory-vimeo[emulator]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_5xx_line_says_the_status_once_and_counts_the_attempts() -> None:
+    """A bare 502 page gives one line without repeating the status, with the attempt count."""
+    from pictory_vimeo._cli_output import ErrorContext, describe_error
+    from pictory_vimeo._errors import status_error_from_response
+
+    request = httpx.Request("GET", "https://api.test/pictoryapis/v1/vimeo-connections")
+    response = httpx.Response(502, text="Bad Gateway", request=request)
+    error = status_error_from_response(response, attempts=3)
+    lines, status = describe_error(error, ErrorContext())
+    assert status == 1
+    assert lines == ["502 Bad Gateway — the server failed (after 3 attempts); try again later"]

@@ -116,9 +116,19 @@ def test_run_serve_refuses_bad_settings(capsys: pytest.CaptureFixture[str]) -> N
     """Out-of-range settings exit with status 2 and one line on stderr, before listening."""
     assert emulator.run_serve(_parse("--error-rate", "2")) == 2
     assert emulator.run_serve(_parse("--page-size", "0")) == 2
+    assert emulator.run_serve(_parse("--db", "/nonexistent/dir/x.sqlite")) == 2
     err = capsys.readouterr().err
-    assert "error_rate" in err
-    assert "page_size" in err
+    assert "--error-rate must be" in err
+    assert "--page-size" in err
+    assert "--db /nonexistent/dir/x.sqlite" in err
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "99999", "http"])
+def test_a_port_out_of_range_is_a_usage_error(port: str) -> None:
+    """argparse refuses a port outside 0-65535 (exit 2) instead of wrapping it around."""
+    with pytest.raises(SystemExit) as caught:
+        _parse("--port", port)
+    assert caught.value.code == 2
 
 
 def test_run_serve_reports_a_busy_port(capsys: pytest.CaptureFixture[str]) -> None:
