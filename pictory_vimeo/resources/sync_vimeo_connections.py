@@ -61,7 +61,11 @@ class SyncVimeoConnections:
     def list(
         self, *, next_page_key: str | None = None, limit: int | None = None
     ) -> SyncPaginator[VimeoConnection]:
-        """Every connection, page by page as iteration reaches it (at most ``limit`` items)."""
+        """Every connection, page by page as iteration reaches it (at most ``limit`` items).
+
+        ``limit`` caps the items iteration yields; the first page (``await`` /
+        ``first_page()``) and ``pages()`` are always whole pages.
+        """
         # The async list() validates its arguments and sends nothing, so it runs right here.
         return SyncPaginator(self._run, self._async.list(next_page_key=next_page_key, limit=limit))
 

@@ -186,7 +186,11 @@ class AsyncVimeoConnections:
     def list(
         self, *, next_page_key: str | None = None, limit: int | None = None
     ) -> AsyncPaginator[VimeoConnection]:
-        """Every connection, page by page as iteration reaches it (at most ``limit`` items)."""
+        """Every connection, page by page as iteration reaches it (at most ``limit`` items).
+
+        ``limit`` caps the items iteration yields; the first page (``await`` /
+        ``first_page()``) and ``pages()`` are always whole pages.
+        """
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
             raise ValidationError([_rules.FieldError("limit", "must be an integer or None")])
         if limit is not None and limit < 0:
