@@ -56,13 +56,6 @@ def served() -> Iterator[emulator.RunningEmulator]:
 
 
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's own Pictory settings and secrets out of every test."""
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries in process never actually wait."""
 

@@ -41,13 +41,6 @@ def backoff_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return waited
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's own Pictory settings out of every test."""
-    monkeypatch.delenv("PICTORY_API_KEY", raising=False)
-    monkeypatch.delenv("PICTORY_BASE_URL", raising=False)
-
-
 @pytest.fixture
 def api_key() -> str:
     """The key of the main test account."""

@@ -93,13 +93,6 @@ def max_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_optimistic, "random", _Jitter("high"))
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's own Pictory settings out of every test."""
-    monkeypatch.delenv("PICTORY_API_KEY", raising=False)
-    monkeypatch.delenv("PICTORY_BASE_URL", raising=False)
-
-
 @pytest.fixture(scope="session")
 def tls_context() -> ssl.SSLContext:
     """One TLS context for the run: building one per client is most of a test's time."""

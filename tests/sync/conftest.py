@@ -55,13 +55,6 @@ def backoff_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return waited
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's own Pictory settings out of every test."""
-    monkeypatch.delenv("PICTORY_API_KEY", raising=False)
-    monkeypatch.delenv("PICTORY_BASE_URL", raising=False)
-
-
 @pytest.fixture
 def emu() -> Iterator[emulator.Emulator]:
     """A fresh in-memory emulator with small pages."""

@@ -46,13 +46,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return waited
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's own Pictory settings out of every test."""
-    monkeypatch.delenv("PICTORY_API_KEY", raising=False)
-    monkeypatch.delenv("PICTORY_BASE_URL", raising=False)
-
-
 @pytest.fixture
 def router(base_url: str) -> Iterator[respx.MockRouter]:
     """A respx router mocking every httpx request; an unrouted request fails the test."""
