@@ -80,7 +80,20 @@ def _load_emulator() -> ModuleType | None:
 
 def _add_connections(sub: Any) -> None:
     conns = sub.add_parser("connections", help="list, get, create, update or delete connections")
-    actions = conns.add_subparsers(dest="action", required=True, metavar="ACTION")
+    subparsers = conns.add_subparsers(dest="action", required=True, metavar="ACTION")
+    common = _global_options()
+
+    class _Actions:
+        """Every action takes the global options too, so they may follow the command."""
+
+        @staticmethod
+        def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+            parser: argparse.ArgumentParser = subparsers.add_parser(
+                name, parents=[common], **kwargs
+            )
+            return parser
+
+    actions = _Actions()
     listing = actions.add_parser("list", help="list connections (the first page, or --all)")
     listing.add_argument("--all", action="store_true", help="every page, printed as it arrives")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -145,6 +158,50 @@ def _add_connections(sub: Any) -> None:
     delete.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
 
+def _add_global_options(parser: argparse._ActionsContainer, *, defaults: bool) -> None:
+    """The options every connections command takes, before or after the subcommand.
+
+    After it (``defaults=False``), an option left out must not reset what was given before
+    it, so there its default is "absent" rather than ``None``.
+    """
+    unset: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help=f"the API's base URL (default: ${BASE_URL_ENV} or {DEFAULT_BASE_URL})",
+        **unset,
+    )
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help=f"the API key (default: ${API_KEY_ENV}; the environment is safer: arguments "
+        "are visible to other users in ps and stay in shell history)",
+        **unset,
+    )
+    parser.add_argument("--timeout", type=float, metavar="S", help="seconds per call (30)", **unset)
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        metavar="N",
+        help="retries of a transient failure (2)",
+        **unset,
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log every attempt to stderr; show tracebacks",
+        **unset,
+    )
+
+
+def _global_options() -> argparse.ArgumentParser:
+    """A parent parser holding the global options, for the connections subcommands."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("global options (also accepted before the command)")
+    _add_global_options(group, defaults=False)
+    return parent
+
+
 def build_parser(emulator: ModuleType | None = None) -> argparse.ArgumentParser:
     """The command's argument parser (``serve`` takes the emulator's flags when installed)."""
     parser = argparse.ArgumentParser(
@@ -153,24 +210,7 @@ def build_parser(emulator: ModuleType | None = None) -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument(
-        "--base-url",
-        metavar="URL",
-        help=f"the API's base URL (default: ${BASE_URL_ENV} or {DEFAULT_BASE_URL})",
-    )
-    parser.add_argument(
-        "--api-key",
-        metavar="KEY",
-        help=f"the API key (default: ${API_KEY_ENV}; the environment is safer: arguments "
-        "are visible to other users in ps and stay in shell history)",
-    )
-    parser.add_argument("--timeout", type=float, metavar="S", help="seconds per call (30)")
-    parser.add_argument(
-        "--max-retries", type=int, metavar="N", help="retries of a transient failure (2)"
-    )
-    parser.add_argument(
-        "--debug", action="store_true", help="log every attempt to stderr; show tracebacks"
-    )
+    _add_global_options(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_connections(sub)
     serve = sub.add_parser("serve", help="run the local emulator of the API")

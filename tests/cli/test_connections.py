@@ -300,3 +300,16 @@ def test_control_characters_from_the_server_are_escaped(run: Run, create: Create
     assert "line1\\nline2\\x1b[2J" in shown.stdout
     as_json = run("connections", "get", made.connection_id, "--json")
     assert json.loads(as_json.stdout)["description"] == "line1\nline2\x1b[2J"
+
+
+def test_global_options_may_follow_the_command(run: Run, create: Create) -> None:
+    """``connections list --base-url URL`` works like ``--base-url URL connections list``."""
+    made = create("Anywhere")
+    url = run("connections", "get", made.connection_id).args[1]
+    after = run("connections", "list", "--json", "--base-url", url, "--timeout", "5", base_url="")
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["name"] == "Anywhere"
+    # An option given before the command is not reset by the command's own parser.
+    before = run("--base-url", url, "connections", "list", "--max-retries", "0", base_url="")
+    assert before.returncode == 0, before.stderr
+    assert "Anywhere" in before.stdout
