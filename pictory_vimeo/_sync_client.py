@@ -10,9 +10,9 @@ discipline and by doubled tests. The cost is one thread per client (not per call
 hop into that thread and back per call: about 0.2 ms measured on a small container, small
 next to a request's network round trip.
 
-A caller's ``httpx.AsyncClient`` is bound to an event loop the caller owns, which the
-portal's loop is not, so the sync client takes no ``http_client``; it takes an httpx
-``transport`` instead (an in-process app, a mock) for the pool it creates in its loop.
+A caller's ``httpx.AsyncClient`` is accepted as ``http_client`` when no other loop uses it
+(its connections then belong to the portal's loop); more simply, an httpx ``transport``
+(an in-process app, a mock) can be given for the pool the client creates in its loop.
 """
 
 from __future__ import annotations
@@ -142,9 +142,17 @@ async def _build(
     options: RequestOptions,
     default_headers: Mapping[str, str] | None,
     transport: httpx.AsyncBaseTransport | None,
-) -> tuple[httpx.AsyncClient, AsyncPictoryClient]:
-    """The pool and the async client, made in the portal's loop so the pool belongs to it."""
-    http = httpx.AsyncClient(limits=_POOL_LIMITS, follow_redirects=False, transport=transport)
+    http_client: httpx.AsyncClient | None,
+) -> tuple[httpx.AsyncClient | None, AsyncPictoryClient]:
+    """The async client, made in the portal's loop so its pool belongs to that loop.
+
+    Returns the pool too when the SDK made it (and so must close it), else ``None``.
+    """
+    owned = None
+    if http_client is None:
+        http_client = owned = httpx.AsyncClient(
+            limits=_POOL_LIMITS, follow_redirects=False, transport=transport
+        )
     try:
         client = AsyncPictoryClient(
             key,
@@ -152,20 +160,23 @@ async def _build(
             timeout=options.timeout,
             max_retries=options.max_retries,
             default_headers=default_headers,
-            http_client=http,
+            http_client=http_client,
         )
     except BaseException:
-        await http.aclose()
+        if owned is not None:
+            await owned.aclose()
         raise
-    return http, client
+    return owned, client
 
 
 class PictoryClient:
     """A synchronous client of the Vimeo Connections API, safe to share between threads.
 
-    Arguments are the async client's, except ``transport``: an ``httpx.AsyncBaseTransport``
+    Arguments are the async client's, plus ``transport``: an ``httpx.AsyncBaseTransport``
     for the pool the client creates (the client closes it), and ``backend``, the event
-    loop run in the client's thread. Close the client (or use ``with``) to stop the thread.
+    loop run in the client's thread. An ``http_client`` must be an ``httpx.AsyncClient``
+    that no other event loop uses: its connections will belong to the client's loop, and
+    the SDK never closes it. Close the client (or use ``with``) to stop the thread.
     """
 
     vimeo_connections: SyncVimeoConnections
@@ -178,6 +189,7 @@ class PictoryClient:
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         backend: Backend = "asyncio",
     ) -> None:
@@ -191,12 +203,23 @@ class PictoryClient:
         given: object = transport  # callers without a type checker may pass anything
         if given is not None and not isinstance(given, httpx.AsyncBaseTransport):
             problems.append(FieldError("transport", "must be an httpx.AsyncBaseTransport or None"))
+        caller_http: object = http_client
+        if caller_http is not None and not isinstance(caller_http, httpx.AsyncClient):
+            problems.append(
+                FieldError(
+                    "http_client",
+                    "must be an httpx.AsyncClient: the sync client runs it in its own event "
+                    "loop (to customise the connection, pass transport= instead)",
+                )
+            )
+        elif caller_http is not None and given is not None:
+            problems.append(FieldError("transport", "cannot be given with http_client"))
         if problems:
             raise ValidationError(problems)
         loop = _Loop.start(backend)
         try:
             http, client = loop.portal.call(
-                partial(_build, key, url, options, default_headers, transport)
+                partial(_build, key, url, options, default_headers, transport, http_client)
             )
         except BaseException:
             loop.stop()
@@ -206,7 +229,8 @@ class PictoryClient:
             try:
                 await client.aclose()
             finally:
-                await http.aclose()
+                if http is not None:
+                    await http.aclose()
 
         loop.cleanup = cleanup
         self._init(loop, client, owner=True)

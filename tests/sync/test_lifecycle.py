@@ -94,6 +94,7 @@ def test_every_call_after_close_raises_a_clear_error(make_client: MakeClient) ->
         ({"max_retries": -1}, "max_retries"),
         ({"backend": "curio"}, "backend"),
         ({"transport": object()}, "transport"),
+        ({"http_client": object()}, "http_client"),
     ],
 )
 def test_bad_arguments_fail_before_any_thread_starts(
@@ -256,3 +257,24 @@ def test_a_script_that_never_closes_its_client_still_exits() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False
     )
     assert (done.returncode, done.stdout.strip()) == (0, "0"), done.stderr
+
+
+def test_a_callers_async_client_is_used_and_left_open(
+    threads_before: int, counting: CountingTransport
+) -> None:
+    """``http_client=`` works as for the async client: used for every call, never closed."""
+    http = httpx.AsyncClient(transport=counting)
+    with pv.PictoryClient(KEY, BASE_URL, http_client=http) as client:
+        create(client.vimeo_connections, "Borrowed")
+    assert not http.is_closed
+    assert counting.sent
+    anyio.run(http.aclose)
+
+
+def test_http_client_and_transport_together_are_refused(counting: CountingTransport) -> None:
+    """Two ways to say how to connect is one too many: a ValidationError, no thread."""
+    http = httpx.AsyncClient(transport=counting)
+    with pytest.raises(pv.ValidationError) as caught:
+        pv.PictoryClient(KEY, BASE_URL, http_client=http, transport=counting)
+    assert [e.field for e in caught.value.errors] == ["transport"]
+    anyio.run(http.aclose)
