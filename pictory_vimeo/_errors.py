@@ -56,6 +56,8 @@ __all__ = [
     "UnprocessableEntityError",
     "ValidationError",
     "VersionConflictError",
+    "REDACTED",
+    "scrub",
     "status_error_from_response",
 ]
 
@@ -68,7 +70,8 @@ _QUOTED: Final = re.compile(r"'[^']*'|\"[^\"]*\"")
 _SECRET_BODY_FIELDS: Final = ("clientSecret", "accessToken")
 #: Shorter secrets are not scrubbed: replacing every "a" would garble the message, hide nothing.
 _SCRUB_MIN: Final = 4
-_REDACTED: Final = "**********"
+#: What a secret is replaced with wherever text might have carried it.
+REDACTED: Final = "**********"
 
 
 class PictoryError(Exception):
@@ -309,8 +312,8 @@ def parse_error_body(response: httpx.Response) -> tuple[str, str | None, object]
         except ValueError:
             message = "error"
     secrets = _secrets_sent(response)
-    message = _scrub(message, secrets)
-    code = _scrub(code, secrets) if code else code
+    message = scrub(message, secrets)
+    code = scrub(code, secrets) if code else code
     if len(message) > _MESSAGE_MAX:
         message = message[: _MESSAGE_MAX - 3] + "..."
     return message, code, body
@@ -330,12 +333,16 @@ def _secrets_sent(response: httpx.Response) -> list[str]:
         sent = None
     if isinstance(sent, Mapping):
         found += [v for k in _SECRET_BODY_FIELDS if isinstance(v := sent.get(k), str)]
-    return sorted((s for s in found if len(s) >= _SCRUB_MIN), key=len, reverse=True)
+    return [s for s in found if len(s) >= _SCRUB_MIN]
 
 
-def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, _REDACTED)
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every non-empty secret in it replaced by ``**********``.
+
+    Longer secrets go first, so one that contains another is masked whole.
+    """
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
     return text
 
 

@@ -24,6 +24,7 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     PictoryError,
+    scrub,
     status_error_from_response,
 )
 
@@ -169,10 +170,7 @@ class Transport:
     ) -> NoReturn:
         _log_attempt(call, number, type(exc).__name__)
         # httpx's own text can quote a header value; the key must not ride along in it.
-        text = _describe(exc)
-        key = self._key
-        if key:
-            text = text.replace(key, "**********")
+        text = scrub(_describe(exc), [self._key])
         error = cls(f"{call.method} {call.path} failed: {text}", attempts=number)
         error.__cause__ = exc
         if _retry.is_unclear(error):

@@ -40,6 +40,7 @@ from ._client import (
     _resolve_base_url,
 )
 from ._demo import add_demo_arguments, run_demo
+from ._errors import scrub
 from ._version import __version__
 
 __all__ = ["build_parser", "main"]
@@ -48,7 +49,6 @@ PROG: Final = "pictory-vimeo"
 INSTALL_EMULATOR: Final = "pip install 'pictory-vimeo[emulator]'"
 _LOGGER: Final = "pictory_vimeo"
 _DEBUG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_REDACTED: Final = "**********"
 #: Spellings a user might reach for to pass a secret; the error explains where secrets go.
 _SECRET_WORDS: Final = ("secret", "token", "password")
 
@@ -232,11 +232,7 @@ class _Redacting(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The formatted record, with every known sensitive value replaced."""
-        text = super().format(record)
-        for value in sorted({*self._known, *_cli_secrets.REMEMBERED}, key=len, reverse=True):
-            if value:
-                text = text.replace(value, _REDACTED)
-        return text
+        return scrub(super().format(record), [*self._known, *_cli_secrets.REMEMBERED])
 
 
 class _Once(logging.Filter):
