@@ -31,13 +31,13 @@ class Tally:
     retries: int = 0
     conflicts: int = 0
 
+    def __add__(self, other: Tally) -> Tally:
+        pairs = zip(attrs.astuple(self), attrs.astuple(other), strict=True)
+        return Tally(*(a + b for a, b in pairs))
+
     def __sub__(self, other: Tally) -> Tally:
-        return Tally(
-            self.calls - other.calls,
-            self.attempts - other.attempts,
-            self.retries - other.retries,
-            self.conflicts - other.conflicts,
-        )
+        pairs = zip(attrs.astuple(self), attrs.astuple(other), strict=True)
+        return Tally(*(a - b for a, b in pairs))
 
 
 class CallCounter(logging.Handler):
@@ -54,15 +54,13 @@ class CallCounter(logging.Handler):
         # The SDK's records carry what they report as attributes (``extra``), so nothing
         # here depends on the wording of a message.
         event = getattr(record, "pictory_event", None)
-        calls, attempts, retries, conflicts = attrs.astuple(self._tally)
         if event == "attempt":
-            attempts += 1
-            calls += getattr(record, "pictory_attempt", None) == 1
+            first = getattr(record, "pictory_attempt", None) == 1
+            self._tally += Tally(calls=int(first), attempts=1)
         elif event == "retry":
-            retries += 1
+            self._tally += Tally(retries=1)
         elif event == "conflict":
-            conflicts += 1
-        self._tally = Tally(calls, attempts, retries, conflicts)
+            self._tally += Tally(conflicts=1)
 
     def tally(self) -> Tally:
         """The counts so far."""
@@ -140,14 +138,7 @@ class Report:
 
     def summary(self, elapsed: float) -> None:
         """The table of calls, retries and time per step, with totals."""
-        total = Tally()
-        for row in self._rows:
-            total = Tally(
-                total.calls + row.tally.calls,
-                total.attempts + row.tally.attempts,
-                total.retries + row.tally.retries,
-                total.conflicts + row.tally.conflicts,
-            )
+        total = sum((row.tally for row in self._rows), Tally())
         width = max([len("step"), len("total"), *(len(row.title) for row in self._rows)])
         line = f"   {{:<{width}}}  {{:>6}}  {{:>8}}  {{:>9}}"
         self.say()
