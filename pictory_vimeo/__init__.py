@@ -5,6 +5,7 @@ synchronous); every error is a :class:`PictoryError`.
 The local emulator lives in ``pictory_vimeo.emulator`` (the ``emulator`` extra).
 """
 
+from types import FunctionType
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from ._client import AsyncPictoryClient
@@ -29,12 +30,15 @@ from ._errors import (
     ValidationError,
     VersionConflictError,
 )
+from ._logging import configure_from_environment as _configure_logging
 from ._models import Page, VimeoConnection, VimeoConnectionCreate, VimeoConnectionUpdate
 from ._optimistic import optimistic_update
 from ._pagination import AsyncPaginator
+from ._raw_response import RawResponse
 from ._rules import FieldError
-from ._sync_client import PictoryClient
-from ._sync_pagination import SyncPaginator
+from ._sync._client import PictoryClient
+from ._sync._pagination import SyncPaginator
+from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .resources.sync_vimeo_connections import SyncVimeoConnections
 from .resources.vimeo_connections import AsyncVimeoConnections
@@ -53,7 +57,9 @@ __all__ = [
     "FieldError",
     "InternalServerError",
     "InvalidResponseError",
+    "NOT_GIVEN",
     "NotFoundError",
+    "NotGiven",
     "OptimisticLockError",
     "Page",
     "PaginationError",
@@ -61,6 +67,7 @@ __all__ = [
     "PictoryClient",
     "PictoryError",
     "RateLimitError",
+    "RawResponse",
     "SyncPaginator",
     "SyncVimeoConnections",
     "UnprocessableEntityError",
@@ -88,9 +95,11 @@ else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+_configure_logging()  # PICTORY_LOG=debug|info: the SDK's records on stderr
+
 # Public names report the public module, as httpx does, so reprs and docs say pictory_vimeo.X.
 for _name in __all__:
     _obj = globals()[_name]
-    if hasattr(_obj, "__module__") and not _name.startswith("__"):
+    if isinstance(_obj, type | FunctionType) and not _name.startswith("__"):
         _obj.__module__ = __name__
-del _name, _obj
+del _name, _obj, FunctionType

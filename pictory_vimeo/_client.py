@@ -1,94 +1,54 @@
-"""``AsyncPictoryClient``: configuration, lifecycle and the API's resources."""
+"""``AsyncPictoryClient``: configuration, lifecycle and the API's resources.
+
+The one hand-written client: ``PictoryClient``'s pass-through members are generated from
+this class (``scripts/gen_sync.py``).
+"""
 
 from __future__ import annotations
 
-import logging
-import os
-import platform
-import re
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Final, Self
+from typing import Self
 
+import anyio
 import httpx
 
+from ._call import CallContext
+from ._config import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    KEY_PREFIX,
+    Checks,
+    RequestOptions,
+    TransportName,
+    check_headers,
+    check_max_concurrency,
+    check_transport,
+    request_options,
+    resolve_api_key,
+    resolve_base_url,
+)
 from ._errors import ValidationError
+from ._logging import logger
 from ._rules import FieldError
-from ._transport import RequestOptions, Transport
-from ._version import __version__
+from ._session import ApiSession
+from ._types import NOT_GIVEN, NotGiven
 from .resources.vimeo_connections import AsyncVimeoConnections
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncPictoryClient"]
-
-DEFAULT_BASE_URL: Final = "https://api.pictory.ai"
-DEFAULT_TIMEOUT: Final = 30.0
-DEFAULT_MAX_RETRIES: Final = 2
-API_KEY_ENV: Final = "PICTORY_API_KEY"
-BASE_URL_ENV: Final = "PICTORY_BASE_URL"
-KEY_PREFIX: Final = "pictai_"
-USER_AGENT: Final = (
-    f"pictory-vimeo-python/{__version__} httpx/{httpx.__version__} "
-    f"python/{platform.python_version()}"
-)
-
-_log = logging.getLogger("pictory_vimeo")
-_HEADER_SAFE: Final = re.compile(r"[!-~]+")
-_POOL_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+__all__ = ["AsyncPictoryClient"]
 
 
-def _resolve_key(api_key: str | None, *, warn: bool = True) -> str:
-    key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-    if not key:
+def _check_http_client(http_client: object, transport: object) -> httpx.AsyncClient | None:
+    if http_client is None:
+        return None
+    if not isinstance(http_client, httpx.AsyncClient):
+        raise ValidationError([FieldError("http_client", "must be an httpx.AsyncClient or None")])
+    if transport != "auto":
         raise ValidationError(
-            [FieldError("api_key", f"is required: pass api_key=... or set ${API_KEY_ENV}")]
+            [FieldError("transport", "cannot be given with http_client (it has its own)")]
         )
-    if not isinstance(key, str):
-        raise ValidationError([FieldError("api_key", "must be a string")])
-    if not _HEADER_SAFE.fullmatch(key):
-        # The key goes into a header as is; httpx would fail on each request and put the
-        # key in its error text. Never echo it: say only what is wrong with it.
-        raise ValidationError(
-            [
-                FieldError(
-                    "api_key",
-                    "must be printable ASCII with no spaces or line breaks"
-                    " (a key read from a file may end with a newline)",
-                )
-            ]
-        )
-    if warn and not key.startswith(KEY_PREFIX):
-        _log.warning("the API key does not start with %r; Pictory keys normally do", KEY_PREFIX)
-    return key
-
-
-def _resolve_base_url(base_url: str | None) -> str:
-    url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    problem = FieldError(
-        "base_url", f"must be an http(s) URL with a host and no query or fragment (got {url!r})"
-    )
-    if not isinstance(url, str):
-        raise ValidationError([problem])
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        raise ValidationError([problem]) from None
-    # Paths are appended to the base URL, so a query or fragment there would swallow them.
-    if parsed.scheme not in ("http", "https") or not parsed.host or "?" in url or "#" in url:
-        raise ValidationError([problem])
-    return url.rstrip("/")
-
-
-def _options(timeout: float, max_retries: int) -> RequestOptions:
-    errors = []
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-        errors.append(
-            FieldError("timeout", f"must be a positive number of seconds (got {timeout!r})")
-        )
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        errors.append(FieldError("max_retries", f"must be an integer >= 0 (got {max_retries!r})"))
-    if errors:
-        raise ValidationError(errors)
-    return RequestOptions(timeout=float(timeout), max_retries=max_retries)
+    return http_client
 
 
 class AsyncPictoryClient:
@@ -96,7 +56,13 @@ class AsyncPictoryClient:
 
     ``timeout`` is the deadline of a whole call in seconds, covering every attempt and the
     waits between them; ``max_retries`` is how many times a transient failure is retried.
-    Pass ``http_client`` to share your own ``httpx.AsyncClient``: the SDK never closes it.
+    ``transport`` picks the connection pool: ``"auto"`` (aiohttp's under asyncio, httpx's
+    under trio), ``"aiohttp"``, ``"httpx"``, or an ``httpx.AsyncBaseTransport``; at most
+    ``max_concurrency`` requests are in flight at once, the rest wait their turn within
+    their deadline. Pass ``http_client`` to use your own ``httpx.AsyncClient`` as is: the
+    SDK never closes it. The key is never sent over plain ``http://`` except to loopback,
+    unless ``allow_insecure_http``; ``validate=False`` sends input the SDK's copy of the
+    documented rules would refuse. Use it as ``async with`` so listings can read ahead.
     """
 
     vimeo_connections: AsyncVimeoConnections
@@ -110,31 +76,60 @@ class AsyncPictoryClient:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        transport: TransportName | httpx.AsyncBaseTransport = "auto",
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        allow_insecure_http: bool = False,
+        validate: bool = True,
     ) -> None:
-        key = _resolve_key(api_key)
-        url = _resolve_base_url(base_url)
-        options = _options(timeout, max_retries)
-        # httpx.Headers merges case-insensitively, so no spelling of "authorization" in
-        # default_headers can ride along next to (or instead of) the client's key.
-        headers = httpx.Headers({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        headers.update(default_headers or {})
-        headers["Authorization"] = key
-        owns_http = http_client is None
-        http = http_client or httpx.AsyncClient(limits=_POOL_LIMITS, follow_redirects=False)
-        self._init(
-            Transport(http=http, base_url=url, headers=headers, owns_http=owns_http), options
+        check = Checks()
+        key = check(resolve_api_key, api_key)
+        url = check(resolve_base_url, base_url, allow_insecure_http=allow_insecure_http)
+        options = check(
+            request_options, timeout=timeout, max_retries=max_retries, validate=validate
         )
+        headers = check(check_headers, default_headers, "default_headers")
+        limit = check(check_max_concurrency, max_concurrency)
+        choice = check(check_transport, transport)
+        http = check(_check_http_client, http_client, transport)
+        check.done()
+        if not key.startswith(KEY_PREFIX):
+            logger.warning(
+                "the API key does not start with %r; Pictory keys normally do", KEY_PREFIX
+            )
+        session = ApiSession(
+            api_key=key,
+            base_url=url,
+            transport=choice,
+            max_concurrency=limit,
+            http_client=http,
+        )
+        self._init(session, options, headers, limit, owner=True)
 
-    def _init(self, transport: Transport, options: RequestOptions, *, owner: bool = True) -> None:
-        self._transport = transport
-        self._owner = owner
+    def _init(
+        self,
+        session: ApiSession,
+        options: RequestOptions,
+        default_headers: dict[str, str],
+        max_concurrency: int,
+        *,
+        owner: bool,
+    ) -> None:
+        self._session = session
         self._options = options
-        self.vimeo_connections = AsyncVimeoConnections(transport, options)
+        self._default_headers = default_headers
+        self._max_concurrency = max_concurrency
+        self._owner = owner
+        headers = session.headers.copy()
+        headers.update(default_headers)
+        headers["Authorization"] = session.headers["Authorization"]
+        limiter = anyio.CapacityLimiter(max_concurrency)
+        context = CallContext(session, options, headers, limiter)
+        self.vimeo_connections = AsyncVimeoConnections(context)
 
     @property
     def base_url(self) -> str:
         """The API's base URL."""
-        return self._transport.base_url
+        return self._session.base_url
 
     @property
     def timeout(self) -> float:
@@ -146,16 +141,48 @@ class AsyncPictoryClient:
         """How many times a transient failure is retried."""
         return self._options.max_retries
 
+    @property
+    def max_concurrency(self) -> int:
+        """How many of this client's requests may be in flight at once."""
+        return self._max_concurrency
+
+    @property
+    def transport(self) -> str:
+        """The connection pool in use: ``"aiohttp"``, ``"httpx"``, or the caller's own."""
+        return self._session.transport_name
+
+    @property
+    def validate(self) -> bool:
+        """Whether input is checked against the documented rules before it is sent."""
+        return self._options.validate
+
     def with_options(
-        self, *, timeout: float | None = None, max_retries: int | None = None
-    ) -> AsyncPictoryClient:
-        """A client with other per-call settings, sharing this one's connection pool."""
-        options = _options(
-            self._options.timeout if timeout is None else timeout,
-            self._options.max_retries if max_retries is None else max_retries,
+        self,
+        *,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        max_concurrency: int | NotGiven = NOT_GIVEN,
+        validate: bool | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """A client with other settings, sharing this one's connection pool.
+
+        ``default_headers`` replaces this client's; ``max_concurrency`` gives the new
+        client slots of its own on the shared pool.
+        """
+        check = Checks()
+        options = check(
+            self._options.merged, timeout=timeout, max_retries=max_retries, validate=validate
         )
+        headers = self._default_headers
+        if not isinstance(default_headers, NotGiven):
+            headers = check(check_headers, default_headers, "default_headers")
+        limit = self._max_concurrency
+        if not isinstance(max_concurrency, NotGiven):
+            limit = check(check_max_concurrency, max_concurrency)
+        check.done()
         derived = object.__new__(type(self))
-        derived._init(self._transport, options, owner=False)
+        derived._init(self._session, options, headers, limit, owner=False)
         return derived
 
     async def aclose(self) -> None:
@@ -164,9 +191,14 @@ class AsyncPictoryClient:
         A client made by :meth:`with_options` shares its parent's pool and leaves it open.
         """
         if self._owner:
-            await self._transport.aclose()
+            await self._session.read_ahead.close()
+            # Shielded: a cancelled caller still releases every socket of the pool.
+            with anyio.CancelScope(shield=True):
+                await self._session.aclose()
 
     async def __aenter__(self) -> Self:
+        if self._owner and not self._session.read_ahead.active:
+            await self._session.read_ahead.open()
         return self
 
     async def __aexit__(
@@ -179,6 +211,7 @@ class AsyncPictoryClient:
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, timeout={self.timeout}, "
-            f"max_retries={self.max_retries})"
+            f"{type(self).__name__}(base_url={self.base_url!r}, transport={self.transport!r}, "
+            f"timeout={self.timeout}, max_retries={self.max_retries}, "
+            f"max_concurrency={self.max_concurrency})"
         )

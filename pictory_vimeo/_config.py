@@ -1,34 +1,324 @@
-"""Process-wide settings: the testing mode that turns off retry waits.
+"""Settings shared by both clients and the command: defaults, environment, checks, testing mode.
 
-Like stamina's, so the test suites of applications built on this SDK run retries (and
-``optimistic_update``'s conflict backoff) at full speed without patching anything private.
+Everything a client is configured with is checked here, once, with errors that name the
+argument; the clients, the command line and ``with_options`` all go through these
+functions, so no rule about a setting is written twice. This module sits at the bottom of
+the import graph (it imports only ``_errors``, ``_rules`` and ``_types``).
 """
 
 from __future__ import annotations
 
-__all__ = ["is_testing", "set_testing"]
+import ipaddress
+import os
+import platform
+import re
+from collections.abc import Callable, Mapping
+from typing import Final, Literal, ParamSpec, TypeAlias, TypeVar, cast
+
+import attrs
+import httpx
+
+from ._errors import ValidationError
+from ._rules import FieldError
+from ._types import NOT_GIVEN, NotGiven
+from ._version import __version__
+
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_CONCURRENCY",
+    "DEFAULT_MAX_EMPTY_PAGES",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "KEY_PREFIX",
+    "LOGGER_NAME",
+    "LOG_ENV",
+    "TRANSPORT_NAMES",
+    "USER_AGENT",
+    "Checks",
+    "RequestOptions",
+    "TestingMode",
+    "TransportName",
+    "check_headers",
+    "check_max_concurrency",
+    "check_transport",
+    "is_loopback",
+    "is_testing",
+    "request_options",
+    "resolve_api_key",
+    "resolve_base_url",
+    "set_testing",
+]
+
+DEFAULT_BASE_URL: Final = "https://api.pictory.ai"
+DEFAULT_TIMEOUT: Final = 30.0
+DEFAULT_MAX_RETRIES: Final = 2
+#: In-flight requests per client. Measured (benchmarks/README.md): on the aiohttp pool,
+#: throughput keeps rising up to about this many; beyond it, more sockets add only load.
+DEFAULT_MAX_CONCURRENCY: Final = 256
+#: Consecutive empty pages that still carry a nextPageKey before a listing gives up.
+DEFAULT_MAX_EMPTY_PAGES: Final = 100
+API_KEY_ENV: Final = "PICTORY_API_KEY"
+BASE_URL_ENV: Final = "PICTORY_BASE_URL"
+LOG_ENV: Final = "PICTORY_LOG"
+KEY_PREFIX: Final = "pictai_"
+#: The one logger the SDK writes to (children: none).
+LOGGER_NAME: Final = "pictory_vimeo"
+USER_AGENT: Final = (
+    f"pictory-vimeo-python/{__version__} httpx/{httpx.__version__} "
+    f"python/{platform.python_version()}"
+)
+
+TransportName: TypeAlias = Literal["auto", "aiohttp", "httpx"]
+TRANSPORT_NAMES: Final = ("auto", "aiohttp", "httpx")
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_HEADER_SAFE: Final = re.compile(r"[!-~]+")
+_HEADER_VALUE_SAFE: Final = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
-class _Config:
-    """The mutable process-wide state, kept in one object so it is easy to find."""
+class Checks:
+    """Runs the checks of several settings, so one ``ValidationError`` names every bad one."""
 
-    testing: bool = False
+    def __init__(self) -> None:
+        self._problems: list[FieldError] = []
+
+    def __call__(self, check: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``check(*args, **kwargs)``, its problems kept for :meth:`done` instead of raised."""
+        try:
+            return check(*args, **kwargs)
+        except ValidationError as error:
+            self._problems.extend(error.errors)
+            # Never used: done() raises before anyone reads a failed check's result.
+            return cast(T, None)
+
+    def done(self) -> None:
+        """Raise every problem found, as one ``ValidationError``."""
+        if self._problems:
+            raise ValidationError(self._problems)
 
 
-_CONFIG = _Config()
+@attrs.frozen
+class RequestOptions:
+    """What one call runs with: its deadline, its retries, and whether rules are checked."""
+
+    timeout: float
+    max_retries: int
+    validate: bool = True
+
+    def merged(
+        self,
+        *,
+        timeout: float | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        validate: bool | NotGiven = NOT_GIVEN,
+    ) -> RequestOptions:
+        """These options with a call's (or ``with_options``') own settings on top, checked."""
+        if (
+            isinstance(timeout, NotGiven)
+            and isinstance(max_retries, NotGiven)
+            and isinstance(validate, NotGiven)
+        ):
+            return self  # the common case: nothing set per call, nothing to check
+        return request_options(
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=self.max_retries if isinstance(max_retries, NotGiven) else max_retries,
+            validate=self.validate if isinstance(validate, NotGiven) else validate,
+        )
 
 
-def set_testing(testing: bool) -> None:
+def request_options(
+    *, timeout: object, max_retries: object, validate: object = True
+) -> RequestOptions:
+    """Checked options, or a ``ValidationError`` naming every bad setting."""
+    errors: list[FieldError] = []
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        errors.append(
+            FieldError("timeout", f"must be a positive number of seconds (got {timeout!r:.40})")
+        )
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        errors.append(
+            FieldError("max_retries", f"must be an integer >= 0 (got {max_retries!r:.40})")
+        )
+    if not isinstance(validate, bool):
+        errors.append(FieldError("validate", "must be True or False"))
+    if errors:
+        raise ValidationError(errors)
+    assert isinstance(timeout, int | float)
+    assert isinstance(max_retries, int)
+    return RequestOptions(float(timeout), max_retries, bool(validate))
+
+
+def _header_problem(headers: object, field: str) -> FieldError | None:
+    """Why ``headers`` cannot be sent with every request, or ``None``."""
+    if not isinstance(headers, Mapping):
+        return FieldError(field, "must be a mapping of header names to values")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            return FieldError(field, "must map header names (str) to values (str)")
+        if name.lower() == "authorization":
+            # The client's key is the only credential a request carries.
+            return FieldError(field, "cannot set Authorization: the client's api_key is sent")
+        if not _HEADER_SAFE.fullmatch(name) or ":" in name:
+            return FieldError(field, f"has a header name that is not a token ({name[:40]!r})")
+        if not _HEADER_VALUE_SAFE.fullmatch(value):
+            return FieldError(field, f"has a value with a line break or control character ({name})")
+    return None
+
+
+def check_headers(headers: object, field: str) -> dict[str, str]:
+    """``default_headers`` or ``extra_headers`` as a dict, or a ``ValidationError``."""
+    if headers is None:
+        return {}
+    problem = _header_problem(headers, field)
+    if problem is not None:
+        raise ValidationError([problem])
+    assert isinstance(headers, Mapping)
+    return dict(headers)
+
+
+def resolve_api_key(api_key: object) -> str:
+    """The key to send: ``api_key``, else ``$PICTORY_API_KEY``; never echoed in an error."""
+    key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+    if not key:
+        raise ValidationError(
+            [FieldError("api_key", f"is required: pass api_key=... or set ${API_KEY_ENV}")]
+        )
+    if not isinstance(key, str):
+        raise ValidationError([FieldError("api_key", "must be a string")])
+    if not _HEADER_SAFE.fullmatch(key):
+        # The key goes into a header as is; httpx would fail on each request and put the
+        # key in its error text. Never echo it: say only what is wrong with it.
+        raise ValidationError(
+            [
+                FieldError(
+                    "api_key",
+                    "must be printable ASCII with no spaces or line breaks"
+                    " (a key read from a file may end with a newline)",
+                )
+            ]
+        )
+    return key
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine: ``localhost``, ``127.0.0.0/8`` or ``::1``."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(base_url: object, *, allow_insecure_http: object = False) -> str:
+    """The API's base URL without a trailing slash: ``base_url``, ``$PICTORY_BASE_URL``, default.
+
+    The key travels in a header, so plain ``http://`` is refused for anything but loopback
+    unless ``allow_insecure_http`` says the caller means it.
+    """
+    url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    problem = FieldError(
+        "base_url",
+        f"must be an http(s) URL with a host and no query or fragment (got {url!r:.100})",
+    )
+    if not isinstance(url, str):
+        raise ValidationError([problem])
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise ValidationError([problem]) from None
+    # Paths are appended to the base URL, so a query or fragment there would swallow them.
+    if parsed.scheme not in ("http", "https") or not parsed.host or "?" in url or "#" in url:
+        raise ValidationError([problem])
+    if not isinstance(allow_insecure_http, bool):
+        raise ValidationError([FieldError("allow_insecure_http", "must be True or False")])
+    if parsed.scheme == "http" and not allow_insecure_http and not is_loopback(parsed.host):
+        raise ValidationError(
+            [
+                FieldError(
+                    "base_url",
+                    f"is plain http:// to {parsed.host!r}, which would send the API key "
+                    "unencrypted: use https://, or pass allow_insecure_http=True "
+                    "(--allow-insecure-http) if you mean it",
+                )
+            ]
+        )
+    return url.rstrip("/")
+
+
+def check_max_concurrency(value: object) -> int:
+    """``max_concurrency`` as checked: an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(
+            [FieldError("max_concurrency", f"must be an integer >= 1 (got {value!r:.40})")]
+        )
+    return value
+
+
+def check_transport(value: object) -> TransportName | httpx.AsyncBaseTransport:
+    """``transport`` as checked: a name, or an ``httpx.AsyncBaseTransport`` instance."""
+    if isinstance(value, httpx.AsyncBaseTransport):
+        return value
+    if value == "auto" or value == "aiohttp" or value == "httpx":
+        return value
+    raise ValidationError(
+        [
+            FieldError(
+                "transport",
+                f"must be one of {TRANSPORT_NAMES} or an httpx.AsyncBaseTransport "
+                f"(got {value!r:.60})",
+            )
+        ]
+    )
+
+
+class _Testing:
+    """The process-wide testing switch, in one object so it is easy to find."""
+
+    on: bool = False
+
+
+_TESTING: Final = _Testing()
+
+
+class TestingMode:
+    """What ``set_testing`` returns: the mode is already set; ``with`` restores the old one."""
+
+    __test__ = False  # not a test class, whatever pytest's name pattern says
+
+    def __init__(self, previous: bool) -> None:
+        self._previous = previous
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        _TESTING.on = self._previous
+
+    def __repr__(self) -> str:
+        return f"<testing mode {'on' if _TESTING.on else 'off'}>"
+
+
+def set_testing(testing: bool) -> TestingMode:
     """Turn the testing mode on or off: when on, the SDK never waits between attempts.
 
     Retries still happen, as often as ``max_retries`` allows, and ``Retry-After`` is still
-    checked against its cap and the call's deadline; only the waiting is skipped.
+    checked against its cap and the call's deadline; only the waiting is skipped. Takes
+    effect at once; used as ``with pv.set_testing(True): ...`` it also restores the
+    previous state when the block ends.
     """
     if not isinstance(testing, bool):
         raise TypeError(f"testing must be True or False (got {type(testing).__name__})")
-    _CONFIG.testing = testing
+    previous = _TESTING.on
+    _TESTING.on = testing
+    return TestingMode(previous)
 
 
 def is_testing() -> bool:
     """Whether the testing mode is on."""
-    return _CONFIG.testing
+    return _TESTING.on

@@ -7,6 +7,7 @@ response, not something to coerce) and tolerant of fields it does not know.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, Generic, TypeVar
@@ -15,28 +16,32 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._errors import ValidationError
+from ._redact import REDACTED
+from ._rules import FieldError
+from ._types import NOT_GIVEN, NotGiven
+
 __all__ = [
-    "REDACTED",
     "Page",
     "VimeoConnection",
     "VimeoConnectionCreate",
     "VimeoConnectionUpdate",
     "converter",
+    "to_body",
     "to_camel",
 ]
 
 T = TypeVar("T")
 
-#: How a secret shows in any repr.
-REDACTED: Final = "'**********'"
+_SHOWN: Final = repr(REDACTED)
 
 
 def _redact(_: object) -> str:
-    return REDACTED
+    return _SHOWN
 
 
-def _redact_if_set(value: object) -> str:
-    return "None" if value is None else REDACTED
+def _redact_if_given(value: object) -> str:
+    return repr(value) if value is None or isinstance(value, NotGiven) else _SHOWN
 
 
 @attrs.frozen
@@ -57,6 +62,47 @@ class VimeoConnection:
     created_date: datetime | None = None
     updated_date: datetime | None = None
 
+    def to_dict(self) -> dict[str, object]:
+        """The connection in the API's JSON shape and order: camelCase keys, ISO-8601 dates.
+
+        Every field is present; one the API left out (``type`` and the dates after a
+        create, a missing ``description``) is ``None``. Secrets are never part of it.
+        """
+        raw: dict[str, object] = converter.unstructure(self)
+        return {key: raw[key] for key in _JSON_ORDER}
+
+    def to_json(self, **dumps_kwargs: Any) -> str:
+        """``to_dict()`` as JSON text; keyword arguments go to ``json.dumps``."""
+        dumps_kwargs.setdefault("ensure_ascii", False)
+        return json.dumps(self.to_dict(), **dumps_kwargs)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> VimeoConnection:
+        """A connection from the API's JSON shape (as ``to_dict`` or the API gives it)."""
+        if not isinstance(data, Mapping):
+            raise ValidationError(
+                [FieldError("data", f"must be a mapping (got {type(data).__name__})")]
+            )
+        try:
+            connection: VimeoConnection = converter.structure(data, cls)
+        except Exception as exc:
+            raise ValidationError([FieldError("data", first_problem(exc))]) from None
+        return connection
+
+
+#: The order of the reference's connection object.
+_JSON_ORDER: Final = (
+    "connectionId",
+    "name",
+    "description",
+    "clientIdentifier",
+    "type",
+    "enabled",
+    "createdDate",
+    "updatedDate",
+    "version",
+)
+
 
 @attrs.frozen
 class VimeoConnectionCreate:
@@ -72,15 +118,17 @@ class VimeoConnectionCreate:
 
 @attrs.frozen
 class VimeoConnectionUpdate:
-    """The body of a partial update: ``None`` fields are not sent. Secrets are redacted."""
+    """The body of a partial update: ``NOT_GIVEN`` fields are not sent, a ``None``
+    description clears it. Secrets are redacted in the repr.
+    """
 
     version: int
-    name: str | None = None
-    description: str | None = None
-    enabled: bool | None = None
-    client_identifier: str | None = None
-    client_secret: str | None = attrs.field(default=None, repr=_redact_if_set)
-    access_token: str | None = attrs.field(default=None, repr=_redact_if_set)
+    name: str | NotGiven = NOT_GIVEN
+    description: str | NotGiven | None = NOT_GIVEN
+    enabled: bool | NotGiven = NOT_GIVEN
+    client_identifier: str | NotGiven = NOT_GIVEN
+    client_secret: str | NotGiven = attrs.field(default=NOT_GIVEN, repr=_redact_if_given)
+    access_token: str | NotGiven = attrs.field(default=NOT_GIVEN, repr=_redact_if_given)
 
 
 @attrs.frozen
@@ -97,6 +145,30 @@ def to_camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
+def to_body(model: VimeoConnectionCreate | VimeoConnectionUpdate) -> dict[str, object]:
+    """The JSON body for a write model: camelCase keys, fields not given left out.
+
+    In a create, a ``None`` description is left out too; in an update it is sent as
+    ``null``, which clears the description.
+    """
+    clears = isinstance(model, VimeoConnectionUpdate)
+    body: dict[str, object] = {}
+    for field in attrs.fields(type(model)):
+        value = getattr(model, field.name)
+        if isinstance(value, NotGiven) or (value is None and not clears):
+            continue
+        body[to_camel(field.name)] = value
+    return body
+
+
+def first_problem(exc: BaseException) -> str:
+    """The first thing wrong in a structuring failure, in words (never the raw value)."""
+    if isinstance(exc, cattrs.BaseValidationError):
+        messages = cattrs.transform_error(exc)
+        return messages[0] if messages else type(exc).__name__
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _strict(kind: type[Any], label: str) -> Any:
     """A structure hook that accepts exactly ``kind`` (and never a bool for an int)."""
 
@@ -111,14 +183,22 @@ def _strict(kind: type[Any], label: str) -> Any:
 def _parse_datetime(value: object, _: object) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected an ISO-8601 string, got {type(value).__name__}")
-    parsed = datetime.fromisoformat(value)
-    # The API speaks UTC; an offset is honoured but normalised so every date compares alike.
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+        # The API speaks UTC; an offset is honoured but normalised so dates compare alike.
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise ValueError("expected an ISO-8601 date") from None
 
 
 def _format_datetime(value: datetime) -> str:
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    fraction = (
+        f"{utc.microsecond // 1000:03d}"
+        if utc.microsecond % 1000 == 0
+        else f"{utc.microsecond:06d}"
+    )
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + fraction + "Z"
 
 
 def _make_converter() -> cattrs.Converter:
@@ -128,20 +208,17 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(bool, _strict(bool, "a boolean"))
     conv.register_structure_hook(datetime, _parse_datetime)
     conv.register_unstructure_hook(datetime, _format_datetime)
-    for cls in (VimeoConnection, VimeoConnectionCreate, VimeoConnectionUpdate):
-        renames: dict[str, Any] = {
-            a.name: override(rename=to_camel(a.name)) for a in attrs.fields(cls)
-        }
-        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **renames))
-        conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv, **renames))
+    renames: dict[str, Any] = {
+        a.name: override(rename=to_camel(a.name)) for a in attrs.fields(VimeoConnection)
+    }
+    conv.register_structure_hook(
+        VimeoConnection, make_dict_structure_fn(VimeoConnection, conv, **renames)
+    )
+    conv.register_unstructure_hook(
+        VimeoConnection, make_dict_unstructure_fn(VimeoConnection, conv, **renames)
+    )
     return conv
 
 
 #: The converter between the models and the API's JSON.
 converter: Final = _make_converter()
-
-
-def to_body(model: VimeoConnectionCreate | VimeoConnectionUpdate) -> dict[str, object]:
-    """The JSON body for a write model: camelCase keys, unset (``None``) fields left out."""
-    raw: Mapping[str, object] = converter.unstructure(model)
-    return {key: value for key, value in raw.items() if value is not None}

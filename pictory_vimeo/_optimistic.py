@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import inspect
-import logging
-import random
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Final, Protocol, TypeAlias, overload
 
-from . import _retry
 from ._errors import (
     ConflictError,
     OptimisticLockError,
     ValidationError,
     VersionConflictError,
+    retype_conflict,
 )
+from ._logging import log_conflict
 from ._models import VimeoConnection
+from ._retry import conflict_wait, pause
 from ._rules import FIELD_RULES, FieldError
-from .resources.vimeo_connections import AsyncVimeoConnections, as_conflict
+from .resources.vimeo_connections import AsyncVimeoConnections
 
 __all__ = [
     "Changes",
@@ -32,9 +32,6 @@ Changes: TypeAlias = Mapping[str, Any] | None
 Mutate: TypeAlias = Callable[[VimeoConnection], Changes | Awaitable[Changes]]
 
 _FIELDS: Final = frozenset(r.python_name for r in FIELD_RULES.values()) - {"version"}
-_BACKOFF_START: Final = 0.02
-_BACKOFF_CAP: Final = 1.0
-_log = logging.getLogger("pictory_vimeo")
 
 
 class SyncConnections(Protocol):
@@ -115,23 +112,14 @@ async def optimistic_update_async(
             # the race; an unchanged one means another conflict, e.g. a taken name.
             if (await conns.get(connection_id)).version == current.version:
                 raise
-            last_conflict = as_conflict(VersionConflictError, conflict)
-        _log.debug(
-            "optimistic update of %s: version conflict on attempt %d of %d",
-            connection_id,
-            attempt,
-            max_attempts,
-            extra={
-                "pictory_event": "conflict",
-                "pictory_connection_id": connection_id,
-                "pictory_attempt": attempt,
-            },
-        )
+            last_conflict = retype_conflict(conflict, VersionConflictError)
         if attempt == max_attempts:
+            log_conflict(connection_id, attempt, max_attempts, None)
             break
+        wait = conflict_wait(attempt)
+        log_conflict(connection_id, attempt, max_attempts, wait)
         # Wait first, then read: the state mutate sees is as fresh as it can be when written.
-        ceiling = min(_BACKOFF_CAP, _BACKOFF_START * 2.0 ** (attempt - 1))
-        await _retry.backoff_sleep(random.uniform(0.0, ceiling))
+        await pause(wait)
         current = await conns.get(connection_id)
     raise OptimisticLockError(connection_id, max_attempts) from last_conflict
 

@@ -1,23 +1,42 @@
-"""The async paginator: ``await`` it for one page, ``async for`` it for every item.
+"""The async paginator: ``await`` it for one page, ``async for`` it for every item or page.
 
-The iterators are plain classes rather than async generators: an ``async for`` that
-breaks early then leaves no suspended generator behind to be finalised later, and each
-page's response is read completely before its items are handed out, so nothing stays open.
+While the client is used as ``async with``, iteration fetches the next page in the client's
+task group as soon as the current one arrives — one page ahead, no more — so the caller's
+work on a page overlaps the next round trip. An iterator abandoned early (``break``, an
+exception, cancellation) cancels that fetch at once: when it is closed or finalised.
+
+The iterators are plain classes rather than async generators: an ``async for`` that breaks
+early then leaves no suspended generator to be finalised later, and CPython finalises the
+iterator (cancelling its fetch) the moment the loop lets go of it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
+import anyio
+
+from ._config import DEFAULT_MAX_EMPTY_PAGES
 from ._errors import PaginationError
 from ._models import Page
 
-__all__ = ["AsyncPaginator", "PageFetcher"]
+__all__ = ["AsyncPaginator", "PageFetcher", "Spawn"]
 
 T = TypeVar("T")
 
 PageFetcher = Callable[[str | None], Awaitable[Page[T]]]
+#: Starts a read-ahead fetch in the client's task group; ``False`` when there is none.
+Spawn = Callable[[Callable[[], Awaitable[None]]], bool]
+#: How many recent page keys are remembered exactly; longer cycles are caught by Brent's method.
+_RECENT_KEYS: Final = 1024
+
+
+def _no_read_ahead(fetch: Callable[[], Awaitable[None]]) -> bool:
+    return False
 
 
 class AsyncPaginator(Generic[T]):
@@ -25,7 +44,9 @@ class AsyncPaginator(Generic[T]):
 
     ``await paginator`` gives the first page; ``async for item in paginator`` gives every
     item (at most ``limit``); ``async for page in paginator.pages()`` gives every page.
-    Start from ``next_page_key`` to resume a listing where an earlier one stopped.
+    Start from ``next_page_key`` to resume a listing where an earlier one stopped. After
+    ``max_empty_pages`` consecutive empty pages that still carry a ``nextPageKey`` the
+    listing stops with ``PaginationError`` (``None``: never).
     """
 
     def __init__(
@@ -34,10 +55,14 @@ class AsyncPaginator(Generic[T]):
         *,
         next_page_key: str | None = None,
         limit: int | None = None,
+        max_empty_pages: int | None = DEFAULT_MAX_EMPTY_PAGES,
+        spawn: Spawn = _no_read_ahead,
     ) -> None:
         self._fetch = fetch
         self._start = next_page_key
         self._limit = limit
+        self._max_empty = max_empty_pages
+        self._spawn = spawn
 
     def __await__(self) -> Generator[object, None, Page[T]]:
         """The first page (from ``next_page_key`` when one was given)."""
@@ -45,56 +70,179 @@ class AsyncPaginator(Generic[T]):
 
     def __aiter__(self) -> AsyncIterator[T]:
         """Every item across pages, up to ``limit``."""
-        return _Items(self.pages(), self._limit)
+        items = _Items[T](self._limit)
+        items.pages = self._pages(items.wants_more_than)
+        return items
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Every page, following ``nextPageKey`` until the server gives none."""
-        return _Pages(self._fetch, self._start)
+        return self._pages(lambda _: True)
+
+    def _pages(self, wants_next: Callable[[Page[T]], bool]) -> _Pages[T]:
+        return _Pages(self._fetch, self._start, self._max_empty, self._spawn, wants_next)
+
+
+class _KeyMemory:
+    """Recognises a repeated ``nextPageKey`` with bounded memory.
+
+    The last ``_RECENT_KEYS`` keys are remembered exactly, so a short loop is caught at its
+    first repeat; a longer one is caught by Brent's cycle detection, which compares each
+    key with one anchor that moves to the latest key at every power of two.
+    """
+
+    def __init__(self, start: str | None) -> None:
+        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._anchor = start
+        self._power = 1
+        self._steps = 0
+
+    def repeated(self, key: str) -> bool:
+        """Whether ``key`` came before; remember it either way."""
+        if key == self._anchor or key in self._recent:
+            return True
+        self._recent[key] = None
+        if len(self._recent) > _RECENT_KEYS:
+            self._recent.popitem(last=False)
+        self._steps += 1
+        if self._steps == self._power:
+            self._anchor, self._power, self._steps = key, self._power * 2, 0
+        return False
+
+
+class _Ahead(Generic[T]):
+    """One page being fetched in the client's task group while the caller works."""
+
+    def __init__(self, fetch: PageFetcher[T], key: str | None) -> None:
+        self._fetch = fetch
+        self._key = key
+        self._scope = anyio.CancelScope()
+        self._done = anyio.Event()
+        self._page: Page[T] | None = None
+        self._error: Exception | None = None
+
+    async def run(self) -> None:
+        """Fetch the page; a failure is kept for the iterating task, not the task group."""
+        try:
+            with self._scope:
+                self._page = await self._fetch(self._key)
+        except Exception as exc:
+            self._error = exc
+        finally:
+            self._done.set()
+
+    async def result(self) -> Page[T]:
+        """The page, once fetched; a failure raises here, in the caller's task."""
+        await self._done.wait()
+        if self._error is not None:
+            raise self._error
+        if self._page is None:  # cancelled with the client's task group: fetch it here
+            return await self._fetch(self._key)
+        return self._page
+
+    def cancel(self) -> None:
+        """Stop the fetch now; its connection is closed, not left half-read."""
+        self._scope.cancel()
 
 
 class _Pages(AsyncIterator[Page[T]]):
-    def __init__(self, fetch: PageFetcher[T], start: str | None) -> None:
+    def __init__(
+        self,
+        fetch: PageFetcher[T],
+        start: str | None,
+        max_empty: int | None,
+        spawn: Spawn,
+        wants_next: Callable[[Page[T]], bool],
+    ) -> None:
         self._fetch = fetch
         self._key = start
-        self._seen: set[str] = {start} if start else set()
+        self._keys = _KeyMemory(start)
+        self._max_empty = max_empty
+        self._empty_run = 0
+        self._spawn = spawn
+        self._wants_next = wants_next
         self._done = False
-        self._loop: PaginationError | None = None
+        self._stop: PaginationError | None = None
+        self._ahead: _Ahead[T] | None = None
+        self._thread = threading.get_ident()
 
     async def __anext__(self) -> Page[T]:
-        if self._loop is not None:
-            raise self._loop
+        if self._stop is not None:
+            raise self._stop
         if self._done:
             raise StopAsyncIteration
-        page = await self._fetch(self._key)
+        ahead, self._ahead = self._ahead, None
+        page = await (ahead.result() if ahead is not None else self._fetch(self._key))
+        self._follow(page)
+        if not self._done and self._stop is None and self._wants_next(page):
+            ahead = _Ahead(self._fetch, self._key)
+            if self._spawn(ahead.run):
+                self._ahead = ahead
+        return page
+
+    def _follow(self, page: Page[T]) -> None:
+        """Move to the page after ``page``, or decide that the listing ends (or must stop).
+
+        The page itself was answered and is handed out; following its key is the error.
+        """
         key = page.next_page_key
         if not key:
             self._done = True
-        elif key in self._seen:
-            # The page itself was answered and is handed out; following its key is the error.
-            self._loop = PaginationError(
+            return
+        self._empty_run = 0 if page.items else self._empty_run + 1
+        if self._keys.repeated(key):
+            self._stop = PaginationError(
                 f"the server repeated nextPageKey {key[:60]!r}; following it would loop forever"
             )
+        elif self._max_empty is not None and self._empty_run >= self._max_empty:
+            self._stop = PaginationError(
+                f"the server sent {self._empty_run} empty pages in a row, each with a "
+                "nextPageKey; stopped (raise max_empty_pages, or pass None, to go on)"
+            )
         else:
-            self._seen.add(key)
             self._key = key
-        return page
+
+    async def aclose(self) -> None:
+        """Stop iterating: cancel the page being fetched ahead, if any."""
+        self._cancel_ahead()
+
+    def _cancel_ahead(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.cancel()
+
+    def __del__(self) -> None:
+        # Abandoned by ``break``, an exception or cancellation: CPython finalises the
+        # iterator at once, in the loop's thread. Elsewhere (a garbage collector run in
+        # another thread, a closed loop) the client's task group cancels it at exit.
+        if self._ahead is not None and threading.get_ident() == self._thread:
+            with contextlib.suppress(RuntimeError):
+                self._cancel_ahead()
 
 
 class _Items(AsyncIterator[T]):
-    def __init__(self, pages: AsyncIterator[Page[T]], limit: int | None) -> None:
-        self._pages = pages
+    def __init__(self, limit: int | None) -> None:
+        self.pages: _Pages[T]
         self._left = limit
         self._buffer: list[T] = []
         self._index = 0
 
+    def wants_more_than(self, page: Page[T]) -> bool:
+        """Whether the items wanted go beyond ``page`` (so the next page is worth fetching)."""
+        return self._left is None or self._left > len(page.items)
+
     async def __anext__(self) -> T:
         if self._left is not None and self._left <= 0:
+            await self.aclose()
             raise StopAsyncIteration
         while self._index >= len(self._buffer):
-            page = await self._pages.__anext__()
+            page = await self.pages.__anext__()
             self._buffer, self._index = page.items, 0
         item = self._buffer[self._index]
         self._index += 1
         if self._left is not None:
             self._left -= 1
         return item
+
+    async def aclose(self) -> None:
+        """Stop iterating: cancel the page being fetched ahead, if any."""
+        await self.pages.aclose()

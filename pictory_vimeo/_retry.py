@@ -1,34 +1,37 @@
-"""The retry policy: what is retried, how long to wait, and when to give up.
+"""The retry policy: which failures are worth another attempt, and how long to wait first.
 
-Kept apart from the sending code so the policy reads in one screen. ``backoff_sleep`` is
-looked up at call time, so tests replace it and never actually wait.
+Kept apart from the sending code so the policy reads in one screen. tenacity's wait
+strategies are built once, at import; each failed attempt is described once, as a
+:class:`Failure`, so ``Retry-After`` is parsed once per failure.
 """
 
 from __future__ import annotations
 
-import random
 from typing import Final
 
 import anyio
+import attrs
 import httpx
+import tenacity
 
-from . import _config
-from ._errors import APIConnectionError, APIStatusError, PictoryError, parse_retry_after
+from ._config import is_testing
+from ._errors import APIStatusError, PictoryError
 
 __all__ = [
     "BACKOFF_CAP",
     "BACKOFF_START",
     "RETRYABLE_STATUSES",
     "RETRY_AFTER_CAP",
-    "backoff_sleep",
-    "backoff_wait",
-    "is_unclear",
-    "is_retryable",
-    "server_wait",
+    "Failure",
+    "conflict_wait",
+    "next_wait",
+    "pause",
+    "status_failure",
+    "transport_failure",
 ]
 
 #: Statuses worth another attempt. Other 4xx mean the request itself is wrong; a 409 is a
-#: version or name conflict, which only the caller (or ``optimistic_update``) can resolve.
+#: version or name conflict, which only reconciliation (or ``optimistic_update``) resolves.
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 #: Statuses after which the write may or may not have been applied.
 _UNCLEAR_STATUSES: Final = frozenset({500, 502, 503, 504})
@@ -39,50 +42,101 @@ _UNCLEAR_EXCEPTIONS: Final = (
     httpx.ReadError,
     httpx.WriteError,
     httpx.RemoteProtocolError,
+    httpx.DecodingError,
 )
 #: Transport failures worth another attempt (a ``LocalProtocolError`` is our own bug).
 _RETRYABLE_EXCEPTIONS: Final = (
     httpx.TimeoutException,
     httpx.NetworkError,
     httpx.RemoteProtocolError,
+    httpx.DecodingError,
 )
 
 BACKOFF_START: Final = 0.5
 BACKOFF_CAP: Final = 8.0
 RETRY_AFTER_CAP: Final = 60.0
+#: ``optimistic_update``'s wait after a version conflict: short, since the winner is done.
+CONFLICT_BACKOFF_START: Final = 0.02
+CONFLICT_BACKOFF_CAP: Final = 1.0
 
 
-async def backoff_sleep(seconds: float) -> None:
-    """Wait between attempts; anyio's sleep, so retries work under asyncio and trio.
+@attrs.frozen
+class Failure:
+    """One failed attempt: the error it raises if it is the last, and what it means."""
 
-    In the testing mode (``pv.set_testing(True)``) it only yields to other tasks.
+    error: PictoryError
+    retryable: bool
+    #: The server may have applied the request even so (no clear answer came back).
+    unclear: bool
+    #: What went wrong, in a few words, for the log line before a retry.
+    reason: str
+    #: The wait the server asked for, in seconds.
+    retry_after: float | None = None
+
+
+def status_failure(error: APIStatusError) -> Failure:
+    """What an error status means for retrying."""
+    status = error.status_code
+    return Failure(
+        error,
+        retryable=status in RETRYABLE_STATUSES,
+        unclear=status in _UNCLEAR_STATUSES,
+        reason=f"status {status}",
+        retry_after=error.retry_after,
+    )
+
+
+def transport_failure(exc: BaseException, error: PictoryError) -> Failure:
+    """What a failure without a usable response (``exc``, raised by httpx) means."""
+    return Failure(
+        error,
+        retryable=isinstance(exc, _RETRYABLE_EXCEPTIONS),
+        unclear=isinstance(exc, _UNCLEAR_EXCEPTIONS),
+        reason=type(exc).__name__,
+    )
+
+
+#: Full jitter: uniform in [0, min(cap, start * 2 ** (attempt - 1))]. Built once, shared.
+_BACKOFF: Final = tenacity.wait_random_exponential(multiplier=BACKOFF_START, max=BACKOFF_CAP)
+_CONFLICT_BACKOFF: Final = tenacity.wait_random_exponential(
+    multiplier=CONFLICT_BACKOFF_START, max=CONFLICT_BACKOFF_CAP
+)
+
+
+def next_wait(failure: Failure, attempt: int, max_retries: int, time_left: float) -> float | None:
+    """Seconds to wait before attempt ``attempt + 1``, or ``None``: give up now.
+
+    Gives up when the failure is not worth retrying, the retries are spent, the server
+    asks for more than ``RETRY_AFTER_CAP``, or the wait would outlast the deadline.
+    Otherwise the server's ``Retry-After`` is obeyed, or backoff with full jitter is used.
     """
-    await anyio.sleep(0 if _config.is_testing() else seconds)
-
-
-def is_retryable(error: BaseException) -> bool:
-    """Whether a failed attempt is worth another (before any deadline is considered)."""
-    if isinstance(error, APIStatusError):
-        return error.status_code in RETRYABLE_STATUSES
-    if isinstance(error, APIConnectionError):
-        return isinstance(error.__cause__, _RETRYABLE_EXCEPTIONS)
-    return False
-
-
-def is_unclear(error: BaseException) -> bool:
-    """Whether the failed attempt may have been applied by the server even so."""
-    if isinstance(error, APIStatusError):
-        return error.status_code in _UNCLEAR_STATUSES
-    return isinstance(error, PictoryError) and isinstance(error.__cause__, _UNCLEAR_EXCEPTIONS)
-
-
-def server_wait(error: BaseException) -> float | None:
-    """The wait the server asked for with ``Retry-After``, if it asked."""
-    if not isinstance(error, APIStatusError):
+    if not failure.retryable or attempt > max_retries:
         return None
-    return parse_retry_after(error.response.headers.get("retry-after"))
+    if failure.retry_after is not None:
+        if failure.retry_after > RETRY_AFTER_CAP:
+            return None
+        wait = failure.retry_after
+    else:
+        wait = _BACKOFF(_state(attempt))
+    return None if wait >= time_left else wait
 
 
-def backoff_wait(attempt: int) -> float:
-    """Exponential backoff with full jitter: uniform in [0, min(cap, start * 2**(n-1)))."""
-    return random.uniform(0.0, min(BACKOFF_CAP, BACKOFF_START * 2.0 ** (attempt - 1)))
+def conflict_wait(attempt: int) -> float:
+    """The jittered wait after ``optimistic_update``'s ``attempt``-th version conflict."""
+    return _CONFLICT_BACKOFF(_state(attempt))
+
+
+#: The retrying object a call state belongs to; tenacity's wait strategies never look at it.
+_RETRYING: Final = tenacity.Retrying()
+
+
+def _state(attempt: int) -> tenacity.RetryCallState:
+    """What tenacity's strategies read: the number of the attempt that just failed."""
+    state = tenacity.RetryCallState(_RETRYING, None, (), {})
+    state.attempt_number = attempt
+    return state
+
+
+async def pause(seconds: float) -> None:
+    """Wait between attempts; in the testing mode only yield to other tasks."""
+    await anyio.sleep(0 if is_testing() else seconds)

@@ -25,7 +25,9 @@ __all__ = [
     "Naming",
     "check_connection_id",
     "check_create",
+    "check_fields",
     "check_update",
+    "is_utf8_encodable",
 ]
 
 Naming = Literal["api", "python"]
@@ -59,7 +61,7 @@ def _shown(value: object, *, secret: bool) -> str:
     return f"{type(value).__name__} {value!r}"[: _SHOWN_VALUE_MAX + 10]
 
 
-def _is_utf8_encodable(value: str) -> bool:
+def is_utf8_encodable(value: str) -> bool:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -100,7 +102,7 @@ class FieldRule:
 
     def violation(self, value: object) -> str | None:
         """Return the error message for ``value``, or ``None`` when it obeys the rule."""
-        if isinstance(value, str) and not _is_utf8_encodable(value):
+        if isinstance(value, str) and not is_utf8_encodable(value):
             # A lone surrogate cannot be sent as JSON text; say so instead of crashing the send.
             return "must be valid Unicode text (got a lone surrogate)"
         if self._obeys(value):
@@ -174,6 +176,25 @@ def check_update(body: Mapping[str, object], *, naming: Naming = "api") -> list[
     return _check(body, ("version", *UPDATE_FIELDS), frozenset({"version"}), naming)
 
 
+_BY_PYTHON_NAME: Final = {rule.python_name: rule for rule in FIELD_RULES.values()}
+
+
+def check_fields(fields: Mapping[str, object]) -> list[FieldError]:
+    """Every rule the given fields break (snake_case names), ignoring fields not given.
+
+    For checking part of a request early, e.g. before asking a user for its secrets.
+    """
+    errors: list[FieldError] = []
+    for name, value in fields.items():
+        rule = _BY_PYTHON_NAME.get(name)
+        if rule is None or (value is None and name == "description"):
+            continue
+        message = rule.violation(value)
+        if message is not None:
+            errors.append(FieldError(name, message))
+    return errors
+
+
 def check_connection_id(value: object, *, naming: Naming = "python") -> FieldError | None:
     """Why ``value`` cannot name a connection in a URL path, or ``None`` when it can.
 
@@ -185,6 +206,6 @@ def check_connection_id(value: object, *, naming: Naming = "python") -> FieldErr
         return FieldError(field, f"must be a string (got {type(value).__name__})")
     if value in ("", ".", ".."):
         return FieldError(field, f"must be a non-empty ID other than '.' or '..' (got {value!r})")
-    if not _is_utf8_encodable(value):  # a lone surrogate has no URL form; quote() would crash
+    if not is_utf8_encodable(value):  # a lone surrogate has no URL form; quote() would crash
         return FieldError(field, "must be valid Unicode text (got a lone surrogate)")
     return None

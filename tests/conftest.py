@@ -1,8 +1,18 @@
-"""Shared fixtures: every async test runs under asyncio and under trio, in a clean environment."""
+"""Shared fixtures: every async test runs under asyncio and trio, in a clean environment,
+with the SDK in its public testing mode (retries happen, their waits do not).
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import socket
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+
+import pictory_vimeo as pv
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -17,6 +27,7 @@ PICTORY_ENVIRONMENT = (
     "PICTORY_BASE_URL",
     "PICTORY_VIMEO_CLIENT_SECRET",
     "PICTORY_VIMEO_ACCESS_TOKEN",
+    "PICTORY_LOG",
 )
 
 
@@ -25,3 +36,65 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a developer's own Pictory settings and secrets out of every test."""
     for name in PICTORY_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
+
+
+def _is_local(host: object) -> bool:
+    """Whether a name or address stays on this machine (or is a wildcard to bind to)."""
+    if host is None:
+        return True
+    name = (host.decode() if isinstance(host, bytes) else str(host)).strip("[]").rstrip(".")
+    if name in ("", "localhost", "0.0.0.0", "::"):  # noqa: S104 - addresses to bind, not reach
+        return True
+    try:
+        return ipaddress.ip_address(name.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests reach loopback only: resolving any other host fails at once, without a lookup."""
+    resolve = socket.getaddrinfo
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_local(host):
+            raise socket.gaierror(socket.EAI_NONAME, f"tests reach loopback only, not {host!r}")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+
+
+@pytest.fixture(autouse=True)
+def _testing_mode() -> Iterator[None]:
+    """Run the SDK in its public testing mode: retries happen, their waits do not."""
+    with pv.set_testing(True):
+        yield
+
+
+class _RetryWaits(logging.Handler):
+    """Collects the wait of every retry and every ``optimistic_update`` conflict the SDK logs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.waits: list[float] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record's wait if it announces one."""
+        wait = getattr(record, "pictory_wait_s", None)
+        if getattr(record, "pictory_event", None) in ("retry", "conflict") and wait is not None:
+            self.waits.append(float(wait))
+
+
+@pytest.fixture
+def retry_waits() -> Iterator[list[float]]:
+    """The waits the SDK asked for (retries, conflicts), read from its DEBUG log records."""
+    logger = logging.getLogger("pictory_vimeo")
+    handler = _RetryWaits()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler.waits
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -24,6 +24,13 @@ CONNECTION = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _testing_mode() -> Iterator[None]:
+    """Off here (the suite's default is on): these tests switch it themselves."""
+    with pv.set_testing(False):
+        yield
+
+
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     """Record every sleep the SDK asks anyio for (and yield instead of sleeping)."""
@@ -48,7 +55,9 @@ async def three_attempts() -> None:
                 httpx.Response(200, json=CONNECTION),
             ]
         )
-        async with pv.AsyncPictoryClient(api_key="pictai_test", base_url=BASE) as client:
+        async with pv.AsyncPictoryClient(
+            api_key="pictai_test", base_url=BASE, transport="httpx"
+        ) as client:
             connection = await client.vimeo_connections.get(ID)
         assert route.call_count == 3
     assert connection.name == "Testing"

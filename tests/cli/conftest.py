@@ -13,12 +13,11 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 
-import anyio.lowlevel
 import pytest
 from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
-from pictory_vimeo import _retry, cli, emulator
+from pictory_vimeo import cli, emulator
 from pictory_vimeo._models import converter
 
 #: Small pages, so a handful of connections already spans several of them.
@@ -53,16 +52,6 @@ def served() -> Iterator[emulator.RunningEmulator]:
         portal.wrap_async_context_manager(emulator.running(page_size=PAGE_SIZE, seed=7)) as run,
     ):
         yield run
-
-
-@pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retries in process never actually wait."""
-
-    async def no_sleep(seconds: float) -> None:
-        await anyio.lowlevel.checkpoint()
-
-    monkeypatch.setattr(_retry, "backoff_sleep", no_sleep)
 
 
 @pytest.fixture

@@ -74,32 +74,30 @@ def test_list_json_is_valid_json_lines_of_the_api_shape(run: Run, create: Create
     }
 
 
-def test_list_streams_each_page_before_fetching_the_next(
+def test_list_streams_each_page_while_reading_one_ahead(
     run: Run, create: Create, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Page one's rows are already printed when page two is requested."""
-    for i in range(4):
+    """Page one's rows are printed before page three is requested: one page read ahead."""
+    for i in range(7):
         create(f"Conn {i}")
     printed_before: list[str] = []
     original = pv.AsyncVimeoConnections.list_page
 
     async def spy(
-        self: pv.AsyncVimeoConnections, *, next_page_key: str | None = None
+        self: pv.AsyncVimeoConnections, *, next_page_key: str | None = None, **options: Any
     ) -> pv.Page[pv.VimeoConnection]:
         if next_page_key is not None:
             printed_before.append(capsys.readouterr().out)
-        return await original(self, next_page_key=next_page_key)
+        return await original(self, next_page_key=next_page_key, **options)
 
     monkeypatch.setattr(pv.AsyncVimeoConnections, "list_page", spy)
     done = run("connections", "list", "--all", "--json")
     assert done.returncode == 0
-    assert len(printed_before) == 1
-    assert [item["name"] for item in _json_lines(printed_before[0])] == [
-        "Conn 0",
-        "Conn 1",
-        "Conn 2",
-    ]
-    assert [item["name"] for item in _json_lines(done.stdout)] == ["Conn 3"]
+    assert len(printed_before) == 2
+    printed = [item["name"] for text in printed_before for item in _json_lines(text)]
+    assert printed[:3] == ["Conn 0", "Conn 1", "Conn 2"]
+    everything = printed + [item["name"] for item in _json_lines(done.stdout)]
+    assert everything == [f"Conn {i}" for i in range(7)]
 
 
 def test_list_of_an_empty_account_says_so(run: Run) -> None:
@@ -158,9 +156,9 @@ def test_update_without_version_survives_a_concurrent_writer(
     raced: list[bool] = []
 
     async def get_then_someone_writes(
-        self: pv.AsyncVimeoConnections, connection_id: str
+        self: pv.AsyncVimeoConnections, connection_id: str, **options: Any
     ) -> pv.VimeoConnection:
-        current = await get(self, connection_id)
+        current = await get(self, connection_id, **options)
         if not raced:
             raced.append(True)
             await update(self, connection_id, version=current.version, description="theirs")

@@ -10,7 +10,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from pictory_vimeo._demo_report import Progress
+from pictory_vimeo.cli._demo_report import Progress
 
 Run = Callable[..., "subprocess.CompletedProcess[str]"]
 Create = Callable[..., pv.VimeoConnection]

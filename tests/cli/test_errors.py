@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -148,7 +149,7 @@ def test_ctrl_c_exits_130_without_a_traceback(run: Run, monkeypatch: pytest.Monk
     """Ctrl-C while a call is in flight: exit 130, one line, no traceback."""
 
     async def interrupted(
-        self: pv.AsyncVimeoConnections, *, next_page_key: str | None = None
+        self: pv.AsyncVimeoConnections, *, next_page_key: str | None = None, **options: Any
     ) -> pv.Page[pv.VimeoConnection]:
         raise KeyboardInterrupt
 
@@ -208,12 +209,13 @@ def test_serve_without_the_extra_says_how_to_install_it() -> None:
 
 def test_a_5xx_line_says_the_status_once_and_counts_the_attempts() -> None:
     """A bare 502 page gives one line without repeating the status, with the attempt count."""
-    from pictory_vimeo._cli_output import ErrorContext, describe_error
-    from pictory_vimeo._errors import status_error_from_response
+    from pictory_vimeo._error_bodies import status_error
+    from pictory_vimeo._redact import Scrubber
+    from pictory_vimeo.cli._output import ErrorContext, describe_error
 
     request = httpx.Request("GET", "https://api.test/pictoryapis/v1/vimeo-connections")
     response = httpx.Response(502, text="Bad Gateway", request=request)
-    error = status_error_from_response(response, attempts=3)
+    error = status_error(response, scrub=Scrubber(), attempts=3)
     lines, status = describe_error(error, ErrorContext())
     assert status == 1
     assert lines == ["502 Bad Gateway — the server failed (after 3 attempts); try again later"]

@@ -69,7 +69,7 @@ async def test_the_sdk_runs_in_process_as_the_readme_shows() -> None:
         async with (
             httpx.AsyncClient(transport=emu.transport()) as http,
             pv.AsyncPictoryClient(
-                api_key="pictai_local", base_url="http://emulator", http_client=http
+                api_key="pictai_local", base_url="http://localhost", http_client=http
             ) as client,
         ):
             conns = client.vimeo_connections

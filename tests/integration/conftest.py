@@ -13,7 +13,7 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
-from pictory_vimeo import _retry, emulator
+from pictory_vimeo import emulator
 
 KEY = "pictai_integration_account_a"
 OTHER_KEY = "pictai_integration_account_b"
@@ -30,15 +30,9 @@ NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
 
 
 @pytest.fixture(autouse=True)
-def backoff_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record the SDK's waits between attempts instead of sleeping through them."""
-    waited: list[float] = []
-
-    async def no_sleep(seconds: float) -> None:
-        waited.append(seconds)
-
-    monkeypatch.setattr(_retry, "backoff_sleep", no_sleep)
-    return waited
+def backoff_waits(retry_waits: list[float]) -> list[float]:
+    """The retry waits the SDK asked for (the testing mode skips them)."""
+    return retry_waits
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
 """Fixtures of the retry suite: a fake clock, recorded waits and a stateful fake API on respx.
 
-The transport reads the time through ``anyio.current_time`` and waits through
-``_retry.backoff_sleep``; both are replaced here by one :class:`FakeClock`, so a test
-decides how much time passes and nothing really sleeps. :class:`FakeApi` keeps the
-account's connections in a dict with the real name and version checks, and can lose a
-response after applying the request, the way a dropped connection does.
+The SDK reads the time through ``anyio.current_time`` and waits through ``anyio.sleep``;
+both are replaced here by one :class:`FakeClock` (with the testing mode off, so the waits
+asked for reach it), so a test decides how much time passes and nothing really sleeps.
+:class:`FakeApi` keeps the account's connections in a dict with the real name and version
+checks, and can lose a response after applying the request, as a dropped connection does.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -21,9 +22,9 @@ import attrs
 import httpx
 import pytest
 import respx
+import tenacity.wait
 
 import pictory_vimeo as pv
-from pictory_vimeo import _optimistic, _retry
 
 API_KEY = "pictai_retry_suite_secret_key"
 BASE_URL = "https://api.test"
@@ -78,10 +79,17 @@ class _Jitter:
 
 
 @pytest.fixture(autouse=True)
+def _testing_mode() -> Iterator[None]:
+    """The testing mode off here: the fake clock must see the waits the SDK asks for."""
+    with pv.set_testing(False):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """Every wait is recorded and moves the fake clock the transport reads; none is slept."""
+    """Every wait is recorded and moves the fake clock the SDK reads; none is slept."""
     fake = FakeClock()
-    monkeypatch.setattr(_retry, "backoff_sleep", fake.sleep)
+    monkeypatch.setattr(anyio, "sleep", fake.sleep)
     monkeypatch.setattr(anyio, "current_time", fake.time)
     return fake
 
@@ -89,8 +97,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 @pytest.fixture
 def max_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every jittered wait is the top of its range, so the waits are known exactly."""
-    monkeypatch.setattr(_retry, "random", _Jitter("high"))
-    monkeypatch.setattr(_optimistic, "random", _Jitter("high"))
+    monkeypatch.setattr(tenacity.wait, "random", _Jitter("high"))
 
 
 @pytest.fixture(scope="session")
@@ -214,11 +221,13 @@ class FakeApi:
     def _insert(self, fields: dict[str, Any]) -> str:
         self._made += 1
         new_id = connection_id(self._made)
+        # The wall clock, as a server's: reconciliation compares it with when it sent.
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         self.store[new_id] = {
             "connectionId": new_id,
             "type": "VIMEO",
-            "createdDate": "2025-01-01T00:00:00.000Z",
-            "updatedDate": "2025-01-01T00:00:00.000Z",
+            "createdDate": now,
+            "updatedDate": now,
             "version": 1,
             **fields,
         }

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import pictory_vimeo as pv
 from pictory_vimeo import _retry
+from pictory_vimeo._errors import PictoryError
 from tests.retries.conftest import API_KEY, BASE_URL, PATH, FakeClock
 
 ID = "20250101000000001000000000000001"
@@ -112,7 +113,9 @@ async def test_transport_failures_are_tried_three_times(
         await conns.get(ID)
     assert route.call_count == 3
     assert type(caught.value) is error
-    assert isinstance(caught.value.__cause__, failure)
+    # Described, not chained: httpx's own exception (and its text) stays out of the error.
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__ or caught.value.__context__ is None
     assert caught.value.attempts == 3
     assert str(caught.value).endswith("[after 3 attempts]")
     assert failure.__name__ in str(caught.value)
@@ -180,7 +183,7 @@ async def test_with_options_sets_the_retries_of_a_call(
 async def test_with_options_shares_the_connection_pool(router: respx.MockRouter) -> None:
     """A derived client sends over its parent's pool; closing it leaves that pool open."""
     router.get(ITEM).respond(200, json=CONNECTION)
-    parent = pv.AsyncPictoryClient(api_key=API_KEY, base_url=BASE_URL)
+    parent = pv.AsyncPictoryClient(api_key=API_KEY, base_url=BASE_URL, transport="httpx")
     derived = parent.with_options(max_retries=0, timeout=5)
     await derived.aclose()
     assert (await parent.vimeo_connections.get(ID)).connection_id == ID
@@ -222,8 +225,11 @@ async def test_backoff_waits_are_jittered_within_their_ceiling(
 @hypothesis.settings(max_examples=60, deadline=None)
 @hypothesis.given(attempt=st.integers(min_value=1, max_value=64))
 def test_backoff_wait_stays_in_its_range(attempt: int) -> None:
-    """backoff_wait(n) is full jitter under the ceiling min(8, 0.5 * 2**(n-1)), for any n."""
-    assert 0.0 <= _retry.backoff_wait(attempt) <= min(8.0, 0.5 * 2.0 ** (attempt - 1))
+    """The backoff before retry n is full jitter under min(8, 0.5 * 2**(n-1)), for any n."""
+    failure = _retry.Failure(PictoryError(), retryable=True, unclear=False, reason="test")
+    wait = _retry.next_wait(failure, attempt, max_retries=attempt, time_left=float("inf"))
+    assert wait is not None
+    assert 0.0 <= wait <= min(8.0, 0.5 * 2.0 ** (attempt - 1))
 
 
 @pytest.mark.anyio

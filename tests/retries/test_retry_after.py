@@ -11,7 +11,7 @@ import pytest
 import respx
 
 import pictory_vimeo as pv
-from pictory_vimeo import _errors
+from pictory_vimeo import _error_bodies
 from tests.retries.conftest import PATH, FakeClock
 
 ID = "20250101000000001000000000000001"
@@ -38,7 +38,7 @@ class _FrozenDatetime(datetime):
 @pytest.fixture
 def frozen_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
     """Freeze the wall clock that HTTP-date ``Retry-After`` values are measured against."""
-    monkeypatch.setattr(_errors, "datetime", _FrozenDatetime)
+    monkeypatch.setattr(_error_bodies, "datetime", _FrozenDatetime)
     return FROZEN
 
 

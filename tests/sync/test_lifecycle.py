@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 import pictory_vimeo as pv
-from pictory_vimeo import _sync_client
+from pictory_vimeo._sync import _portal
 from tests.sync.conftest import BASE_URL, KEY, CountingTransport, MakeClient, create
 
 
@@ -89,7 +89,7 @@ def test_every_call_after_close_raises_a_clear_error(make_client: MakeClient) ->
         ({"api_key": None}, "api_key"),
         ({"api_key": ""}, "api_key"),
         ({"base_url": "ftp://emulator"}, "base_url"),
-        ({"base_url": "http://emulator?x=1"}, "base_url"),
+        ({"base_url": "http://localhost?x=1"}, "base_url"),
         ({"timeout": 0}, "timeout"),
         ({"max_retries": -1}, "max_retries"),
         ({"backend": "curio"}, "backend"),
@@ -105,7 +105,7 @@ def test_bad_arguments_fail_before_any_thread_starts(
     def no_portal(*args: object, **kwargs: object) -> None:
         raise AssertionError("a portal was started for invalid arguments")
 
-    monkeypatch.setattr(_sync_client._Loop, "start", no_portal)
+    monkeypatch.setattr(_portal.Loop, "start", no_portal)
     arguments: dict[str, Any] = {"api_key": KEY, "base_url": BASE_URL, **options}
     with pytest.raises(pv.ValidationError) as caught:
         pv.PictoryClient(**arguments)
@@ -114,15 +114,18 @@ def test_bad_arguments_fail_before_any_thread_starts(
 
 def test_a_failure_while_building_leaves_no_thread(threads_before: int) -> None:
     """An error raised while the client is built in its loop stops the loop it started."""
-    with pytest.raises(TypeError):
-        pv.PictoryClient(KEY, BASE_URL, default_headers={"X-Number": 1})  # type: ignore[dict-item]
+    with pytest.raises(pv.ValidationError, match="only under asyncio"):
+        pv.PictoryClient(KEY, BASE_URL, transport="aiohttp", backend="trio")
 
 
 def test_repr_shows_settings_and_never_the_key(make_client: MakeClient) -> None:
-    """``repr`` names base_url, timeout and max_retries, in the async client's style."""
-    client = make_client(timeout=5, max_retries=1)
+    """``repr`` names the settings and the transport, in the async client's style."""
+    client = make_client(timeout=5, max_retries=1, transport="httpx")
     text = repr(client)
-    assert text == "PictoryClient(base_url='http://emulator', timeout=5.0, max_retries=1)"
+    assert text == (
+        "PictoryClient(base_url='http://localhost', transport='httpx', timeout=5.0, "
+        "max_retries=1, max_concurrency=256)"
+    )
     assert KEY not in text
     assert KEY not in repr(client.vimeo_connections)
     assert KEY not in repr(client.with_options(timeout=1))
@@ -248,7 +251,7 @@ def test_a_script_that_never_closes_its_client_still_exits() -> None:
         "import pictory_vimeo as pv\n"
         "from pictory_vimeo import emulator\n"
         "client = pv.PictoryClient(\n"
-        "    api_key='pictai_script', base_url='http://emulator',\n"
+        "    api_key='pictai_script', base_url='http://localhost',\n"
         "    transport=emulator.Emulator().transport(),\n"
         ")\n"
         "print(len(client.vimeo_connections.list_page().items))\n"

@@ -32,17 +32,17 @@ def test_iterating_gives_every_item_across_pages(
 def test_iteration_is_lazy(
     conns: pv.SyncVimeoConnections, counting: CountingTransport, filled: list[str]
 ) -> None:
-    """Creating the paginator sends nothing; breaking after one item leaves one page fetched."""
+    """Creating the paginator sends nothing; iteration reads at most one page ahead."""
     paginator = conns.list()
     items = iter(paginator)
     assert counting.sent == []
     first = next(items)
     assert first.name == filled[0]
-    assert len(counting.lists()) == 1
+    assert 1 <= len(counting.lists()) <= 2  # the first page, and perhaps the next one ahead
     assert next(items).name == filled[1]
-    assert len(counting.lists()) == 1  # still on the first page
+    assert len(counting.lists()) <= 2  # still on the first page
     assert next(items).name == filled[2]
-    assert len(counting.lists()) == 2
+    assert 2 <= len(counting.lists()) <= 3
 
 
 def test_breaking_early_leaves_nothing_pending(
@@ -53,7 +53,7 @@ def test_breaking_early_leaves_nothing_pending(
         assert connection.name == filled[0]
         break
     gc.collect()  # under filterwarnings=error an unfinished coroutine would fail here
-    assert len(counting.lists()) == 1
+    assert len(counting.lists()) <= 2  # the page read ahead, if it had started, is cancelled
     assert [c.name for c in conns.list(limit=1)] == filled[:1]
 
 

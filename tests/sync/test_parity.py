@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -79,10 +80,9 @@ def _comparable(result: Any) -> Any:
         return (
             type(result),
             result.status_code,
-            result.message,
+            re.sub(r"'\d{17}[a-z0-9]{15}'", "'<id>'", result.message),
             result.code,
             result.attempts,
-            result.retried_after_unclear,
             result.request_id is not None,
         )
     return result

@@ -61,10 +61,12 @@ async def test_api_key_argument_wins_over_the_environment(
     """api_key= is sent when given; $PICTORY_API_KEY is used only when it is not."""
     monkeypatch.setenv("PICTORY_API_KEY", "pictai_from_env")
     route = router.get(ITEM_PATH).respond(200, json=connection_json())
-    async with pv.AsyncPictoryClient(base_url="https://api.test") as from_env:
+    async with pv.AsyncPictoryClient(base_url="https://api.test", transport="httpx") as from_env:
         await from_env.vimeo_connections.get(ID)
     assert route.calls.last.request.headers["Authorization"] == "pictai_from_env"
-    async with pv.AsyncPictoryClient("pictai_argument", base_url="https://api.test") as given:
+    async with pv.AsyncPictoryClient(
+        "pictai_argument", base_url="https://api.test", transport="httpx"
+    ) as given:
         await given.vimeo_connections.get(ID)
     assert route.calls.last.request.headers["Authorization"] == "pictai_argument"
 
@@ -75,7 +77,7 @@ def test_a_missing_key_names_both_sources(monkeypatch: pytest.MonkeyPatch, env: 
     if env is not None:
         monkeypatch.setenv("PICTORY_API_KEY", env)
     with pytest.raises(pv.ValidationError) as caught:
-        pv.AsyncPictoryClient()
+        pv.AsyncPictoryClient(transport="httpx")
     assert [e.field for e in caught.value.errors] == ["api_key"]
     assert "api_key" in str(caught.value)
     assert "PICTORY_API_KEY" in str(caught.value)
@@ -85,7 +87,7 @@ def test_a_missing_key_names_both_sources(monkeypatch: pytest.MonkeyPatch, env: 
 def test_an_unusable_key_argument_is_refused(key: object) -> None:
     """An empty or non-string api_key is a ValidationError naming api_key."""
     with pytest.raises(pv.ValidationError, match="api_key"):
-        pv.AsyncPictoryClient(api_key=key)  # type: ignore[arg-type]
+        pv.AsyncPictoryClient(api_key=key, transport="httpx")  # type: ignore[arg-type]
 
 
 @pytest.mark.anyio
@@ -97,7 +99,9 @@ async def test_a_foreign_key_logs_a_warning_and_still_works(
     caplog.set_level(logging.WARNING, logger="pictory_vimeo")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        async with pv.AsyncPictoryClient("sk_other_key_1234", base_url="https://api.test") as sdk:
+        async with pv.AsyncPictoryClient(
+            "sk_other_key_1234", base_url="https://api.test", transport="httpx"
+        ) as sdk:
             await sdk.vimeo_connections.get(ID)
     warned = [r for r in caplog.records if r.name == "pictory_vimeo"]
     assert [r.levelno for r in warned] == [logging.WARNING]
@@ -109,16 +113,16 @@ async def test_a_foreign_key_logs_a_warning_and_still_works(
 def test_a_pictai_key_logs_nothing(caplog: pytest.LogCaptureFixture, api_key: str) -> None:
     """A normal key is accepted silently."""
     caplog.set_level(logging.DEBUG, logger="pictory_vimeo")
-    pv.AsyncPictoryClient(api_key=api_key)
+    pv.AsyncPictoryClient(api_key=api_key, transport="httpx")
     assert [r for r in caplog.records if r.name == "pictory_vimeo"] == []
 
 
 def test_base_url_sources(monkeypatch: pytest.MonkeyPatch, api_key: str) -> None:
     """base_url= beats $PICTORY_BASE_URL, which beats https://api.pictory.ai; '/' is trimmed."""
-    assert pv.AsyncPictoryClient(api_key).base_url == "https://api.pictory.ai"
+    assert pv.AsyncPictoryClient(api_key, transport="httpx").base_url == "https://api.pictory.ai"
     monkeypatch.setenv("PICTORY_BASE_URL", "http://127.0.0.1:8765/")
-    assert pv.AsyncPictoryClient(api_key).base_url == "http://127.0.0.1:8765"
-    given = pv.AsyncPictoryClient(api_key, base_url="https://api.test/")
+    assert pv.AsyncPictoryClient(api_key, transport="httpx").base_url == "http://127.0.0.1:8765"
+    given = pv.AsyncPictoryClient(api_key, base_url="https://api.test/", transport="httpx")
     assert given.base_url == "https://api.test"
 
 
@@ -137,7 +141,7 @@ def test_base_url_sources(monkeypatch: pytest.MonkeyPatch, api_key: str) -> None
 def test_an_invalid_base_url_is_refused(api_key: str, url: object) -> None:
     """Anything but an http(s) URL with a host (and no query or fragment) is refused."""
     with pytest.raises(pv.ValidationError) as caught:
-        pv.AsyncPictoryClient(api_key, base_url=url)  # type: ignore[arg-type]
+        pv.AsyncPictoryClient(api_key, base_url=url, transport="httpx")  # type: ignore[arg-type]
     assert [e.field for e in caught.value.errors] == ["base_url"]
 
 
@@ -161,18 +165,18 @@ def test_timeout_and_max_retries_are_checked(
 ) -> None:
     """timeout must be > 0 seconds and max_retries an int >= 0, in the client and with_options."""
     with pytest.raises(pv.ValidationError) as caught:
-        pv.AsyncPictoryClient(api_key, **settings)
+        pv.AsyncPictoryClient(api_key, **settings, transport="httpx")
     assert [e.field for e in caught.value.errors] == fields
     with pytest.raises(pv.ValidationError) as derived:
-        pv.AsyncPictoryClient(api_key).with_options(**settings)
+        pv.AsyncPictoryClient(api_key, transport="httpx").with_options(**settings)
     assert [e.field for e in derived.value.errors] == fields
 
 
 def test_defaults_and_accepted_settings(api_key: str) -> None:
     """The defaults are 30 s and 2 retries; an int timeout and 0 retries are fine."""
-    sdk = pv.AsyncPictoryClient(api_key)
+    sdk = pv.AsyncPictoryClient(api_key, transport="httpx")
     assert (sdk.timeout, sdk.max_retries) == (30.0, 2)
-    tuned = pv.AsyncPictoryClient(api_key, timeout=5, max_retries=0)
+    tuned = pv.AsyncPictoryClient(api_key, timeout=5, max_retries=0, transport="httpx")
     assert (tuned.timeout, tuned.max_retries) == (5.0, 0)
     assert isinstance(tuned.timeout, float)
 
@@ -182,12 +186,12 @@ async def test_async_with_closes_the_owned_pool(
     owned_pools: list[RecordingClient], api_key: str
 ) -> None:
     """The pool the SDK made is closed on leaving async with, and by aclose()."""
-    async with pv.AsyncPictoryClient(api_key) as sdk:
+    async with pv.AsyncPictoryClient(api_key, transport="httpx") as sdk:
         assert isinstance(sdk, pv.AsyncPictoryClient)
         assert len(owned_pools) == 1
         assert not closed(owned_pools[0])
     assert closed(owned_pools[0])
-    other = pv.AsyncPictoryClient(api_key)
+    other = pv.AsyncPictoryClient(api_key, transport="httpx")
     await other.aclose()
     assert closed(owned_pools[1])
 
@@ -218,7 +222,9 @@ async def test_with_options_shares_the_pool(
 ) -> None:
     """A with_options client sends through the same pool; closing it leaves the pool open."""
     route = router.get(ITEM_PATH).respond(503)
-    parent = pv.AsyncPictoryClient(api_key, base_url="https://api.test", max_retries=0)
+    parent = pv.AsyncPictoryClient(
+        api_key, base_url="https://api.test", max_retries=0, transport="httpx"
+    )
     derived = parent.with_options(max_retries=3, timeout=10)
     assert len(owned_pools) == 1
     assert (derived.max_retries, derived.timeout, derived.base_url) == (3, 10.0, parent.base_url)
@@ -254,7 +260,7 @@ async def test_redirects_are_not_followed(
 def test_a_key_that_cannot_be_a_header_is_refused_without_echoing_it(key: str) -> None:
     """A key with whitespace or non-ASCII fails at construction, naming the rule, not the key."""
     with pytest.raises(pv.ValidationError) as caught:
-        pv.AsyncPictoryClient(api_key=key, base_url="https://api.test")
+        pv.AsyncPictoryClient(api_key=key, base_url="https://api.test", transport="httpx")
     assert [e.field for e in caught.value.errors] == ["api_key"]
     assert "newline" in str(caught.value)
     assert "SECRET" not in str(caught.value)

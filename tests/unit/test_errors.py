@@ -50,7 +50,9 @@ async def test_status_maps_to_its_error_class(
     assert isinstance(exc, pv.APIStatusError)
     assert isinstance(exc, pv.PictoryError)
     assert exc.status_code == status
-    assert exc.message == "It went wrong"
+    # A 404 also names the ID it looked for.
+    named = f" (connection_id {ID!r})" if status == 404 else ""
+    assert exc.message == "It went wrong" + named
     assert exc.code == "SOME_CODE"
     assert exc.request_id == "req-123"
     assert exc.response.status_code == status
@@ -194,7 +196,9 @@ async def test_retryable_statuses_raise_after_the_retries(
 ) -> None:
     """With retries allowed, a persisting transient status is raised after every attempt."""
     route = router.get(ITEM_PATH).respond(status, json={"message": "busy"})
-    async with pv.AsyncPictoryClient(api_key=api_key, base_url=base_url, max_retries=2) as sdk:
+    async with pv.AsyncPictoryClient(
+        api_key=api_key, base_url=base_url, max_retries=2, transport="httpx"
+    ) as sdk:
         with pytest.raises(pv.APIStatusError) as caught:
             await sdk.vimeo_connections.get(ID)
     assert caught.value.status_code == status
@@ -211,7 +215,9 @@ async def test_client_errors_are_not_retried(
 ) -> None:
     """A 4xx other than 429 says the request itself is wrong: it is sent once."""
     route = router.put(ITEM_PATH).respond(status, json={"message": "no"})
-    async with pv.AsyncPictoryClient(api_key=api_key, base_url=base_url, max_retries=2) as sdk:
+    async with pv.AsyncPictoryClient(
+        api_key=api_key, base_url=base_url, max_retries=2, transport="httpx"
+    ) as sdk:
         with pytest.raises(pv.APIStatusError):
             await sdk.vimeo_connections.update(ID, version=1, enabled=True)
     assert route.call_count == 1

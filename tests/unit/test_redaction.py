@@ -33,7 +33,7 @@ def assert_hidden(text: str, *secrets: str) -> None:
 
 def test_client_repr_hides_the_key(api_key: str) -> None:
     """repr(client) shows its settings, not its key; so does a with_options copy."""
-    sdk = pv.AsyncPictoryClient(api_key=api_key, base_url="https://api.test")
+    sdk = pv.AsyncPictoryClient(api_key=api_key, base_url="https://api.test", transport="httpx")
     derived = sdk.with_options(timeout=5)
     for text in (repr(sdk), str(sdk), repr(derived), repr(vars(sdk))):
         assert_hidden(text, api_key)
@@ -54,7 +54,7 @@ def test_write_models_redact_secrets() -> None:
     assert "client_secret='**********'" in repr(create)
     assert "access_token='**********'" in repr(create)
     assert "client_secret='**********'" in repr(update)
-    assert "client_secret=None" in repr(partial)
+    assert "client_secret=NOT_GIVEN" in repr(partial)
     assert "access_token='**********'" in repr(partial)
     assert create.client_secret == SECRET
 
@@ -127,7 +127,9 @@ async def test_log_records_never_carry_secrets(
     router.delete(ITEM_PATH).respond(204)
     router.get(f"{LIST_PATH}/gone").respond(404, json={"message": echo})
     router.get(f"{LIST_PATH}/flaky").respond(503, text=echo)
-    async with pv.AsyncPictoryClient(api_key=api_key, base_url=base_url, max_retries=1) as sdk:
+    async with pv.AsyncPictoryClient(
+        api_key=api_key, base_url=base_url, max_retries=1, transport="httpx"
+    ) as sdk:
         conns = sdk.vimeo_connections
         await conns.create(**create_args)
         await conns.update(ID, version=1, client_secret=SECRET, access_token=TOKEN)
@@ -189,7 +191,9 @@ async def test_transport_error_text_never_quotes_the_key(
     router.get("/pictoryapis/v1/vimeo-connections").mock(
         side_effect=httpx.LocalProtocolError(f"Illegal header value b'{api_key}'")
     )
-    async with pv.AsyncPictoryClient(api_key=api_key, base_url=base_url, max_retries=0) as sdk:
+    async with pv.AsyncPictoryClient(
+        api_key=api_key, base_url=base_url, max_retries=0, transport="httpx"
+    ) as sdk:
         with pytest.raises(pv.APIConnectionError) as caught:
             await sdk.vimeo_connections.list_page()
     assert api_key not in str(caught.value)

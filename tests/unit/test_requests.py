@@ -334,23 +334,27 @@ async def test_delete_answered_by_an_html_page_is_invalid(
 async def test_default_headers_are_merged_but_cannot_replace_the_key(
     router: respx.MockRouter, api_key: str, base_url: str
 ) -> None:
-    """default_headers ride along on every request; the API key stays the client's."""
+    """default_headers ride along on every request; one that would replace the key is refused."""
     route = router.get(ITEM_PATH).respond(200, json=CREATED)
-    headers = {"X-Team": "video", "authorization": "pictai_other", "Accept-Language": "de"}
+    headers = {"X-Team": "video", "Accept-Language": "de"}
     async with pv.AsyncPictoryClient(
-        api_key=api_key, base_url=base_url, default_headers=headers
+        api_key=api_key, base_url=base_url, default_headers=headers, transport="httpx"
     ) as sdk:
         await sdk.vimeo_connections.get(ID)
     request = route.calls.last.request
     assert request.headers["X-Team"] == "video"
     assert request.headers["Accept-Language"] == "de"
     assert_api_headers(request, api_key)
+    with pytest.raises(pv.ValidationError, match="default_headers: cannot set Authorization"):
+        pv.AsyncPictoryClient(api_key, base_url, default_headers={"authorization": "pictai_x"})
 
 
 @pytest.mark.anyio
 async def test_a_base_url_path_prefix_is_kept(router: respx.MockRouter, api_key: str) -> None:
     """A base_url with a path (a gateway prefix) prefixes every request path."""
     route = router.get(f"https://api.test/gw/v2{ITEM_PATH}").respond(200, json=CREATED)
-    async with pv.AsyncPictoryClient(api_key=api_key, base_url="https://api.test/gw/v2/") as sdk:
+    async with pv.AsyncPictoryClient(
+        api_key=api_key, base_url="https://api.test/gw/v2/", transport="httpx"
+    ) as sdk:
         await sdk.vimeo_connections.get(ID)
     assert route.calls.last.request.url.raw_path == f"/gw/v2{ITEM_PATH}".encode()

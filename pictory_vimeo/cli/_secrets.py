@@ -13,7 +13,7 @@ from typing import Final, TextIO
 
 import attrs
 
-from ._cli_output import UsageError
+from ._output import UsageError
 
 __all__ = [
     "ACCESS_TOKEN_ENV",

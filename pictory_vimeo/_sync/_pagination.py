@@ -7,22 +7,17 @@ as the iteration reaches them. The iterators are plain classes, like the async o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Final, Generic, Protocol, TypeVar
+from collections.abc import AsyncIterator, Iterator
+from typing import Final, Generic, TypeVar
 
-from ._models import Page
-from ._pagination import AsyncPaginator
+from .._models import Page
+from .._pagination import AsyncPaginator
+from ._portal import Runner
 
-__all__ = ["Runner", "SyncPaginator"]
+__all__ = ["SyncPaginator"]
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class Runner(Protocol):
-    """Runs an async function to completion in the client's event loop and returns its result."""
-
-    def __call__(self, func: Callable[[], Awaitable[R]], /) -> R: ...
 
 
 class _Done:
@@ -84,3 +79,19 @@ class _Steps(Iterator[R]):
             return await self._source.__anext__()
         except StopAsyncIteration:
             return _DONE
+
+    async def _close_source(self) -> None:
+        close = getattr(self._source, "aclose", None)
+        if close is not None:
+            await close()
+
+    def close(self) -> None:
+        """Stop iterating: cancel the page being fetched ahead, if any."""
+        if not self._finished:
+            self._finished = True
+            self._run.soon(self._close_source)
+
+    def __del__(self) -> None:
+        # Abandoned by ``break`` or an exception: cancel the read-ahead in the loop,
+        # without waiting for it (a finaliser must not block).
+        self.close()

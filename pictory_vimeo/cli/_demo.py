@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 
-from ._cli_output import EXIT_API, EXIT_OK, UsageError
-from ._client import AsyncPictoryClient
+from .._client import AsyncPictoryClient
+from .._errors import PictoryError, VersionConflictError
+from .._models import VimeoConnection
+from .._optimistic import Mutate, optimistic_update
+from ..resources.vimeo_connections import AsyncVimeoConnections
 from ._demo_report import CallCounter, Progress, Report
-from ._errors import PictoryError, VersionConflictError
-from ._models import VimeoConnection
-from ._optimistic import Mutate, optimistic_update
-from .resources.vimeo_connections import AsyncVimeoConnections
+from ._output import EXIT_API, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from .emulator import RunningEmulator
+    from ..emulator import RunningEmulator
 
 __all__ = ["add_demo_arguments", "run_demo"]
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Final, TextIO
 
-from ._errors import (
+from .._errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -30,7 +30,7 @@ from ._errors import (
     ValidationError,
     VersionConflictError,
 )
-from ._models import VimeoConnection, converter
+from .._models import VimeoConnection, converter
 
 __all__ = [
     "EXIT_API",

@@ -14,8 +14,12 @@ from typing import Any, Final
 
 import anyio
 
-from . import _rules
-from ._cli_output import (
+from .._client import AsyncPictoryClient
+from .._errors import NotFoundError, ValidationError
+from .._models import VimeoConnection
+from .._optimistic import optimistic_update
+from .._rules import FieldError, check_connection_id, check_fields
+from ._output import (
     EXIT_API,
     EXIT_OK,
     TableWriter,
@@ -24,17 +28,11 @@ from ._cli_output import (
     write_details,
     write_json_line,
 )
-from ._cli_secrets import Secrets, read_secrets, stdin_is_tty
-from ._client import AsyncPictoryClient
-from ._errors import NotFoundError, ValidationError
-from ._models import VimeoConnection, VimeoConnectionUpdate, to_body
-from ._optimistic import optimistic_update
+from ._secrets import Secrets, read_secrets, stdin_is_tty
 
 __all__ = ["COMMANDS", "ClientFactory"]
 
 ClientFactory = Callable[[], AsyncPictoryClient]
-#: Stands in for the secrets while the other fields are checked, before anyone is asked.
-_PLACEHOLDER: Final = "placeholder"
 
 
 def _show(connection: VimeoConnection, args: argparse.Namespace) -> None:
@@ -48,11 +46,10 @@ def _note(text: str) -> None:
     emit(text, sys.stderr)
 
 
-def _check_first(errors: list[_rules.FieldError]) -> None:
+def _check_first(errors: list[FieldError]) -> None:
     """Raise the SDK's own error for bad fields, before secrets are asked for or sent."""
-    problems = [e for e in errors if e.field not in ("client_secret", "access_token")]
-    if problems:
-        raise ValidationError(problems)
+    if errors:
+        raise ValidationError(errors)
 
 
 def list_connections(args: argparse.Namespace, make_client: ClientFactory) -> int:
@@ -96,16 +93,7 @@ def create_connection(args: argparse.Namespace, make_client: ClientFactory) -> i
         "description": args.description,
         "enabled": not args.disabled,
     }
-    body = {
-        "name": args.name,
-        "clientIdentifier": args.client_id,
-        "enabled": not args.disabled,
-        "clientSecret": _PLACEHOLDER,
-        "accessToken": _PLACEHOLDER,
-    }
-    if args.description is not None:
-        body["description"] = args.description
-    _check_first(_rules.check_create(body, naming="python"))
+    _check_first(check_fields(fields))
     secrets = read_secrets(from_stdin=args.secrets_stdin)
 
     async def run() -> VimeoConnection:
@@ -138,13 +126,9 @@ def update_connection(args: argparse.Namespace, make_client: ClientFactory) -> i
             "nothing to change: pass at least one of --name, --description, --client-id, "
             "--enable, --disable, --rotate-secrets"
         )
-    probe = VimeoConnectionUpdate(version=1 if args.version is None else args.version, **changes)
-    _check_first(
-        [
-            *_id_problems(args.id),
-            *_rules.check_update(to_body(probe), naming="python"),
-        ]
-    )
+    pinned = {} if args.version is None else {"version": args.version}
+    id_problem = check_connection_id(args.id)
+    _check_first([*([id_problem] if id_problem else []), *check_fields({**pinned, **changes})])
     secrets = read_secrets(from_stdin=args.secrets_stdin) if args.rotate_secrets else None
     applied: list[bool] = []
 
@@ -174,11 +158,6 @@ def _secret_fields(secrets: Secrets | None) -> dict[str, str]:
     if secrets is None:
         return {}
     return {"client_secret": secrets.client_secret, "access_token": secrets.access_token}
-
-
-def _id_problems(connection_id: str) -> list[_rules.FieldError]:
-    problem = _rules.check_connection_id(connection_id)
-    return [] if problem is None else [problem]
 
 
 def _confirm(connection: VimeoConnection) -> bool:

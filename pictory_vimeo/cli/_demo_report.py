@@ -15,7 +15,7 @@ from typing import Final, TextIO
 
 import attrs
 
-from ._cli_output import can_encode, emit
+from ._output import can_encode, emit
 
 __all__ = ["CallCounter", "Progress", "Report", "Tally"]
 

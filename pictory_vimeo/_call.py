@@ -1,0 +1,327 @@
+"""One API call: its deadline, its attempts, what an earlier attempt left unclear, and how
+a conflict after such an attempt is reconciled.
+
+A resource method starts a :class:`Call` and runs it with a parser for the 2xx body and,
+for writes, a reconciliation step. The call makes attempts in one visible loop: each waits
+for a slot of the client's ``max_concurrency``, gets what is left of the deadline as its
+timeout, and ends in a response or a :class:`~._retry.Failure`; the retry policy says
+whether (and after how long) to try again. When a write meets a ``409`` after an attempt
+whose outcome is unclear, the resource's ``reconcile`` decides from the server's state
+whether the conflict is the echo of our own write; its requests share the same deadline.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Final, NoReturn, TypeVar
+
+import anyio
+import attrs
+import httpx
+
+from ._config import RequestOptions, check_headers
+from ._error_bodies import status_error
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ConflictError,
+    InvalidResponseError,
+    PictoryError,
+    ValidationError,
+)
+from ._logging import log_attempt, log_retry
+from ._retry import Failure, next_wait, pause, status_failure, transport_failure
+from ._rules import FieldError
+from ._session import ApiSession
+from ._types import Headers, NotGiven
+
+__all__ = [
+    "Call",
+    "CallContext",
+    "CallRecord",
+    "capture_records",
+    "encode_body",
+    "release_records",
+]
+
+T = TypeVar("T")
+
+_DESCRIPTION_MAX: Final = 300
+_WRITES: Final = frozenset({"POST", "PUT", "PATCH"})
+
+
+@attrs.frozen
+class CallRecord:
+    """What a finished call knows of the response its result came from (for raw responses)."""
+
+    response: httpx.Response
+    attempts: int
+    elapsed: float
+
+
+#: Set by ``with_raw_response`` for the length of one call; ``Call.run`` appends to it.
+_RECORDS: Final[contextvars.ContextVar[list[CallRecord] | None]] = contextvars.ContextVar(
+    "pictory_vimeo_call_records", default=None
+)
+
+
+def capture_records() -> tuple[list[CallRecord], contextvars.Token[list[CallRecord] | None]]:
+    """Start collecting the records of the calls this task makes; reset the token after."""
+    records: list[CallRecord] = []
+    return records, _RECORDS.set(records)
+
+
+def release_records(token: contextvars.Token[list[CallRecord] | None]) -> None:
+    """Stop collecting: what ``capture_records`` started, with the token it returned."""
+    _RECORDS.reset(token)
+
+
+def encode_body(body: object) -> bytes:
+    """The JSON request body, or a ``ValidationError`` for what JSON cannot carry."""
+    try:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+            "utf-8"
+        )
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as exc:
+        raise ValidationError(
+            [FieldError("body", f"cannot be sent as JSON ({type(exc).__name__})")]
+        ) from None
+
+
+@attrs.frozen
+class CallContext:
+    """What a client's resources start calls with: its session, options, headers and slots."""
+
+    session: ApiSession
+    options: RequestOptions
+    #: The session's headers with the client's ``default_headers`` merged in.
+    headers: httpx.Headers
+    #: In-flight requests of this client (``max_concurrency``).
+    limiter: anyio.CapacityLimiter
+
+    def start(
+        self,
+        method: str,
+        path: str,
+        *,
+        timeout: float | NotGiven,
+        max_retries: int | NotGiven,
+        extra_headers: Headers | NotGiven | None,
+        connection_id: str | None = None,
+        secrets: Iterable[str] = (),
+    ) -> Call:
+        """A new call with the per-call settings on top of the client's."""
+        options = self.options.merged(timeout=timeout, max_retries=max_retries)
+        headers = self.headers
+        if not isinstance(extra_headers, NotGiven) and extra_headers:
+            headers = self.headers.copy()
+            headers.update(check_headers(extra_headers, "extra_headers"))
+        return Call(
+            self, options, headers, method, path, connection_id=connection_id, secrets=secrets
+        )
+
+
+class Call:
+    """One call of the API, from its first attempt to its result or its final error."""
+
+    def __init__(
+        self,
+        context: CallContext,
+        options: RequestOptions,
+        headers: httpx.Headers,
+        method: str,
+        path: str,
+        *,
+        connection_id: str | None = None,
+        secrets: Iterable[str] = (),
+        deadline: float | None = None,
+    ) -> None:
+        self.context = context
+        self.options = options
+        self.method = method
+        self.path = path
+        self.connection_id = connection_id
+        self.deadline = anyio.current_time() + options.timeout if deadline is None else deadline
+        self.scrub = context.session.scrub.with_secrets(secrets)
+        self.attempts = 0
+        #: Whether a write attempt may have been applied without our hearing of it.
+        self.unclear = False
+        #: When the first unclear attempt was sent (``time.time()``).
+        self.unclear_since: float | None = None
+        self._headers = headers
+        self._started = time.perf_counter()
+        self._last: Failure | None = None
+
+    async def run(
+        self,
+        parse: Callable[[httpx.Response], T],
+        *,
+        body: object = None,
+        params: Mapping[str, str] | None = None,
+        reconcile: Callable[[Call, ConflictError], Awaitable[tuple[T, httpx.Response]]]
+        | None = None,
+    ) -> T:
+        """Send until a 2xx (parsed with ``parse``), a final error, or the deadline.
+
+        ``reconcile(call, conflict)`` gets a ``409`` met after an unclear attempt and
+        returns the result (and the response it came from), or raises.
+        """
+        content = None if body is None else encode_body(body)
+        try:
+            response = await self.send(content=content, params=params)
+        except ConflictError as conflict:
+            if reconcile is None or not self.unclear:
+                raise
+            try:
+                value, response = await reconcile(self, conflict)
+            except APITimeoutError as timeout:
+                raise APITimeoutError(
+                    f"{self.method} {self.path}: the call's deadline passed while checking "
+                    "whether an earlier attempt was applied; the write's outcome is unknown",
+                    attempts=self.attempts,
+                ) from timeout
+        else:
+            value = self._parse(parse, response)
+        records = _RECORDS.get()
+        if records is not None:
+            records.append(CallRecord(response, self.attempts, time.perf_counter() - self._started))
+        return value
+
+    def _parse(self, parse: Callable[[httpx.Response], T], response: httpx.Response) -> T:
+        try:
+            return parse(response)
+        except InvalidResponseError as invalid:
+            text = self.scrub.text(str(invalid))
+        except PictoryError:
+            raise
+        except Exception as exc:  # whatever a hostile body makes a parser raise
+            text = (
+                f"{self.method} {self.path}: the response could not be read ({type(exc).__name__})"
+            )
+        raise InvalidResponseError(text, response=response)
+
+    async def fetch(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """A further request of this call (to reconcile), within its deadline and retries."""
+        follow_up = Call(
+            self.context, self.options, self._headers, method, path, deadline=self.deadline
+        )
+        follow_up.scrub = self.scrub
+        return await follow_up.send(params=params)
+
+    async def send(
+        self, *, content: bytes | None = None, params: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """Make attempts until a 2xx, a failure not worth retrying, or the deadline."""
+        max_retries = self.options.max_retries
+        while True:
+            self.attempts += 1
+            outcome = await self._attempt(content, params)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            self._last = outcome
+            time_left = self.deadline - anyio.current_time()
+            wait = next_wait(outcome, self.attempts, max_retries, time_left)
+            if wait is None:
+                raise outcome.error
+            log_retry(self.method, self.path, self.attempts, max_retries + 1, wait, outcome.reason)
+            await pause(wait)
+
+    async def _attempt(
+        self, content: bytes | None, params: Mapping[str, str] | None
+    ) -> httpx.Response | Failure:
+        remaining = self.deadline - anyio.current_time()
+        if remaining <= 0:
+            # The wait before this attempt overran the deadline: it was never made.
+            self.attempts -= 1
+            self._raise_timeout()
+        session = self.context.session
+        http = session.http
+        request = http.build_request(
+            self.method,
+            session.base_url + self.path,
+            content=content,
+            params=params,
+            headers=self._headers,
+            timeout=remaining,
+        )
+        if content is not None:
+            request.headers["Content-Type"] = "application/json"
+        sent_at = time.time()
+        started = time.perf_counter()
+        sent = False
+        try:
+            # httpx's timeouts bound each phase; this bounds the attempt as a whole,
+            # the wait for a concurrency slot included.
+            with anyio.fail_after(remaining):
+                async with self.context.limiter:
+                    sent = True
+                    response = await _exchange(http, request)
+        except TimeoutError:
+            self._note_unclear(sent, sent_at)
+            log_attempt(self.method, self.path, self.attempts, "deadline passed")
+            self._raise_timeout()
+        except httpx.HTTPError as exc:
+            return self._transport_failure(exc, sent_at)
+        log_attempt(
+            self.method,
+            self.path,
+            self.attempts,
+            response.status_code,
+            (time.perf_counter() - started) * 1000.0,
+        )
+        if response.is_success:
+            return response
+        error = status_error(
+            response, scrub=self.scrub, attempts=self.attempts, connection_id=self.connection_id
+        )
+        failure = status_failure(error)
+        self._note_unclear(failure.unclear, sent_at)
+        return failure
+
+    def _transport_failure(self, exc: httpx.HTTPError, sent_at: float) -> Failure:
+        log_attempt(self.method, self.path, self.attempts, type(exc).__name__)
+        text = " ".join(self.scrub.text(f"{type(exc).__name__}: {exc}").split())
+        if len(text) > _DESCRIPTION_MAX:
+            text = text[: _DESCRIPTION_MAX - 3] + "..."
+        cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+        # Built from a scrubbed description, not chained to httpx's exception: its text
+        # (and its own causes) may quote the request.
+        error = cls(f"{self.method} {self.path} failed: {text}", attempts=self.attempts)
+        failure = transport_failure(exc, error)
+        self._note_unclear(failure.unclear, sent_at)
+        return failure
+
+    def _note_unclear(self, unclear: bool, sent_at: float) -> None:
+        if unclear and self.method in _WRITES:
+            self.unclear = True
+            if self.unclear_since is None:
+                self.unclear_since = sent_at
+
+    def _raise_timeout(self) -> NoReturn:
+        outcome = (
+            "; the write's outcome is unknown (it may have been applied)" if self.unclear else ""
+        )
+        error = APITimeoutError(
+            f"{self.method} {self.path}: the call's deadline passed{outcome}",
+            attempts=self.attempts,
+        )
+        cause = self._last.error if self._last is not None else None
+        raise error from cause
+
+
+async def _exchange(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """Send ``request`` and read the whole body; the connection is released either way."""
+    response = await http.send(request, stream=True)
+    try:
+        await response.aread()
+    finally:
+        # Shielded, so a cancelled read still hands its connection back (or closes it)
+        # instead of leaving the stream for the garbage collector to warn about.
+        with anyio.CancelScope(shield=True):
+            await response.aclose()
+    return response

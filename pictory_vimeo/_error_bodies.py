@@ -1,0 +1,220 @@
+"""Reading an error response, whatever its shape, into the typed error it stands for.
+
+The API family answers errors as ``{"message", "code"}``, as
+``{"success": false, "error": {"error_message", "error_code"}}``, as RFC 9457 problem JSON,
+as plain text, or (from a proxy) as an HTML page; a body may also be truncated, empty, not
+UTF-8, nested absurdly deep, or declared in a charset it is not written in. Every case
+yields a message; nothing here raises. The key and the secrets the call sent are masked
+before any text is shortened or folded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Final
+
+import httpx
+
+from ._errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DuplicateNameError,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+    VersionConflictError,
+)
+from ._redact import Scrubber
+
+__all__ = ["decode_json", "parse_retry_after", "request_id_of", "status_error", "text_of"]
+
+_MESSAGE_MAX: Final = 300
+_REQUEST_ID_MAX: Final = 200
+_REQUEST_ID_HEADERS: Final = ("x-request-id", "x-amzn-requestid", "x-amz-request-id")
+_HTML_TITLE: Final = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+#: Quoted text in a message is usually the caller's own value (a name), not the server's words.
+_QUOTED: Final = re.compile(r"'[^']*'|\"[^\"]*\"")
+_BY_STATUS: Final[Mapping[int, type[APIStatusError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def decode_json(content: bytes) -> object:
+    """Parsed JSON, or raises ``ValueError`` for anything that is not (absurd nesting too)."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def text_of(response: httpx.Response) -> str:
+    """The body as text: in its declared charset when that works, else UTF-8 with replacements."""
+    try:
+        return response.text
+    except (UnicodeError, LookupError):  # a wrong or unknown charset
+        return response.content.decode("utf-8", "replace")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if seconds == seconds else None  # NaN asks for nothing
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _text(value: object) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _from_json(body: object) -> tuple[str | None, str | None]:
+    """(message, code) from any of the error-body shapes the API family uses."""
+    if not isinstance(body, Mapping):
+        return _text(body), None
+    nested = body.get("error")
+    if isinstance(nested, Mapping):  # {"success": false, "error": {"error_message", ...}}
+        message = _text(nested.get("error_message")) or _text(nested.get("message"))
+        code = _text(nested.get("error_code")) or _text(nested.get("code"))
+        return message, code
+    message = (
+        _text(body.get("message"))
+        or _text(body.get("Message"))
+        or _text(body.get("detail"))  # RFC 9457 problem details
+        or _text(body.get("title"))
+        or _text(nested)
+    )
+    code = _text(body.get("code")) or _text(body.get("error_code"))
+    problem_type = _text(body.get("type"))
+    if code is None and problem_type and problem_type != "about:blank":
+        code = problem_type
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        details = "; ".join(
+            f"{item.get('field')}: {item.get('message')}"
+            for item in errors
+            if isinstance(item, Mapping) and item.get("field")
+        )
+        if details:
+            message = f"{message} ({details})" if message else details
+    return message, code
+
+
+def _from_text(response: httpx.Response) -> str | None:
+    text = text_of(response).strip()
+    if not text:
+        return None
+    if text.startswith("<"):  # an HTML error page from a proxy or load balancer
+        match = _HTML_TITLE.search(text)
+        return match.group(1) if match else None
+    return text
+
+
+def _one_line(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _parse(response: httpx.Response) -> tuple[str | None, str | None, object]:
+    """(message, code, parsed body) of an error response, before scrubbing."""
+    try:
+        body = decode_json(response.content) if response.content else None
+    except ValueError:  # not JSON, truncated, or absurdly nested
+        return _from_text(response), None, None
+    message, code = _from_json(body)
+    if message is None and body is not None and not isinstance(body, Mapping | list):
+        message = _from_text(response)
+    return message, code, body
+
+
+def _conflict_class(message: str, code: str | None) -> type[ConflictError]:
+    # The code decides when it says something; the message only outside its quoted parts,
+    # since a name such as 'Version 2' quoted back must not make a name clash a version one.
+    for said in (code or "", _QUOTED.sub("", message)):
+        said = said.lower()
+        if "version" in said:
+            return VersionConflictError
+        if "name" in said or "duplicate" in said or "already exists" in said:
+            return DuplicateNameError
+    return ConflictError
+
+
+def request_id_of(headers: httpx.Headers) -> str | None:
+    """The server's ID for the request, from the first request-ID header it sent."""
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return str(value)
+    return None
+
+
+def _request_id(headers: httpx.Headers, scrub: Scrubber) -> str | None:
+    value = request_id_of(headers)
+    return None if value is None else _one_line(scrub.text(value), _REQUEST_ID_MAX)
+
+
+def status_error(
+    response: httpx.Response,
+    *,
+    scrub: Scrubber,
+    attempts: int = 1,
+    connection_id: str | None = None,
+) -> APIStatusError:
+    """The typed error for a non-2xx response, every text in it scrubbed.
+
+    ``connection_id`` is what the call looked for, named in a 404's message.
+    """
+    raw_message, raw_code, body = _parse(response)
+    status = response.status_code
+    if not raw_message:
+        try:
+            raw_message = HTTPStatus(status).phrase
+        except ValueError:
+            raw_message = "error"
+    # Scrubbed first, then folded and shortened, so no fold or cut can split a secret.
+    message = _one_line(scrub.text(raw_message), _MESSAGE_MAX)
+    code = _one_line(scrub.text(raw_code), _MESSAGE_MAX) if raw_code else None
+    if status == 404 and connection_id is not None:
+        message = f"{message} (connection_id {connection_id!r})"
+    cls: type[APIStatusError]
+    if status == 409:
+        cls = _conflict_class(message, code)
+    elif status >= 500:
+        cls = InternalServerError
+    else:
+        cls = _BY_STATUS.get(status, APIStatusError)
+    return cls(
+        message,
+        response=response,
+        code=code,
+        body=scrub.data(body),
+        request_id=_request_id(response.headers, scrub),
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        attempts=attempts,
+    )

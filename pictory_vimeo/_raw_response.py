@@ -1,0 +1,93 @@
+"""``conns.with_raw_response.<method>(...)``: the same call, returning the response itself.
+
+Each raw method is the plain method wrapped, not declared again: it runs the plain call
+while collecting the record the call leaves behind (``_call.capture_records``), so
+validation, retries, reconciliation and every error are exactly the plain method's.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar
+
+import httpx
+
+from ._call import CallRecord, capture_records, release_records
+from ._error_bodies import request_id_of
+
+if TYPE_CHECKING:
+    from .resources.vimeo_connections import AsyncVimeoConnections
+
+__all__ = ["AsyncRawResponses", "RawResponse", "raw"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class RawResponse(Generic[T]):
+    """The HTTP response a call's result came from, with that result at ``.parse()``.
+
+    ``retries_taken`` counts the attempts after the first; ``elapsed`` is the whole call,
+    retries and waits included. After a write whose answer was lost and then reconciled,
+    the response is the read that confirmed it.
+    """
+
+    def __init__(self, record: CallRecord, parsed: T) -> None:
+        self.http_response: httpx.Response = record.response
+        self.retries_taken = record.attempts - 1
+        self.elapsed = timedelta(seconds=record.elapsed)
+        self._parsed = parsed
+
+    @property
+    def status_code(self) -> int:
+        """The response's HTTP status."""
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response's headers."""
+        return self.http_response.headers
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's ID for the request (``x-request-id``), when it sent one."""
+        return request_id_of(self.http_response.headers)
+
+    def parse(self) -> T:
+        """The result the plain method returns (a model, a page, or ``None``)."""
+        return self._parsed
+
+    def __repr__(self) -> str:
+        request = self.http_response.request
+        return (
+            f"<RawResponse [{self.status_code}] {request.method} {request.url.path} "
+            f"retries_taken={self.retries_taken}>"
+        )
+
+
+def raw(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
+    """``method`` returning a ``RawResponse`` of its result instead of the result."""
+
+    @functools.wraps(method)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        records, token = capture_records()
+        try:
+            parsed = await method(*args, **kwargs)
+        finally:
+            release_records(token)
+        return RawResponse(records[-1], parsed)
+
+    return call
+
+
+class AsyncRawResponses:
+    """``conns.with_raw_response``: each request method, returning a ``RawResponse``."""
+
+    def __init__(self, conns: AsyncVimeoConnections) -> None:
+        self.create = raw(conns.create)
+        self.get = raw(conns.get)
+        self.list_page = raw(conns.list_page)
+        self.update = raw(conns.update)
+        self.delete = raw(conns.delete)

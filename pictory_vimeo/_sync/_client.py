@@ -1,0 +1,174 @@
+"""``PictoryClient``: the synchronous client, the async client run in a private event loop.
+
+There is one implementation of the API's logic, the async one. The sync client starts an
+event loop in a thread of its own (``_portal``), builds an ``AsyncPictoryClient`` there and
+enters it (so listings read ahead), and runs each call in that loop while the calling
+thread waits. Its resource and its pass-through members are generated from the async
+client's (``scripts/gen_sync.py``); only what differs — starting and stopping the loop —
+is written here. The cost is one thread per client and a hop into it and back per call.
+
+A caller's ``httpx.AsyncClient`` is accepted as ``http_client`` when no other loop uses it
+(its connections then belong to the portal's loop); more simply, an httpx ``transport``
+(an in-process app, a mock) can be given for the pool the client creates in its loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from functools import partial
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from .._client import AsyncPictoryClient
+from .._config import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    Checks,
+    TransportName,
+    check_headers,
+    check_max_concurrency,
+    check_transport,
+    request_options,
+    resolve_api_key,
+    resolve_base_url,
+)
+from .._errors import ValidationError
+from .._rules import FieldError
+from ..resources.sync_vimeo_connections import SyncVimeoConnections
+from ._client_members import ClientMembers
+from ._portal import BACKENDS, Backend, Loop, PortalCalls, refuse_inside
+
+__all__ = ["PictoryClient"]
+
+
+def _check_sync_arguments(backend: object, http_client: object, transport: object) -> None:
+    problems = []
+    if backend not in BACKENDS:
+        problems.append(FieldError("backend", f"must be one of {BACKENDS} (got {backend!r:.40})"))
+    if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+        problems.append(
+            FieldError(
+                "http_client",
+                "must be an httpx.AsyncClient: the sync client runs it in its own event "
+                "loop (to customise the connection, pass transport= instead)",
+            )
+        )
+    elif http_client is not None and transport != "auto":
+        problems.append(FieldError("transport", "cannot be given with http_client"))
+    if problems:
+        raise ValidationError(problems)
+
+
+class PictoryClient(ClientMembers):
+    """A synchronous client of the Vimeo Connections API, safe to share between threads.
+
+    Arguments are the async client's, plus ``backend``: the event loop run in the client's
+    thread (``transport="auto"`` then picks the pool that suits it). An ``http_client``
+    must be an ``httpx.AsyncClient`` that no other event loop uses: its connections will
+    belong to the client's loop, and the SDK never closes it. Close the client (or use
+    ``with``) to stop the thread.
+    """
+
+    vimeo_connections: SyncVimeoConnections
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: TransportName | httpx.AsyncBaseTransport = "auto",
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        allow_insecure_http: bool = False,
+        validate: bool = True,
+        backend: Backend = "asyncio",
+    ) -> None:
+        # Everything is checked before the thread starts, so bad input never leaves one behind.
+        check = Checks()
+        check(resolve_api_key, api_key)
+        check(resolve_base_url, base_url, allow_insecure_http=allow_insecure_http)
+        check(request_options, timeout=timeout, max_retries=max_retries, validate=validate)
+        check(check_headers, default_headers, "default_headers")
+        check(check_max_concurrency, max_concurrency)
+        check(check_transport, transport)
+        check(_check_sync_arguments, backend, http_client, transport)
+        check.done()
+        loop = Loop.start(backend)
+        build = partial(
+            AsyncPictoryClient,
+            api_key,
+            base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            http_client=http_client,
+            transport=transport,
+            max_concurrency=max_concurrency,
+            allow_insecure_http=allow_insecure_http,
+            validate=validate,
+        )
+        entered: AbstractContextManager[AsyncPictoryClient] | None = None
+        try:
+            client = loop.portal.call(_build, build)
+            entered = loop.portal.wrap_async_context_manager(client)
+            entered.__enter__()
+        except BaseException:
+            loop.stop()
+            raise
+        exit_entered = entered.__exit__
+
+        def cleanup() -> None:
+            exit_entered(None, None, None)
+
+        loop.cleanup = cleanup
+        self._init(loop, client, owner=True)
+
+    def _init(self, loop: Loop, client: AsyncPictoryClient, *, owner: bool) -> None:
+        self._loop = loop
+        self._async = client
+        self._owner = owner
+        self._calls = PortalCalls(loop)
+        self.vimeo_connections = SyncVimeoConnections(self._calls, client.vimeo_connections)
+
+    def _derive(self, client: AsyncPictoryClient) -> Self:
+        """A client over ``client`` (made by the async ``with_options``), in this one's loop."""
+        derived = object.__new__(type(self))
+        derived._init(self._loop, client, owner=False)
+        return derived
+
+    def close(self) -> None:
+        """Close the pool and stop the client's thread; calling it again does nothing.
+
+        A client made by :meth:`with_options` only stops accepting calls: its parent's
+        thread and pool stay open.
+        """
+        refuse_inside(self._loop)
+        self._calls.closed = True
+        if self._owner:
+            self._loop.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace("AsyncPictoryClient", type(self).__name__, 1)
+
+
+async def _build(build: partial[AsyncPictoryClient]) -> AsyncPictoryClient:
+    """The async client, made in the portal's loop so ``transport="auto"`` sees that loop."""
+    return build()

@@ -1,0 +1,170 @@
+"""The event loop a ``PictoryClient`` runs its async client in, on a thread of its own.
+
+Every sync call is the async call of the same name handed to this loop while the calling
+thread waits, so validation, retries, deadlines, reconciliation and errors are the async
+client's own: one implementation, not two.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from functools import partial
+from typing import Generic, Literal, Protocol, TypeVar
+
+import anyio
+from anyio.from_thread import BlockingPortal
+
+from .._models import VimeoConnection
+from .._optimistic import Mutate, optimistic_update_async
+from ..resources.vimeo_connections import AsyncVimeoConnections
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "Loop",
+    "PortalCalls",
+    "PortalResource",
+    "Runner",
+    "SyncConnectionsBase",
+    "refuse_inside",
+]
+
+R = TypeVar("R")
+A = TypeVar("A")
+
+Backend = Literal["asyncio", "trio"]
+BACKENDS = ("asyncio", "trio")
+
+
+class Runner(Protocol):
+    """Runs an async function to completion in the client's event loop and returns its result."""
+
+    def __call__(self, func: Callable[[], Awaitable[R]], /) -> R: ...
+
+    def soon(self, func: Callable[[], Awaitable[object]], /) -> None:
+        """Start ``func`` in the loop without waiting for it; nothing if the loop is gone."""
+
+
+class Loop:
+    """The portal thread and everything living in its loop, shared with derived clients."""
+
+    def __init__(self, portal: BlockingPortal, thread: threading.Thread) -> None:
+        self.portal = portal
+        self.thread = thread
+        self.thread_id = thread.ident
+        self.closed = False
+        self._lock = threading.Lock()
+        self.cleanup: Callable[[], None] | None = None
+
+    @classmethod
+    def start(cls, backend: Backend) -> Loop:
+        """Start the portal's thread and event loop.
+
+        Not anyio's ``start_blocking_portal``: a client nobody closed would leave that
+        generator-based context manager to be finalised at interpreter exit, where stopping
+        the portal from a finaliser hangs. A daemon thread of our own lets a script whose
+        client was never closed still exit.
+        """
+        ready: Future[BlockingPortal] = Future()
+
+        async def serve() -> None:
+            async with BlockingPortal() as portal:
+                ready.set_result(portal)
+                await portal.sleep_until_stopped()
+
+        def run() -> None:
+            try:
+                anyio.run(serve, backend=backend)
+            except BaseException as exc:  # reported to the starting thread
+                if not ready.done():
+                    ready.set_exception(exc)
+
+        thread = threading.Thread(target=run, name="pictory-vimeo-portal", daemon=True)
+        thread.start()
+        return cls(ready.result(), thread)
+
+    def stop(self) -> None:
+        """Close what lives in the loop, then stop the loop and join its thread. Idempotent."""
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            try:
+                if self.cleanup is not None:
+                    self.cleanup()
+            finally:
+                self.portal.call(self.portal.stop, False)
+                self.thread.join()
+
+
+def refuse_inside(loop: Loop) -> None:
+    """Refuse a call made from the loop's own thread (a sync ``mutate`` runs there).
+
+    It would wait for that thread to be free: a deadlock, were it not refused.
+    """
+    if threading.get_ident() == loop.thread_id:
+        raise RuntimeError(
+            "a PictoryClient cannot be used from inside one of its own calls "
+            "(e.g. in an optimistic_update mutate); use another client there"
+        )
+
+
+class PortalCalls:
+    """Runs one client's calls in the shared loop; refuses once either is closed."""
+
+    def __init__(self, loop: Loop) -> None:
+        self._loop = loop
+        self.closed = False
+
+    def __call__(self, func: Callable[[], Awaitable[R]], /) -> R:
+        if self.closed or self._loop.closed:
+            raise RuntimeError("the client is closed")
+        refuse_inside(self._loop)
+        try:
+            future = self._loop.portal.start_task_soon(func)
+        except RuntimeError:
+            if self._loop.closed:
+                raise RuntimeError("the client is closed") from None
+            raise
+        try:
+            return future.result()
+        except BaseException:
+            # E.g. Ctrl-C while waiting: cancel the call in the loop rather than let it run on.
+            future.cancel()
+            raise
+
+    def soon(self, func: Callable[[], Awaitable[object]], /) -> None:
+        """Start ``func`` in the loop without waiting for it; nothing if the loop is gone."""
+        if self._loop.closed:
+            return
+        with contextlib.suppress(RuntimeError):  # the portal stopped meanwhile
+            self._loop.portal.start_task_soon(func)
+
+
+class PortalResource(Generic[A]):
+    """A sync resource: the async one, each call run through the client's portal."""
+
+    def __init__(self, run: Runner, async_resource: A) -> None:
+        self._run = run
+        self._async = async_resource
+
+
+class SyncConnectionsBase(PortalResource[AsyncVimeoConnections]):
+    """What the generated sync resource adds to by hand: ``optimistic_update``'s entry."""
+
+    def _optimistic_update(
+        self, connection_id: str, mutate: Mutate, *, max_attempts: int
+    ) -> VimeoConnection:
+        """``optimistic_update`` run in the portal; an async ``mutate`` runs in its loop."""
+        return self._run(
+            partial(
+                optimistic_update_async,
+                self._async,
+                connection_id,
+                mutate,
+                max_attempts=max_attempts,
+            )
+        )

@@ -1,0 +1,227 @@
+"""The ``pictory-vimeo`` command: manage Vimeo connections, serve the emulator, run the demo.
+
+Exit status: 0 on success, 1 when the API (or the network) fails, 2 for usage and input
+errors (checked before anything is sent), 130 on Ctrl-C. Errors are one line on stderr
+saying what went wrong and what to do; ``--debug`` adds tracebacks and the SDK's logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from types import ModuleType
+from typing import Any, Final
+
+from .._client import AsyncPictoryClient
+from .._config import (
+    API_KEY_ENV,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    LOGGER_NAME,
+    request_options,
+    resolve_base_url,
+)
+from .._redact import Scrubber
+from . import _secrets
+from ._connections import COMMANDS, ClientFactory
+from ._demo import run_demo
+from ._output import (
+    EXIT_API,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    ErrorContext,
+    UsageError,
+    describe_error,
+    emit,
+)
+from ._parser import PROG, build_parser, parse
+
+__all__ = ["PROG", "build_parser", "main"]
+
+INSTALL_EMULATOR: Final = "pip install 'pictory-vimeo[emulator]'"
+_DEBUG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _load_emulator() -> ModuleType | None:
+    """The emulator package, or None when the ``emulator`` extra is not installed."""
+    try:
+        return importlib.import_module("pictory_vimeo.emulator")
+    except ModuleNotFoundError as missing:
+        # Only a missing third-party module means the extra is absent; ours would be a bug.
+        if (missing.name or "").partition(".")[0] == "pictory_vimeo":
+            raise
+        return None
+
+
+class _Redacting(logging.Formatter):
+    """Formats a record, then blanks out the API key and any secret the command holds."""
+
+    def __init__(self, fmt: str, known: list[str]) -> None:
+        super().__init__(fmt)
+        self._known = known
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record, with every known sensitive value replaced."""
+        scrubber = Scrubber([*self._known, *_secrets.REMEMBERED])
+        return scrubber.text(super().format(record))
+
+
+class _Once(logging.Filter):
+    """Lets each distinct warning through once (a command may build more than one client)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Whether this message is new."""
+        if record.levelno >= logging.ERROR or record.levelno < logging.WARNING:
+            return True
+        message = record.getMessage()
+        if message in self._seen:
+            return False
+        self._seen.add(message)
+        return True
+
+
+@contextlib.contextmanager
+def _logging(debug: bool, sensitive: list[str]) -> Iterator[None]:
+    """Send the SDK's warnings (and with ``--debug`` its DEBUG records) to stderr, redacted."""
+    logger = logging.getLogger(LOGGER_NAME)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+    handler.setFormatter(_Redacting(_DEBUG_FORMAT if debug else "warning: %(message)s", sensitive))
+    handler.addFilter(_Once())
+    level = logger.level
+    logger.addHandler(handler)
+    if debug:
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _api_key(args: argparse.Namespace) -> str | None:
+    return args.api_key or os.environ.get(API_KEY_ENV) or None
+
+
+def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.max_retries is not None:
+        options["max_retries"] = args.max_retries
+    if getattr(args, "allow_insecure_http", False):
+        options["allow_insecure_http"] = True
+    # Checked now, before anyone is asked for a secret, with the SDK's own rules.
+    request_options(
+        timeout=options.get("timeout", DEFAULT_TIMEOUT),
+        max_retries=options.get("max_retries", DEFAULT_MAX_RETRIES),
+    )
+    return options
+
+
+def _client_factory(args: argparse.Namespace, context: ErrorContext) -> ClientFactory:
+    key = _api_key(args)
+    if key is None:
+        raise UsageError(
+            f"no API key: set ${API_KEY_ENV} (keys start with pictai_), or pass --api-key"
+        )
+    options = _client_options(args)
+    context.base_url = resolve_base_url(
+        args.base_url, allow_insecure_http=options.get("allow_insecure_http", False)
+    )
+
+    def make() -> AsyncPictoryClient:
+        return AsyncPictoryClient(api_key=key, base_url=args.base_url, **options)
+
+    return make
+
+
+def _dispatch(args: argparse.Namespace, emulator: ModuleType | None, context: ErrorContext) -> int:
+    if args.command == "serve":
+        if emulator is None:
+            raise UsageError(f"the emulator needs the 'emulator' extra: {INSTALL_EMULATOR}")
+        return int(emulator.run_serve(args))
+    if args.command == "demo":
+        base_url = args.demo_base_url or args.base_url
+        if base_url is not None:
+            context.base_url = resolve_base_url(
+                base_url, allow_insecure_http=getattr(args, "allow_insecure_http", False)
+            )
+        return run_demo(args, emulator, _api_key(args), _client_options(args))
+    return COMMANDS[args.action](args, _client_factory(args, context))
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return error
+
+
+def _reader_went_away() -> int:
+    """Stop quietly when the reader of stdout is gone (``... | head``)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        # Python flushes stdout at exit; pointing it at devnull keeps that flush quiet too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_API
+
+
+def _report(raised: Exception, debug: bool, context: ErrorContext) -> int:
+    """Print the error line(s) (and with ``--debug`` the traceback); return the exit status."""
+    if debug:
+        traceback.print_exception(raised, file=sys.stderr)
+    lines, status = describe_error(_unwrap(raised), context)
+    emit(f"error: {lines[0]}", sys.stderr)
+    for line in lines[1:]:
+        emit(line, sys.stderr)
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    emulator = _load_emulator()
+    try:
+        args = parse(build_parser(emulator), argv)
+    except SystemExit as exit_:  # --help, --version and usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    context = ErrorContext(
+        connection_id=getattr(args, "id", None),
+        name=getattr(args, "name", None),
+        version=getattr(args, "version", None),
+    )
+    sensitive = [value for value in (_api_key(args),) if value]
+    _secrets.REMEMBERED.clear()
+    try:
+        with _logging(args.debug, sensitive):
+            try:
+                return _dispatch(args, emulator, context)
+            except KeyboardInterrupt:
+                emit("interrupted", sys.stderr)
+                return EXIT_INTERRUPTED
+            except BrokenPipeError:
+                return _reader_went_away()
+            except BaseExceptionGroup as group:
+                if not isinstance(group, ExceptionGroup):
+                    if group.subgroup(KeyboardInterrupt) is None:
+                        raise
+                    emit("interrupted", sys.stderr)
+                    return EXIT_INTERRUPTED
+                return _report(group, args.debug, context)
+            except Exception as raised:
+                return _report(raised, args.debug, context)
+    finally:
+        _secrets.REMEMBERED.clear()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

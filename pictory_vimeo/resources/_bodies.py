@@ -1,0 +1,104 @@
+"""Reading the API's 2xx bodies into models: a connection, a page, a deletion.
+
+Anything that is not what the reference documents is an ``InvalidResponseError`` that says
+what was wrong, never the values themselves; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+from urllib.parse import quote
+
+import httpx
+
+from .._error_bodies import decode_json
+from .._errors import InvalidResponseError, ValidationError
+from .._models import Page, VimeoConnection, converter, first_problem
+from .._rules import FieldError, check_connection_id
+
+__all__ = [
+    "COLLECTION",
+    "connection_path",
+    "id_problems",
+    "parse_connection",
+    "parse_deleted",
+    "parse_page",
+]
+
+COLLECTION: Final = "/pictoryapis/v1/vimeo-connections"
+
+
+def connection_path(connection_id: str) -> str:
+    """The URL path of one connection, its ID escaped as exactly one path segment."""
+    problem = check_connection_id(connection_id)
+    if problem is not None:
+        raise ValidationError([problem])
+    return f"{COLLECTION}/{quote(connection_id, safe='')}"
+
+
+def id_problems(connection_id: object) -> list[FieldError]:
+    """What is wrong with ``connection_id`` as a path segment (empty when nothing is)."""
+    problem = check_connection_id(connection_id)
+    return [] if problem is None else [problem]
+
+
+def _where(response: httpx.Response) -> str:
+    return f"{response.request.method} {response.request.url.path} answered {response.status_code}"
+
+
+def _json(response: httpx.Response) -> object:
+    try:
+        return decode_json(response.content)
+    except ValueError:
+        raise InvalidResponseError(
+            f"{_where(response)} with a body that is not JSON", response=response
+        ) from None
+
+
+def _structure(response: httpx.Response, data: object) -> VimeoConnection:
+    if not isinstance(data, Mapping):
+        raise InvalidResponseError(
+            f"{_where(response)} with {type(data).__name__} where a Vimeo connection "
+            "object belongs",
+            response=response,
+        )
+    try:
+        connection: VimeoConnection = converter.structure(data, VimeoConnection)
+    except Exception as exc:
+        problem = first_problem(exc)
+    else:
+        return connection
+    raise InvalidResponseError(
+        f"{_where(response)} with a body that is not a Vimeo connection: {problem}",
+        response=response,
+    )
+
+
+def parse_connection(response: httpx.Response) -> VimeoConnection:
+    """The connection object of a create, get or update answer."""
+    return _structure(response, _json(response))
+
+
+def parse_page(response: httpx.Response) -> Page[VimeoConnection]:
+    """One page of a listing: ``{"Items": [...], "nextPageKey"?: "..."}``."""
+    data = _json(response)
+    items = data.get("Items") if isinstance(data, Mapping) else None
+    if not isinstance(items, list):
+        raise InvalidResponseError(f"{_where(response)} without an 'Items' list", response=response)
+    assert isinstance(data, Mapping)
+    key = data.get("nextPageKey")
+    if key is not None and not isinstance(key, str):
+        raise InvalidResponseError(
+            f"{_where(response)} with a nextPageKey that is not a string", response=response
+        )
+    return Page([_structure(response, item) for item in items], key or None)
+
+
+def parse_deleted(response: httpx.Response) -> None:
+    """Check a delete's answer: ``204`` with no body, or at least JSON.
+
+    An HTML page means a wrong ``base_url`` reached a website, and that is not a deletion.
+    """
+    if response.status_code != 204 and response.content.strip():
+        _json(response)
