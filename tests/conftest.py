@@ -14,11 +14,32 @@ import pytest
 
 import pictory_vimeo as pv
 
+#: Every async test runs once per event loop and connection pool the SDK can use: aiohttp's
+#: pool and httpx's under asyncio, httpx's under trio (aiohttp needs asyncio).
+LOOPS_AND_POOLS = [
+    pytest.param(("asyncio", "aiohttp"), id="asyncio-aiohttp"),
+    pytest.param(("asyncio", "httpx"), id="asyncio-httpx"),
+    pytest.param(("trio", "httpx"), id="trio"),
+]
 
-@pytest.fixture(params=["asyncio", "trio"])
-def anyio_backend(request: pytest.FixtureRequest) -> str:
-    """Run each ``@pytest.mark.anyio`` test once per backend."""
-    return str(request.param)
+
+@pytest.fixture(params=LOOPS_AND_POOLS)
+def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """The event loop and the SDK's connection pool this run of the test uses."""
+    backend, pool = request.param
+    return str(backend), str(pool)
+
+
+@pytest.fixture
+def anyio_backend(loop_and_pool: tuple[str, str]) -> str:
+    """Run each ``@pytest.mark.anyio`` test under its event loop."""
+    return loop_and_pool[0]
+
+
+@pytest.fixture
+def sdk_transport(loop_and_pool: tuple[str, str]) -> str:
+    """The ``transport=`` SDK clients of this run use (unit tests on respx pin httpx's)."""
+    return loop_and_pool[1]
 
 
 #: Settings a developer may have exported; none of them may leak into a test.

@@ -87,11 +87,16 @@ def served_in_thread() -> Iterator[emulator.RunningEmulator]:
 
 
 @pytest.fixture
-async def make_client(served: emulator.RunningEmulator) -> AsyncIterator[MakeClient]:
-    """``make_client(api_key=KEY, **options)``: an SDK client of the served emulator."""
+async def make_client(
+    served: emulator.RunningEmulator, sdk_transport: str
+) -> AsyncIterator[MakeClient]:
+    """``make_client(api_key=KEY, **options)``: an SDK client of the served emulator, over
+    this run's connection pool.
+    """
     made: list[pv.AsyncPictoryClient] = []
 
     def make(api_key: str = KEY, **options: Any) -> pv.AsyncPictoryClient:
+        options.setdefault("transport", sdk_transport)
         client = pv.AsyncPictoryClient(api_key=api_key, base_url=served.base_url, **options)
         made.append(client)
         return client

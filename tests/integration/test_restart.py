@@ -80,14 +80,16 @@ async def _server(db: Path, log: Path) -> AsyncIterator[tuple[anyio.abc.Process,
 
 
 async def test_everything_answered_survives_kill_9_and_page_keys_stay_valid(
-    tmp_path: Path, api_key: str
+    tmp_path: Path, api_key: str, sdk_transport: str
 ) -> None:
     """Creates, updates and deletes answered 2xx are all there after SIGKILL and a restart."""
     db = tmp_path / "db.sqlite"
     log = tmp_path / "emulator.log"
 
     async with _server(db, log) as (process, base_url):
-        async with pv.AsyncPictoryClient(api_key, base_url, max_retries=0) as client:
+        async with pv.AsyncPictoryClient(
+            api_key, base_url, max_retries=0, transport=sdk_transport
+        ) as client:
             conns = client.vimeo_connections
             made = [
                 await conns.create(
@@ -117,7 +119,7 @@ async def test_everything_answered_survives_kill_9_and_page_keys_stay_valid(
 
     async with (
         _server(db, log) as (_, base_url),
-        pv.AsyncPictoryClient(api_key, base_url, max_retries=0) as client,
+        pv.AsyncPictoryClient(api_key, base_url, max_retries=0, transport=sdk_transport) as client,
     ):
         conns = client.vimeo_connections
         assert [await conns.get(c.connection_id) for c in answered] == answered
