@@ -8,7 +8,7 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal, cast
 
 import pytest
 
@@ -36,10 +36,13 @@ def anyio_backend(loop_and_pool: tuple[str, str]) -> str:
     return loop_and_pool[0]
 
 
+Pool = Literal["aiohttp", "httpx"]
+
+
 @pytest.fixture
-def sdk_transport(loop_and_pool: tuple[str, str]) -> str:
+def sdk_transport(loop_and_pool: tuple[str, str]) -> Pool:
     """The ``transport=`` SDK clients of this run use (unit tests on respx pin httpx's)."""
-    return loop_and_pool[1]
+    return cast(Pool, loop_and_pool[1])
 
 
 #: Settings a developer may have exported; none of them may leak into a test.

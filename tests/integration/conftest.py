@@ -14,6 +14,7 @@ from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
+from tests.conftest import Pool
 
 KEY = "pictai_integration_account_a"
 OTHER_KEY = "pictai_integration_account_b"
@@ -88,7 +89,7 @@ def served_in_thread() -> Iterator[emulator.RunningEmulator]:
 
 @pytest.fixture
 async def make_client(
-    served: emulator.RunningEmulator, sdk_transport: str
+    served: emulator.RunningEmulator, sdk_transport: Pool
 ) -> AsyncIterator[MakeClient]:
     """``make_client(api_key=KEY, **options)``: an SDK client of the served emulator, over
     this run's connection pool.

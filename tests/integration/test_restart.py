@@ -18,6 +18,7 @@ import pytest
 from anyio.streams.text import TextReceiveStream
 
 import pictory_vimeo as pv
+from tests.conftest import Pool
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -80,7 +81,7 @@ async def _server(db: Path, log: Path) -> AsyncIterator[tuple[anyio.abc.Process,
 
 
 async def test_everything_answered_survives_kill_9_and_page_keys_stay_valid(
-    tmp_path: Path, api_key: str, sdk_transport: str
+    tmp_path: Path, api_key: str, sdk_transport: Pool
 ) -> None:
     """Creates, updates and deletes answered 2xx are all there after SIGKILL and a restart."""
     db = tmp_path / "db.sqlite"
