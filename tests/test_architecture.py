@@ -1,0 +1,70 @@
+"""The package's shape: small modules, no private names shared across modules, light imports."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "pictory_vimeo"
+MODULES = sorted(PACKAGE.rglob("*.py"))
+#: What ``_config`` may import from the package: it sits at the bottom of the import graph.
+CONFIG_IMPORTS = {"_errors", "_rules", "_types", "_version"}
+
+
+def _imports(path: Path) -> list[ast.ImportFrom]:
+    return [
+        n for n in ast.walk(ast.parse(path.read_text("utf-8"))) if isinstance(n, ast.ImportFrom)
+    ]
+
+
+def _name(path: Path) -> str:
+    return str(path.relative_to(PACKAGE.parent))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_name)
+def test_every_module_is_under_400_lines(path: Path) -> None:
+    """One concern per module keeps each one short enough to read in one sitting."""
+    assert len(path.read_text("utf-8").splitlines()) <= 400
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_name)
+def test_no_module_imports_another_modules_private_name(path: Path) -> None:
+    """What a module shares, it shares under a public name (private modules are fine)."""
+    private = [
+        f"line {node.lineno}: {alias.name} from {'.' * node.level}{node.module or ''}"
+        for node in _imports(path)
+        if node.module is not None
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
+    assert private == []
+
+
+def test_config_sits_at_the_bottom_of_the_import_graph() -> None:
+    """The settings module imports nothing that could import it back."""
+    imported = {
+        (node.module or "").lstrip(".") or alias.name
+        for node in _imports(PACKAGE / "_config.py")
+        if node.level
+        for alias in node.names
+    }
+    assert imported <= CONFIG_IMPORTS
+
+
+def test_importing_the_sdk_loads_no_command_emulator_or_optional_pool() -> None:
+    """``import pictory_vimeo`` stays light: no CLI, emulator, Starlette, uvicorn or aiohttp."""
+    probe = (
+        "import sys, pictory_vimeo\n"
+        "heavy = ('pictory_vimeo.cli', 'pictory_vimeo.emulator', 'pictory_vimeo.testing',"
+        " 'starlette', 'uvicorn', 'aiohttp', 'httpx_aiohttp')\n"
+        "loaded = [m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy)]\n"
+        "print(sorted(loaded))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
