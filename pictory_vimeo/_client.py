@@ -191,7 +191,7 @@ class AsyncPictoryClient:
         A client made by :meth:`with_options` shares its parent's pool and leaves it open.
         """
         if self._owner:
-            await self._session.read_ahead.close()
+            await self._session.read_ahead.stop()
             # Shielded: a cancelled caller still releases every socket of the pool.
             with anyio.CancelScope(shield=True):
                 await self._session.aclose()
@@ -207,6 +207,8 @@ class AsyncPictoryClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._owner:
+            await self._session.read_ahead.close()
         await self.aclose()
 
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from typing import Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import anyio
 
@@ -29,13 +29,14 @@ __all__ = ["AsyncPaginator", "PageFetcher", "Spawn"]
 T = TypeVar("T")
 
 PageFetcher = Callable[[str | None], Awaitable[Page[T]]]
-#: Starts a read-ahead fetch in the client's task group; ``False`` when there is none.
-Spawn = Callable[[Callable[[], Awaitable[None]]], bool]
+#: Starts a read-ahead fetch (``run()``, ``cancel()``) in the client's task group; ``False``
+#: when there is none.
+Spawn = Callable[["_Ahead[Any]"], bool]
 #: How many recent page keys are remembered exactly; longer cycles are caught by Brent's method.
 _RECENT_KEYS: Final = 1024
 
 
-def _no_read_ahead(fetch: Callable[[], Awaitable[None]]) -> bool:
+def _no_read_ahead(fetch: _Ahead[Any]) -> bool:
     return False
 
 
@@ -70,9 +71,8 @@ class AsyncPaginator(Generic[T]):
 
     def __aiter__(self) -> AsyncIterator[T]:
         """Every item across pages, up to ``limit``."""
-        items = _Items[T](self._limit)
-        items.pages = self._pages(items.wants_more_than)
-        return items
+        budget = _Budget(self._limit)
+        return _Items(self._pages(budget.wants_more_than), budget)
 
     def pages(self) -> AsyncIterator[Page[T]]:
         """Every page, following ``nextPageKey`` until the server gives none."""
@@ -175,7 +175,7 @@ class _Pages(AsyncIterator[Page[T]]):
         self._follow(page)
         if not self._done and self._stop is None and self._wants_next(page):
             ahead = _Ahead(self._fetch, self._key)
-            if self._spawn(ahead.run):
+            if self._spawn(ahead):
                 self._ahead = ahead
         return page
 
@@ -219,19 +219,31 @@ class _Pages(AsyncIterator[Page[T]]):
                 self._cancel_ahead()
 
 
+class _Budget:
+    """How many items iteration may still yield (``None``: all of them).
+
+    Shared by the item iterator and its pages, rather than the pages asking the item
+    iterator, so no reference cycle delays finalising an abandoned iterator.
+    """
+
+    def __init__(self, left: int | None) -> None:
+        self.left = left
+
+    def wants_more_than(self, page: Page[Any]) -> bool:
+        """Whether the items wanted go beyond ``page`` (so the next page is worth fetching)."""
+        return self.left is None or self.left > len(page.items)
+
+
 class _Items(AsyncIterator[T]):
-    def __init__(self, limit: int | None) -> None:
-        self.pages: _Pages[T]
-        self._left = limit
+    def __init__(self, pages: _Pages[T], budget: _Budget) -> None:
+        self.pages = pages
+        self._budget = budget
         self._buffer: list[T] = []
         self._index = 0
 
-    def wants_more_than(self, page: Page[T]) -> bool:
-        """Whether the items wanted go beyond ``page`` (so the next page is worth fetching)."""
-        return self._left is None or self._left > len(page.items)
-
     async def __anext__(self) -> T:
-        if self._left is not None and self._left <= 0:
+        budget = self._budget
+        if budget.left is not None and budget.left <= 0:
             await self.aclose()
             raise StopAsyncIteration
         while self._index >= len(self._buffer):
@@ -239,8 +251,8 @@ class _Items(AsyncIterator[T]):
             self._buffer, self._index = page.items, 0
         item = self._buffer[self._index]
         self._index += 1
-        if self._left is not None:
-            self._left -= 1
+        if budget.left is not None:
+            budget.left -= 1
         return item
 
     async def aclose(self) -> None:

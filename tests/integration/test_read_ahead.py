@@ -1,0 +1,229 @@
+"""Read-ahead over loopback: one page ahead inside ``async with``, cancelled when abandoned."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Literal
+
+import anyio
+import httpx
+import pytest
+import pytest_asyncio
+
+import pictory_vimeo as pv
+from pictory_vimeo import emulator
+from pictory_vimeo._aiohttp_transport import MappedAiohttpTransport
+from tests.conftest import Pool
+
+pytestmark = pytest.mark.integration
+
+KEY = "pictai_read_ahead"
+PAGE_SIZE = 3
+TOTAL = 10  # four pages
+#: Server latency while a test watches a fetch in flight: long next to a scheduler turn.
+SLOW_MS = 400
+FIELDS = {"client_identifier": "c", "client_secret": "s1", "access_token": "t1"}
+
+
+class Watched(httpx.AsyncBaseTransport):
+    """A real pool (aiohttp's or httpx's) that counts the requests started and in flight."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.inner: httpx.AsyncBaseTransport = (
+            MappedAiohttpTransport() if pool == "aiohttp" else httpx.AsyncHTTPTransport()
+        )
+        self.started = 0
+        self.in_flight = 0
+        self.closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send through the real pool; a request counts as in flight until its body is read."""
+        self.started += 1
+        self.in_flight += 1
+        try:
+            response = await self.inner.handle_async_request(request)
+            content = await response.aread()
+            await response.aclose()
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=content, request=request
+            )
+        finally:
+            self.in_flight -= 1
+
+    async def aclose(self) -> None:
+        """Close the real pool."""
+        self.closed = True
+        await self.inner.aclose()
+
+
+async def _wait_for(condition: Callable[[], bool], seconds: float = 2.0) -> None:
+    """Poll ``condition`` (a counter another task moves) until it holds, or time out."""
+    with anyio.fail_after(seconds):
+        while not condition():  # noqa: ASYNC110 - counters, not events, are what is watched
+            await anyio.sleep(0.005)
+
+
+@pytest.fixture
+async def served(anyio_backend: str) -> AsyncIterator[emulator.RunningEmulator]:
+    """An emulator on loopback with ten connections of one account, in pages of three."""
+    async with emulator.running(page_size=PAGE_SIZE) as running:
+        async with pv.AsyncPictoryClient(KEY, running.base_url, transport="httpx") as seeder:
+            for index in range(TOTAL):
+                await seeder.vimeo_connections.create(
+                    name=f"Item {index}",
+                    client_identifier="c",
+                    client_secret="s1",
+                    access_token="t1",
+                )
+        yield running
+
+
+@pytest.fixture
+def watched(sdk_transport: Pool) -> Watched:
+    """This run's pool, watched."""
+    return Watched(sdk_transport)
+
+
+def _client(served: emulator.RunningEmulator, watched: Watched) -> pv.AsyncPictoryClient:
+    return pv.AsyncPictoryClient(KEY, served.base_url, transport=watched)
+
+
+@pytest.mark.anyio
+async def test_inside_async_with_the_next_page_is_fetched_while_the_caller_works(
+    served: emulator.RunningEmulator, watched: Watched
+) -> None:
+    """Holding page one, page two is already requested — and page three is not."""
+    served.emulator.set_faults(latency_ms=50)
+    names: list[str] = []
+    async with _client(served, watched) as client:
+        async for page in client.vimeo_connections.list().pages():
+            if not names:
+                await _wait_for(lambda: watched.started == 2)
+                await anyio.sleep(0.2)  # long enough for a third fetch, were one started
+                assert watched.started == 2
+            names += [c.name for c in page.items]
+    assert names == [f"Item {index}" for index in range(TOTAL)]
+    assert watched.started == 4
+    assert watched.closed
+
+
+@pytest.mark.anyio
+async def test_without_async_with_pages_are_fetched_only_when_reached(
+    served: emulator.RunningEmulator, watched: Watched
+) -> None:
+    """A client not entered still lists everything, one request per page reached."""
+    client = _client(served, watched)
+    names: list[str] = []
+    async for page in client.vimeo_connections.list().pages():
+        await anyio.sleep(0.05)
+        assert watched.started == len(names) // PAGE_SIZE + 1
+        names += [c.name for c in page.items]
+    assert names == [f"Item {index}" for index in range(TOTAL)]
+    await client.aclose()
+    assert watched.closed
+
+
+@pytest.mark.anyio
+async def test_a_limit_met_by_the_first_page_fetches_no_more(
+    served: emulator.RunningEmulator, watched: Watched
+) -> None:
+    """``limit=2`` needs only page one: nothing is read ahead for it."""
+    async with _client(served, watched) as client:
+        names = [c.name async for c in client.vimeo_connections.list(limit=2)]
+        await anyio.sleep(0.1)
+        assert watched.started == 1
+    assert names == ["Item 0", "Item 1"]
+
+
+class _CallerFailedError(Exception):
+    """What the caller's own code raises inside the loop."""
+
+
+Exit = Literal["break", "exception", "cancellation"]
+
+
+async def _abandon(client: pv.AsyncPictoryClient, how: Exit, watched: Watched) -> None:
+    """Iterate until page two is being fetched ahead, then leave the loop as ``how`` says."""
+    with anyio.CancelScope() as scope:
+        try:
+            async for connection in client.vimeo_connections.list():
+                assert connection.name == "Item 0"
+                await _wait_for(lambda: watched.in_flight == 1)
+                if how == "break":
+                    break
+                if how == "exception":
+                    raise _CallerFailedError
+                scope.cancel()
+                await anyio.sleep(1)  # cancelled here, while page two is in flight
+        except _CallerFailedError:
+            assert how == "exception"
+    assert scope.cancelled_caught == (how == "cancellation")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("how", ["break", "exception", "cancellation"])
+async def test_an_abandoned_listing_cancels_its_fetch_at_once(
+    served: emulator.RunningEmulator, watched: Watched, how: Exit
+) -> None:
+    """Break, an exception or cancellation: the page in flight is dropped well before it lands."""
+    async with _client(served, watched) as client:
+        served.emulator.set_faults(latency_ms=SLOW_MS)
+        await _abandon(client, how, watched)
+        # Far sooner than the server's latency would have answered it.
+        await _wait_for(lambda: watched.in_flight == 0, seconds=SLOW_MS / 1000 / 2)
+        served.emulator.set_faults(latency_ms=0)
+        again = [c.name async for c in client.vimeo_connections.list(limit=4)]
+        assert again == [f"Item {index}" for index in range(4)]
+    assert watched.closed
+    assert watched.in_flight == 0
+
+
+@pytest.mark.anyio
+async def test_closing_the_client_cancels_a_fetch_still_in_flight(
+    served: emulator.RunningEmulator, watched: Watched
+) -> None:
+    """An iterator still alive: ``aclose()`` cancels its fetch at once, and the block ends."""
+    async with _client(served, watched) as client:
+        pages = client.vimeo_connections.list().pages()
+        first = await pages.__anext__()
+        assert len(first.items) == PAGE_SIZE
+        served.emulator.set_faults(latency_ms=SLOW_MS)
+        await _wait_for(lambda: watched.in_flight == 1)
+        with anyio.fail_after(SLOW_MS / 1000 / 2):
+            await client.aclose()
+    assert watched.in_flight == 0
+    assert watched.closed
+    del pages
+
+
+# pytest-asyncio runs a fixture's setup and teardown in two different tasks; a client entered
+# in one and left in the other must still read ahead and close cleanly.
+@pytest_asyncio.fixture
+async def entered_in_setup() -> AsyncIterator[tuple[pv.AsyncPictoryClient, Watched]]:
+    """A served emulator and a client entered with ``async with`` in the fixture's setup."""
+    async with emulator.running(page_size=PAGE_SIZE) as running:
+        watched = Watched("aiohttp")
+        async with pv.AsyncPictoryClient(KEY, running.base_url, transport=watched) as client:
+            for index in range(TOTAL):
+                await client.vimeo_connections.create(
+                    name=f"Item {index}",
+                    client_identifier="c",
+                    client_secret="s1",
+                    access_token="t1",
+                )
+            yield client, watched
+        assert watched.closed
+        assert watched.in_flight == 0
+
+
+@pytest.mark.asyncio
+async def test_a_client_entered_in_a_pytest_asyncio_fixture_reads_ahead_and_closes(
+    entered_in_setup: tuple[pv.AsyncPictoryClient, Watched],
+) -> None:
+    """Read-ahead works in the test's task; the fixture's teardown (another task) closes it."""
+    client, watched = entered_in_setup
+    before = watched.started
+    async for page in client.vimeo_connections.list().pages():
+        await _wait_for(lambda: watched.started == before + 2)
+        assert len(page.items) == PAGE_SIZE
+        break
