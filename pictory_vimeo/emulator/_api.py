@@ -26,12 +26,12 @@ from ._faults import FaultInjector, InjectedError
 from ._http import BadBody, DroppedResponse, error_response, read_json_object
 from ._pagekeys import InvalidPageKeyError, PageKeys
 from ._store import (
-    DuplicateNameError,
+    NameTaken,
     NewConnection,
-    NotFoundError,
+    NoSuchConnection,
     Record,
+    StaleVersion,
     Store,
-    VersionConflictError,
     format_ms,
 )
 
@@ -105,7 +105,7 @@ def connection_id_of(request: Request) -> str | None:
     return segment or None
 
 
-def connection_json(record: Record) -> dict[str, object]:
+def connection_object(record: Record) -> dict[str, object]:
     """The connection object of get, list and update (never a secret)."""
     body: dict[str, object] = {"connectionId": record.connection_id, "name": record.name}
     if record.description is not None:
@@ -121,7 +121,7 @@ def connection_json(record: Record) -> dict[str, object]:
     return body
 
 
-def created_json(record: Record) -> dict[str, object]:
+def created_object(record: Record) -> dict[str, object]:
     """The create response: the reference's smaller field set, without type and dates."""
     body: dict[str, object] = {"name": record.name}
     if record.description is not None:
@@ -254,7 +254,7 @@ class ConnectionsApi:
                 message = "nextPageKey is not one this API issued to this account"
                 return error_response(400, "INVALID_PAGE_KEY", message), False
         records, more = self._store.page(account, after, self._page_size)
-        body: dict[str, object] = {"Items": [connection_json(record) for record in records]}
+        body: dict[str, object] = {"Items": [connection_object(record) for record in records]}
         if more:
             body["nextPageKey"] = self._keys.encode(account, records[-1].seq)
         return JSONResponse(body), False
@@ -281,16 +281,16 @@ class ConnectionsApi:
         )
         try:
             record = self._store.create(account, new)
-        except DuplicateNameError:
+        except NameTaken:
             return _duplicate(new.name)
-        return JSONResponse(created_json(record), status_code=201), True
+        return JSONResponse(created_object(record), status_code=201), True
 
     async def get(self, request: Request, account: str) -> Outcome:
         """GET one connection of the account."""
         record = self._store.get(account, request.state.connection_id)
         if record is None:
             return _not_found()
-        return JSONResponse(connection_json(record)), False
+        return JSONResponse(connection_object(record)), False
 
     async def update(self, request: Request, account: str) -> Outcome:
         """PUT one connection: only the fields sent change, if ``version`` is current."""
@@ -309,14 +309,14 @@ class ConnectionsApi:
             record = self._store.update(
                 account, request.state.connection_id, version, _changes(body)
             )
-        except NotFoundError:
+        except NoSuchConnection:
             return _not_found()
-        except VersionConflictError:
+        except StaleVersion:
             message = "The version sent is not the connection's current version"
             return error_response(409, "VERSION_CONFLICT", message), False
-        except DuplicateNameError:
+        except NameTaken:
             return _duplicate(_str(body, "name"))
-        return JSONResponse(connection_json(record)), True
+        return JSONResponse(connection_object(record)), True
 
     async def delete(self, request: Request, account: str) -> Outcome:
         """DELETE one connection: 204 whether or not it existed."""
