@@ -35,7 +35,14 @@ from ._store import (
     format_ms,
 )
 
-__all__ = ["API_PREFIX", "KEY_PREFIX", "ConnectionsApi", "account_of"]
+__all__ = [
+    "API_PREFIX",
+    "KEY_PREFIX",
+    "ConnectionsApi",
+    "account_for_key",
+    "account_of",
+    "connection_object",
+]
 
 API_PREFIX: Final = "/pictoryapis/v1/vimeo-connections"
 KEY_PREFIX: Final = "pictai_"
@@ -61,12 +68,16 @@ Outcome = tuple[Response, bool]
 Handler = Callable[[Request, str], Awaitable[Outcome]]
 
 
-def account_of(request: Request) -> str | None:
-    """The account a request's key names (a hash: keys are never kept), or ``None``."""
-    key = request.headers.get("authorization")
+def account_for_key(key: str | None) -> str | None:
+    """The account an API key names (a hash: keys are never kept), or ``None``."""
     if key is None or not key.startswith(KEY_PREFIX) or len(key) == len(KEY_PREFIX):
         return None
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def account_of(request: Request) -> str | None:
+    """The account a request's key names, or ``None``."""
+    return account_for_key(request.headers.get("authorization"))
 
 
 class _AnyRest(Convertor[str]):

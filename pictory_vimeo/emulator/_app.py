@@ -17,6 +17,7 @@ from ._api import ConnectionsApi
 from ._control import control_routes
 from ._faults import FaultInjector, Faults
 from ._http import ConnectionDropped, RequestIdMiddleware, error_response
+from ._inspect import stored_connections
 from ._sqlite import SQLiteStore
 from ._store import MemoryStore, Store
 
@@ -79,6 +80,15 @@ class Emulator:
     def stats(self) -> dict[str, int]:
         """Counters: ``requests``, ``errors`` (injected 5xx), ``rateLimited``, ``dropped``."""
         return self._faults.stats()
+
+    def connections(self, api_key: str | None = None) -> list[dict[str, object]]:
+        """Stored connections of ``api_key``'s account (``None``: every account), oldest first.
+
+        Each is the API's JSON object, as a GET returns it, plus ``clientSecret`` and
+        ``accessToken`` as ``fingerprint()``s: a test can check which secret was stored,
+        and the emulator never reveals one.
+        """
+        return stored_connections(self._store, api_key)
 
     def reset(self) -> None:
         """Forget every connection of every account, and zero the counters."""

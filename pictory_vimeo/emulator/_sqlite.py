@@ -215,6 +215,18 @@ class SQLiteStore:
             )
             return cursor.rowcount > 0
 
+    def records(self, account: str | None) -> list[Record]:
+        """Every connection of ``account`` (``None``: of every account), in creation order."""
+        query = f"SELECT {_COLUMNS} FROM connections"  # noqa: S608 - fixed column list
+        with self._lock:
+            if account is None:
+                rows = self._db.execute(query + " ORDER BY seq").fetchall()
+            else:
+                rows = self._db.execute(
+                    query + " WHERE account = ? ORDER BY seq", (account,)
+                ).fetchall()
+        return [_record(row) for row in rows]
+
     def page_key_secret(self) -> bytes:
         """The secret that signs this store's page keys, kept in the file."""
         return self._secret

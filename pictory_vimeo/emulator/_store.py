@@ -141,6 +141,10 @@ class Store(Protocol):
         """Delete the connection; whether it existed."""
         ...
 
+    def records(self, account: str | None) -> list[Record]:
+        """Every connection of ``account`` (``None``: of every account), in creation order."""
+        ...
+
     def page_key_secret(self) -> bytes:
         """The secret that signs this store's page keys (stable for the store's lifetime)."""
         ...
@@ -270,6 +274,16 @@ class MemoryStore:
             space.order.pop(bisect.bisect_left(space.order, record.seq))
             self._ids.discard(connection_id)
             return True
+
+    def records(self, account: str | None) -> list[Record]:
+        """Every connection of ``account`` (``None``: of every account), in creation order."""
+        with self._lock:
+            if account is None:
+                spaces = list(self._accounts.values())
+            else:
+                spaces = [self._accounts[account]] if account in self._accounts else []
+            found = [record for space in spaces for record in space.by_id.values()]
+        return sorted(found, key=lambda record: record.seq)
 
     def page_key_secret(self) -> bytes:
         """The secret that signs this store's page keys."""
