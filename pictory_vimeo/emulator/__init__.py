@@ -10,6 +10,7 @@ try:
     from ._app import Emulator
     from ._faults import Faults
     from ._inspect import fingerprint
+    from ._requests import ServedRequest
     from ._server import RunningEmulator, add_serve_arguments, run_serve, running
 except ModuleNotFoundError as missing:
     if missing.name not in ("starlette", "uvicorn"):
@@ -24,6 +25,7 @@ __all__ = [
     "Emulator",
     "Faults",
     "RunningEmulator",
+    "ServedRequest",
     "add_serve_arguments",
     "fingerprint",
     "run_serve",

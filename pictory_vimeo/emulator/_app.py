@@ -13,11 +13,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._api import ConnectionsApi
+from ._api import API_PREFIX, ConnectionsApi
 from ._control import control_routes
 from ._faults import FaultInjector, Faults
 from ._http import ConnectionDropped, RequestIdMiddleware, error_response
 from ._inspect import stored_connections
+from ._requests import RequestLog, RequestLogMiddleware, ServedRequest
 from ._sqlite import SQLiteStore
 from ._store import MemoryStore, Store
 
@@ -55,11 +56,15 @@ class Emulator:
             raise TypeError(f"faults must be a Faults or None (got {type(faults).__name__})")
         self._store: Store = MemoryStore() if db is None else SQLiteStore(db)
         self._faults = FaultInjector(faults or Faults(), seed)
+        self._log = RequestLog()
         self.page_size = page_size
         api = ConnectionsApi(self._store, self._faults, page_size)
         app = Starlette(
             routes=[*api.routes(), *control_routes(self._faults, self.reset)],
-            middleware=[Middleware(RequestIdMiddleware)],
+            middleware=[
+                Middleware(RequestIdMiddleware),
+                Middleware(RequestLogMiddleware, log=self._log, prefix=API_PREFIX),
+            ],
             exception_handlers={HTTPException: _http_error},
         )
         # The API has no trailing-slash URLs; a redirect would only hide a client's mistake.
@@ -81,6 +86,15 @@ class Emulator:
         """Counters: ``requests``, ``errors`` (injected 5xx), ``rateLimited``, ``dropped``."""
         return self._faults.stats()
 
+    @property
+    def requests(self) -> list[ServedRequest]:
+        """Every API request received, in arrival order, deliberately failed ones included.
+
+        A copy, taken now; a request appears once its answer is decided. Control routes and
+        ``/openapi.json`` are not logged; beyond the latest 10,000 the oldest give way.
+        """
+        return self._log.snapshot()
+
     def connections(self, api_key: str | None = None) -> list[dict[str, object]]:
         """Stored connections of ``api_key``'s account (``None``: every account), oldest first.
 
@@ -91,9 +105,10 @@ class Emulator:
         return stored_connections(self._store, api_key)
 
     def reset(self) -> None:
-        """Forget every connection of every account, and zero the counters."""
+        """Forget every connection, logged request and count; fault settings stay."""
         self._store.reset()
         self._faults.reset()
+        self._log.clear()
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport that serves ``.app`` in process: no socket, no thread."""

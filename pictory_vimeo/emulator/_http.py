@@ -34,8 +34,13 @@ class ConnectionDropped(Exception):  # noqa: N818 - it is an event the server ac
     """Raised after a response has started, so the server cuts the connection mid-answer.
 
     uvicorn answers an exception after the start of a response by closing the connection;
-    the in-process transport turns it into ``httpx.RemoteProtocolError``.
+    the in-process transport turns it into ``httpx.RemoteProtocolError``. ``status`` is the
+    answer's status as the handler decided it, before the cut.
     """
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"answer ({status}) dropped on purpose")
+        self.status = status
 
 
 def error_response(
@@ -115,6 +120,7 @@ class DroppedResponse(Response):
     """Starts the answer, then breaks the connection before the body is complete."""
 
     def __init__(self, status_code: int, body: bytes) -> None:
+        self.intended_status = status_code
         # A 204 is complete at its headers, so a cut needs a status whose body is still owed.
         if status_code == 204 or not body:
             status_code, body = 200, b"{}"
@@ -125,7 +131,7 @@ class DroppedResponse(Response):
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
-        raise ConnectionDropped
+        raise ConnectionDropped(self.intended_status)
 
 
 class RequestIdMiddleware:

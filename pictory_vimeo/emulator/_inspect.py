@@ -26,8 +26,7 @@ def fingerprint(secret: str) -> str:
 
 
 def stored_connections(store: Store, api_key: str | None) -> list[dict[str, object]]:
-    """The connections of ``api_key``'s account (``None``: every account), as a GET shows
-    them, in creation order, plus ``clientSecret`` and ``accessToken`` as fingerprints."""
+    """``api_key``'s connections (``None``: all) as a GET shows them, secrets fingerprinted."""
     if api_key is None:
         account = None
     elif not isinstance(api_key, str):
