@@ -3,8 +3,11 @@
 Each request passes the same gate, in the order a real deployment would apply it: latency,
 then the API key (401), the account's rate limit (429), an injected server error (5xx,
 before anything changes), and only then the handler. A write that committed may still
-lose its answer to drop-after-commit. Field rules come from ``pictory_vimeo._rules``, the
-module the SDK validates with, so the two can never disagree.
+lose its answer to drop-after-commit. A scripted fault (``Emulator.fail_next``) is looked
+for right after the key check; a request that takes one is spared the random faults and
+the rate limit, so a script plays out the same way whatever the fault settings. Field
+rules come from ``pictory_vimeo._rules``, the module the SDK validates with, so the two
+can never disagree.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from . import _faults
 from ._faults import FaultInjector, InjectedError
 from ._http import BadBody, DroppedResponse, error_response, read_json_object
 from ._pagekeys import InvalidPageKeyError, PageKeys
+from ._scripted import FaultScript, scripted_response
 from ._store import (
     NameTaken,
     NewConnection,
@@ -197,9 +201,12 @@ def _duplicate(name: str) -> Outcome:
 class ConnectionsApi:
     """The API's routes over one store, with faults from one injector."""
 
-    def __init__(self, store: Store, faults: FaultInjector, page_size: int) -> None:
+    def __init__(
+        self, store: Store, faults: FaultInjector, script: FaultScript, page_size: int
+    ) -> None:
         self._store = store
         self._faults = faults
+        self._script = script
         self._page_size = page_size
         self._keys = PageKeys(store.page_key_secret())
 
@@ -242,6 +249,14 @@ class ConnectionsApi:
         if account is None:
             message = "Missing or invalid API key: send the raw key (pictai_...) as Authorization"
             return error_response(401, "UNAUTHORIZED", message)
+        scripted = self._script.take(request.method)
+        if scripted is not None:
+            if not scripted.drop_after_commit:
+                self._faults.count_scripted(scripted.status)
+                return scripted_response(scripted)
+            response, _ = await handler(request, account)
+            self._faults.count_scripted(None)
+            return DroppedResponse(response.status_code, bytes(response.body))
         wait = self._faults.retry_after(account)
         if wait is not None:
             headers = {"Retry-After": str(wait)}

@@ -19,6 +19,7 @@ from ._faults import FaultInjector, Faults
 from ._http import ConnectionDropped, RequestIdMiddleware, error_response
 from ._inspect import stored_connections
 from ._requests import RequestLog, RequestLogMiddleware, ServedRequest
+from ._scripted import FaultScript, ScriptedFault
 from ._sqlite import SQLiteStore
 from ._store import MemoryStore, Store
 
@@ -56,11 +57,12 @@ class Emulator:
             raise TypeError(f"faults must be a Faults or None (got {type(faults).__name__})")
         self._store: Store = MemoryStore() if db is None else SQLiteStore(db)
         self._faults = FaultInjector(faults or Faults(), seed)
+        self._script = FaultScript()
         self._log = RequestLog()
         self.page_size = page_size
-        api = ConnectionsApi(self._store, self._faults, page_size)
+        api = ConnectionsApi(self._store, self._faults, self._script, page_size)
         app = Starlette(
-            routes=[*api.routes(), *control_routes(self._faults, self.reset)],
+            routes=[*api.routes(), *control_routes(self._faults, self._script, self.reset)],
             middleware=[
                 Middleware(RequestIdMiddleware),
                 Middleware(RequestLogMiddleware, log=self._log, prefix=API_PREFIX),
@@ -81,6 +83,36 @@ class Emulator:
         updated = attrs.evolve(self._faults.faults, **changes)
         self._faults.set_faults(updated)
         return updated
+
+    def fail_next(
+        self,
+        status: int = 503,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        drop_after_commit: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        """Make the next ``times`` API requests of ``method`` (``None``: any) fail on purpose.
+
+        They are answered ``status`` (400-599) in the API's error shape before anything
+        changes, with ``Retry-After: retry_after`` when given; or, with
+        ``drop_after_commit``, handled normally (a write is applied) and then cut mid-answer.
+        Calls queue up: a request takes the earliest entry its method matches. Only requests
+        with an API key take entries; such a request is spared the random faults.
+        """
+        fault = ScriptedFault(
+            status=status,
+            times=times,
+            method=method,
+            drop_after_commit=drop_after_commit,
+            retry_after=retry_after,
+        )
+        self._script.add(fault)
+
+    def clear_scripted_faults(self) -> None:
+        """Drop every scripted fault not yet used up."""
+        self._script.clear()
 
     def stats(self) -> dict[str, int]:
         """Counters: ``requests``, ``errors`` (injected 5xx), ``rateLimited``, ``dropped``."""
@@ -105,9 +137,10 @@ class Emulator:
         return stored_connections(self._store, api_key)
 
     def reset(self) -> None:
-        """Forget every connection, logged request and count; fault settings stay."""
+        """Forget connections, logged requests, counts and scripted faults; settings stay."""
         self._store.reset()
         self._faults.reset()
+        self._script.clear()
         self._log.clear()
 
     def transport(self) -> httpx.AsyncBaseTransport:

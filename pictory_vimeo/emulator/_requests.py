@@ -96,20 +96,8 @@ class RequestLogMiddleware:
             return
         slot = self._log.arrived()
         status = _NO_ANSWER_STATUS
-        dropped = False
 
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_noting_status)
-        except ConnectionDropped as cut:
-            status, dropped = cut.status, True
-            raise
-        finally:
+        def answered(dropped: bool = False) -> None:
             served = ServedRequest(
                 method=str(scope["method"]),
                 path=str(scope["path"]),
@@ -118,3 +106,23 @@ class RequestLogMiddleware:
                 query=bytes(scope.get("query_string", b"")).decode("latin-1"),
             )
             self._log.answered(slot, served)
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Before the last byte goes out: a client holding its answer finds it logged.
+                answered()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        except ConnectionDropped as cut:
+            status = cut.status
+            answered(dropped=True)
+            raise
+        except BaseException:
+            if slot.served is None:
+                answered()
+            raise
