@@ -11,7 +11,8 @@ try:
     from ._faults import Faults
     from ._inspect import fingerprint
     from ._requests import ServedRequest
-    from ._server import RunningEmulator, add_serve_arguments, run_serve, running
+    from ._serve import add_serve_arguments, run_serve
+    from ._server import RunningEmulator, running
 except ModuleNotFoundError as missing:
     if missing.name not in ("starlette", "uvicorn"):
         raise

@@ -1,0 +1,126 @@
+"""``pictory-vimeo serve``: its options, and serving until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import shlex
+import sqlite3
+import sys
+from typing import Final
+
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
+from ._api import KEY_PREFIX
+from ._app import Emulator
+from ._faults import Faults
+from ._server import bind, server_config, url_of
+
+__all__ = ["EXAMPLE_KEY", "add_serve_arguments", "run_serve"]
+
+#: Any key with the API's prefix is an account of the emulator; this one is easy to type.
+EXAMPLE_KEY: Final = KEY_PREFIX + "local"
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``serve`` options: address, page size, database file, faults and seed."""
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, loopback only)",
+    )
+    parser.add_argument(
+        "--port", type=_port, default=8080, help="port (default: 8080; 0: any free port)"
+    )
+    parser.add_argument(
+        "--page-size", type=int, default=25, help="connections per list page (default: 25)"
+    )
+    parser.add_argument(
+        "--db", metavar="FILE", help="SQLite file to keep data in (default: memory)"
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="delay added to every API request",
+    )
+    parser.add_argument(
+        "--error-rate", type=float, default=0.0, metavar="P", help="chance (0-1) of a 500/502/503"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=None,
+        metavar="N",
+        help="requests/second per key, then 429 with Retry-After",
+    )
+    parser.add_argument(
+        "--drop-after-commit-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="chance (0-1) that a committed write loses its answer",
+    )
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed for faults")
+
+
+def _as_flags(message: str) -> str:
+    """An error about a setting, naming the command-line flag rather than the Python name."""
+    for name in ("latency_ms", "error_rate", "rate_limit", "drop_after_commit_rate", "page_size"):
+        message = re.sub(rf"\b{name}\b", "--" + name.replace("_", "-"), message)
+    return message
+
+
+def _port(text: str) -> int:
+    """A TCP port number for argparse: 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0-65535 (got {port})")
+    return port
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve until interrupted, after printing its URL and the lines that point clients here."""
+    try:
+        faults = Faults(
+            latency_ms=args.latency_ms,
+            error_rate=args.error_rate,
+            rate_limit=args.rate_limit,
+            drop_after_commit_rate=args.drop_after_commit_rate,
+        )
+        emulator = Emulator(page_size=args.page_size, db=args.db, faults=faults, seed=args.seed)
+    except (ValueError, TypeError) as exc:
+        print(f"error: {_as_flags(str(exc))}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(f"error: cannot use --db {args.db}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        try:
+            sock = bind(args.host, args.port)
+        except OSError as exc:
+            print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            return 1
+        try:
+            server = uvicorn.Server(server_config(emulator, args.host, log_config=LOGGING_CONFIG))
+            url = url_of(args.host, sock)
+            where = (
+                "" if args.host in ("127.0.0.1", "::1", "localhost") else f" (bound to {args.host})"
+            )
+            print(f"Pictory Vimeo emulator listening on {url}{where}")
+            # What a user pastes into another terminal to point the SDK or the CLI here.
+            print(f"export PICTORY_BASE_URL={shlex.quote(url)}")
+            print(f"export PICTORY_API_KEY={EXAMPLE_KEY}", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how it is meant to stop
+                server.run(sockets=[sock])
+        finally:
+            sock.close()
+    finally:
+        emulator.close()
+    return 0
