@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ._access import check_control_token
 from ._api import API_PREFIX, ConnectionsApi
 from ._control import control_routes
 from ._faults import FaultInjector, Faults
@@ -39,8 +40,10 @@ class Emulator:
     """A stateful local Pictory Vimeo Connections API.
 
     ``db`` is a SQLite file to keep data in (``None``: in memory); ``seed`` makes the
-    injected faults reproducible. Serve ``.app`` with any ASGI server, use ``.transport()``
-    in process, or use ``running()`` for a real loopback server.
+    injected faults reproducible; ``control_token`` makes every ``/_emulator/`` route but
+    health ask for that token (``running()`` and ``serve`` set one off loopback). Serve
+    ``.app`` with any ASGI server, use ``.transport()`` in process, or use ``running()``
+    for a real loopback server.
     """
 
     def __init__(
@@ -50,11 +53,13 @@ class Emulator:
         db: str | os.PathLike[str] | None = None,
         faults: Faults | None = None,
         seed: int | None = None,
+        control_token: str | None = None,
     ) -> None:
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise ValueError(f"page_size must be an integer >= 1 (got {page_size!r})")
         if faults is not None and not isinstance(faults, Faults):
             raise TypeError(f"faults must be a Faults or None (got {type(faults).__name__})")
+        token = check_control_token(control_token)
         self._store: Store = MemoryStore() if db is None else SQLiteStore(db)
         self._faults = FaultInjector(faults or Faults(), seed)
         self._script = FaultScript()
@@ -62,7 +67,10 @@ class Emulator:
         self.page_size = page_size
         api = ConnectionsApi(self._store, self._faults, self._script, page_size)
         app = Starlette(
-            routes=[*api.routes(), *control_routes(self._faults, self._script, self.reset)],
+            routes=[
+                *api.routes(),
+                *control_routes(self._faults, self._script, self.reset, token),
+            ],
             middleware=[
                 Middleware(RequestIdMiddleware),
                 Middleware(RequestLogMiddleware, log=self._log, prefix=API_PREFIX),
@@ -115,7 +123,10 @@ class Emulator:
         self._script.clear()
 
     def stats(self) -> dict[str, int]:
-        """Counters: ``requests``, ``errors`` (injected 5xx), ``rateLimited``, ``dropped``."""
+        """Counters: ``requests``, ``errors`` (5xx), ``rateLimited`` (429), ``dropped``.
+
+        Scripted failures count with the random ones of their kind.
+        """
         return self._faults.stats()
 
     @property

@@ -4,28 +4,37 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import shlex
 import sqlite3
 import sys
+from collections.abc import Mapping
 from typing import Final
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from ._access import CONTROL_TOKEN_ENV, control_token_for, is_loopback
 from ._api import KEY_PREFIX
 from ._app import Emulator
 from ._faults import Faults
 from ._server import bind, server_config, url_of
 
-__all__ = ["EXAMPLE_KEY", "add_serve_arguments", "run_serve"]
+__all__ = [
+    "EXAMPLE_KEY",
+    "add_serve_arguments",
+    "control_token_of",
+    "run_serve",
+    "startup_lines",
+]
 
 #: Any key with the API's prefix is an account of the emulator; this one is easy to type.
 EXAMPLE_KEY: Final = KEY_PREFIX + "local"
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the ``serve`` options: address, page size, database file, faults and seed."""
+    """Add the ``serve`` options: address, page size, database file, faults, seed, token."""
     parser.add_argument(
         "--host",
         default="127.0.0.1",
@@ -65,6 +74,15 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="chance (0-1) that a committed write loses its answer",
     )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed for faults")
+    parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        default=None,
+        help=(
+            "token the /_emulator/ routes ask for (default: $PICTORY_EMULATOR_CONTROL_TOKEN,"
+            " else a random one printed at startup when --host is not loopback)"
+        ),
+    )
 
 
 def _as_flags(message: str) -> str:
@@ -85,6 +103,34 @@ def _port(text: str) -> int:
     return port
 
 
+def control_token_of(
+    args: argparse.Namespace, environ: Mapping[str, str] = os.environ
+) -> tuple[str | None, bool]:
+    """The control token to serve with, and whether it was made up here (so must be shown)."""
+    given = args.control_token
+    if given is None:
+        given = environ.get(CONTROL_TOKEN_ENV) or None
+    token = control_token_for(args.host, given)
+    return token, given is None and token is not None
+
+
+def startup_lines(url: str, host: str, token: str | None, generated: bool) -> list[str]:
+    """What ``serve`` prints once it listens: where, how to point a client here, the token."""
+    where = "" if is_loopback(host) else f" (bound to {host})"
+    lines = [
+        f"Pictory Vimeo emulator listening on {url}{where}",
+        # What a user pastes into another terminal to point the SDK or the CLI here.
+        f"export PICTORY_BASE_URL={shlex.quote(url)}",
+        f"export PICTORY_API_KEY={EXAMPLE_KEY}",
+    ]
+    if generated and token is not None:
+        # The variable serve itself reads, so a restart can keep the same token.
+        lines.append(f"export {CONTROL_TOKEN_ENV}={token}")
+    elif token is not None:
+        lines.append("The /_emulator/ routes ask for the control token given at startup.")
+    return lines
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until interrupted, after printing its URL and the lines that point clients here."""
     try:
@@ -94,7 +140,19 @@ def run_serve(args: argparse.Namespace) -> int:
             rate_limit=args.rate_limit,
             drop_after_commit_rate=args.drop_after_commit_rate,
         )
-        emulator = Emulator(page_size=args.page_size, db=args.db, faults=faults, seed=args.seed)
+        try:
+            token, generated = control_token_of(args)
+        except ValueError as exc:
+            message = str(exc).removeprefix("control_token ")
+            print(f"error: the control token {message}", file=sys.stderr)
+            return 2
+        emulator = Emulator(
+            page_size=args.page_size,
+            db=args.db,
+            faults=faults,
+            seed=args.seed,
+            control_token=token,
+        )
     except (ValueError, TypeError) as exc:
         print(f"error: {_as_flags(str(exc))}", file=sys.stderr)
         return 2
@@ -109,14 +167,8 @@ def run_serve(args: argparse.Namespace) -> int:
             return 1
         try:
             server = uvicorn.Server(server_config(emulator, args.host, log_config=LOGGING_CONFIG))
-            url = url_of(args.host, sock)
-            where = (
-                "" if args.host in ("127.0.0.1", "::1", "localhost") else f" (bound to {args.host})"
-            )
-            print(f"Pictory Vimeo emulator listening on {url}{where}")
-            # What a user pastes into another terminal to point the SDK or the CLI here.
-            print(f"export PICTORY_BASE_URL={shlex.quote(url)}")
-            print(f"export PICTORY_API_KEY={EXAMPLE_KEY}", flush=True)
+            for line in startup_lines(url_of(args.host, sock), args.host, token, generated):
+                print(line, flush=True)
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how it is meant to stop
                 server.run(sockets=[sock])
         finally:

@@ -22,6 +22,7 @@ import anyio.to_thread
 import attrs
 import uvicorn
 
+from ._access import control_token_for
 from ._app import Emulator
 from ._faults import Faults
 from ._http import ConnectionDropped
@@ -141,10 +142,11 @@ class _ThreadedServer(uvicorn.Server):
 
 @attrs.frozen
 class RunningEmulator:
-    """An emulator being served over loopback HTTP."""
+    """An emulator served over HTTP, and the token its control routes ask for (if any)."""
 
     base_url: str
     emulator: Emulator
+    control_token: str | None = attrs.field(default=None, repr=False)
 
 
 @contextlib.asynccontextmanager
@@ -156,9 +158,15 @@ async def running(
     db: str | os.PathLike[str] | None = None,
     faults: Faults | None = None,
     seed: int | None = None,
+    control_token: str | None = None,
 ) -> AsyncIterator[RunningEmulator]:
-    """Serve a new ``Emulator`` over HTTP for the duration of the block (asyncio or trio)."""
-    emulator = Emulator(page_size=page_size, db=db, faults=faults, seed=seed)
+    """Serve a new ``Emulator`` over HTTP for the duration of the block (asyncio or trio).
+
+    Off loopback the control routes ask for ``control_token``, a random one if none is
+    given; on loopback only for one given. The result carries it.
+    """
+    token = control_token_for(host, control_token)
+    emulator = Emulator(page_size=page_size, db=db, faults=faults, seed=seed, control_token=token)
     try:
         sock = bind(host, port)
         try:
@@ -175,7 +183,7 @@ async def running(
                     raise RuntimeError("the emulator's HTTP server did not start") from (
                         server.failure
                     )
-                yield RunningEmulator(base_url=url_of(host, sock), emulator=emulator)
+                yield RunningEmulator(url_of(host, sock), emulator, control_token=token)
             finally:
                 server.stop()
                 with anyio.CancelScope(shield=True):
