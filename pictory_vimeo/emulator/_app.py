@@ -17,7 +17,12 @@ from ._access import check_control_token
 from ._api import API_PREFIX, ConnectionsApi
 from ._control import control_routes
 from ._faults import FaultInjector, Faults
-from ._http import ConnectionDropped, RequestIdMiddleware, error_response
+from ._http import (
+    ConnectionDropped,
+    HeaderLimitMiddleware,
+    RequestIdMiddleware,
+    error_response,
+)
 from ._inspect import stored_connections
 from ._requests import RequestLog, RequestLogMiddleware, ServedRequest
 from ._scripted import FaultScript, ScriptedFault
@@ -74,6 +79,7 @@ class Emulator:
             middleware=[
                 Middleware(RequestIdMiddleware),
                 Middleware(RequestLogMiddleware, log=self._log, prefix=API_PREFIX),
+                Middleware(HeaderLimitMiddleware),
             ],
             exception_handlers={HTTPException: _http_error},
         )

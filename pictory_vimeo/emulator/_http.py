@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,9 +17,11 @@ from .. import _rules
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_HEADER_BYTES",
     "BadBody",
     "ConnectionDropped",
     "DroppedResponse",
+    "HeaderLimitMiddleware",
     "RequestIdMiddleware",
     "error_response",
     "read_json_object",
@@ -28,6 +30,8 @@ __all__ = [
 _FIELD_SHOWN_MAX: Final = 100
 #: Larger bodies are refused unread: no valid request of this API comes close.
 MAX_BODY_BYTES: Final = 64 * 1024
+#: The most a request line and headers may take: what h11 allows for headers in transit.
+MAX_HEADER_BYTES: Final = 16 * 1024
 
 
 class ConnectionDropped(Exception):  # noqa: N818 - it is an event the server acts on
@@ -88,15 +92,20 @@ async def _read_capped(request: Request) -> bytes:
         f"The request body is larger than {MAX_BODY_BYTES} bytes", 413, "PAYLOAD_TOO_LARGE"
     )
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    # isascii too: isdigit alone takes digits int() refuses (e.g. a superscript two).
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The client left, or the server gave up waiting for the body (and answered 408).
+        raise BadBody("The request body was not received in full", 408, "REQUEST_TIMEOUT") from None
     return b"".join(chunks)
 
 
@@ -132,6 +141,29 @@ class DroppedResponse(Response):
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
         raise ConnectionDropped(self.intended_status)
+
+
+class HeaderLimitMiddleware:
+    """Refuses (431) a request whose line and headers exceed ``MAX_HEADER_BYTES``.
+
+    The server refuses larger headers still arriving; this catches those that arrived in
+    one piece, so the limit holds however the bytes were split.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on unless its headers are too large."""
+        if scope["type"] == "http":
+            size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+            size += sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            if size > MAX_HEADER_BYTES:
+                message = f"The request line and headers are larger than {MAX_HEADER_BYTES} bytes"
+                response = error_response(431, "HEADERS_TOO_LARGE", message)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class RequestIdMiddleware:

@@ -19,6 +19,7 @@ from ._access import CONTROL_TOKEN_ENV, control_token_for, is_loopback
 from ._api import KEY_PREFIX
 from ._app import Emulator
 from ._faults import Faults
+from ._protocol import DEFAULT_READ_TIMEOUT, check_read_timeout
 from ._server import bind, server_config, url_of
 
 __all__ = [
@@ -75,6 +76,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed for faults")
     parser.add_argument(
+        "--request-read-timeout",
+        type=float,
+        default=DEFAULT_READ_TIMEOUT,
+        metavar="S",
+        help=(
+            "seconds a client has to send a whole request, else 408 and the connection"
+            f" closes (default: {DEFAULT_READ_TIMEOUT:g})"
+        ),
+    )
+    parser.add_argument(
         "--control-token",
         metavar="TOKEN",
         default=None,
@@ -87,7 +98,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _as_flags(message: str) -> str:
     """An error about a setting, naming the command-line flag rather than the Python name."""
-    for name in ("latency_ms", "error_rate", "rate_limit", "drop_after_commit_rate", "page_size"):
+    for name in (
+        "latency_ms",
+        "error_rate",
+        "rate_limit",
+        "drop_after_commit_rate",
+        "page_size",
+        "request_read_timeout",
+    ):
         message = re.sub(rf"\b{name}\b", "--" + name.replace("_", "-"), message)
     return message
 
@@ -140,6 +158,7 @@ def run_serve(args: argparse.Namespace) -> int:
             rate_limit=args.rate_limit,
             drop_after_commit_rate=args.drop_after_commit_rate,
         )
+        check_read_timeout(args.request_read_timeout)
         try:
             token, generated = control_token_of(args)
         except ValueError as exc:
@@ -166,7 +185,8 @@ def run_serve(args: argparse.Namespace) -> int:
             print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
             return 1
         try:
-            server = uvicorn.Server(server_config(emulator, args.host, log_config=LOGGING_CONFIG))
+            config = server_config(emulator, args.host, LOGGING_CONFIG, args.request_read_timeout)
+            server = uvicorn.Server(config)
             for line in startup_lines(url_of(args.host, sock), args.host, token, generated):
                 print(line, flush=True)
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how it is meant to stop

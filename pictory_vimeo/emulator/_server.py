@@ -25,7 +25,8 @@ import uvicorn
 from ._access import control_token_for
 from ._app import Emulator
 from ._faults import Faults
-from ._http import ConnectionDropped
+from ._http import MAX_HEADER_BYTES, ConnectionDropped
+from ._protocol import DEFAULT_READ_TIMEOUT, check_read_timeout, timed_protocol
 
 __all__ = ["RunningEmulator", "bind", "server_config", "url_of", "running"]
 
@@ -76,12 +77,17 @@ def url_of(host: str, sock: socket.socket) -> str:
 
 
 def server_config(
-    emulator: Emulator, host: str, log_config: dict[str, Any] | None
+    emulator: Emulator,
+    host: str,
+    log_config: dict[str, Any] | None,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> uvicorn.Config:
     """uvicorn's settings for serving ``emulator`` on ``host``."""
     config = uvicorn.Config(
         emulator.app,
         host=host,
+        http=timed_protocol(read_timeout),
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         log_level="warning",
         access_log=False,
         log_config=log_config,
@@ -159,19 +165,24 @@ async def running(
     faults: Faults | None = None,
     seed: int | None = None,
     control_token: str | None = None,
+    request_read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> AsyncIterator[RunningEmulator]:
     """Serve a new ``Emulator`` over HTTP for the duration of the block (asyncio or trio).
 
     Off loopback the control routes ask for ``control_token``, a random one if none is
-    given; on loopback only for one given. The result carries it.
+    given; on loopback only for one given. The result carries it. A request not received
+    in full within ``request_read_timeout`` seconds is answered 408 and its connection
+    closed.
     """
+    check_read_timeout(request_read_timeout)
     token = control_token_for(host, control_token)
     emulator = Emulator(page_size=page_size, db=db, faults=faults, seed=seed, control_token=token)
     try:
         sock = bind(host, port)
         try:
             # log_config=None: a library must not reconfigure its host process's logging.
-            server = _ThreadedServer(server_config(emulator, host, log_config=None))
+            config = server_config(emulator, host, None, request_read_timeout)
+            server = _ThreadedServer(config)
             thread = threading.Thread(
                 target=server.serve_in_thread, args=(sock,), name="pictory-vimeo-emulator"
             )
