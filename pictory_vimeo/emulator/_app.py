@@ -19,7 +19,7 @@ from ._control import control_routes
 from ._faults import FaultInjector, Faults
 from ._http import (
     ConnectionDropped,
-    HeaderLimitMiddleware,
+    RequestHeadMiddleware,
     RequestIdMiddleware,
     error_response,
 )
@@ -79,7 +79,7 @@ class Emulator:
             middleware=[
                 Middleware(RequestIdMiddleware),
                 Middleware(RequestLogMiddleware, log=self._log, prefix=API_PREFIX),
-                Middleware(HeaderLimitMiddleware),
+                Middleware(RequestHeadMiddleware),
             ],
             exception_handlers={HTTPException: _http_error},
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final, NoReturn
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -21,7 +21,7 @@ __all__ = [
     "BadBody",
     "ConnectionDropped",
     "DroppedResponse",
-    "HeaderLimitMiddleware",
+    "RequestHeadMiddleware",
     "RequestIdMiddleware",
     "error_response",
     "read_json_object",
@@ -109,13 +109,39 @@ async def _read_capped(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+class _RepeatedKeyError(ValueError):
+    """An object names a key twice: which value was meant is anyone's guess."""
+
+    def __init__(self, key: str) -> None:
+        # ASCII-escaped and cut short: the key is the client's text, shown back safely.
+        self.key = json.dumps(key[:_FIELD_SHOWN_MAX])
+        super().__init__(self.key)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing repeated keys instead of keeping the last silently."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _RepeatedKeyError(key)
+        result[key] = value
+    return result
+
+
+def _not_json(constant: str) -> NoReturn:
+    """``NaN`` and ``Infinity`` are Python's extensions, not JSON."""
+    raise ValueError(f"{constant} is not JSON")
+
+
 async def read_json_object(request: Request) -> dict[str, object]:
     """The body as a JSON object; ``BadBody`` for any other content type, text or shape."""
     if not _is_json(request.headers.get("content-type")):
         raise BadBody("Content-Type must be application/json")
     raw = await _read_capped(request)
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"), object_pairs_hook=_object, parse_constant=_not_json)
+    except _RepeatedKeyError as repeated:
+        raise BadBody(f"The request body has the key {repeated.key} more than once") from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadBody("The request body is not valid JSON") from None
     if not isinstance(body, dict):
@@ -143,26 +169,38 @@ class DroppedResponse(Response):
         raise ConnectionDropped(self.intended_status)
 
 
-class HeaderLimitMiddleware:
-    """Refuses (431) a request whose line and headers exceed ``MAX_HEADER_BYTES``.
+def _head_problem(scope: Scope) -> Response | None:
+    """The refusal a request's line and headers call for, if any."""
+    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+    size += sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+    if size > MAX_HEADER_BYTES:
+        message = f"The request line and headers are larger than {MAX_HEADER_BYTES} bytes"
+        return error_response(431, "HEADERS_TOO_LARGE", message)
+    names = {name.lower() for name, _ in scope["headers"]}
+    if {b"content-length", b"transfer-encoding"} <= names:
+        # RFC 9112 6.3: a sign of request smuggling; refuse, and close so that nothing
+        # after this body is read as another request.
+        message = "Content-Length and Transfer-Encoding together make the body's end ambiguous"
+        return error_response(400, "AMBIGUOUS_BODY", message, headers={"Connection": "close"})
+    return None
 
-    The server refuses larger headers still arriving; this catches those that arrived in
-    one piece, so the limit holds however the bytes were split.
+
+class RequestHeadMiddleware:
+    """Refuses a request whose head is too large (431) or frames its body two ways (400).
+
+    The server refuses larger headers only while they are still arriving; this catches
+    those that arrived in one piece, so the limit holds however the bytes were split.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on unless its headers are too large."""
-        if scope["type"] == "http":
-            size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
-            size += sum(len(name) + len(value) + 4 for name, value in scope["headers"])
-            if size > MAX_HEADER_BYTES:
-                message = f"The request line and headers are larger than {MAX_HEADER_BYTES} bytes"
-                response = error_response(431, "HEADERS_TOO_LARGE", message)
-                await response(scope, receive, send)
-                return
+        """Pass the request on unless its head is refused."""
+        refusal = _head_problem(scope) if scope["type"] == "http" else None
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
