@@ -140,7 +140,9 @@ class Emulator:
         """Every API request received, in arrival order, deliberately failed ones included.
 
         A copy, taken now; a request appears once its answer is decided. Control routes and
-        ``/openapi.json`` are not logged; beyond the latest 10,000 the oldest give way.
+        ``/openapi.json`` are not logged, nor what the HTTP server refuses before a request
+        is whole (malformed, or timed out while its headers arrive); beyond the latest
+        10,000 entries the oldest give way.
         """
         return self._log.snapshot()
 

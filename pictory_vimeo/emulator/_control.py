@@ -1,5 +1,4 @@
-"""Routes outside the API: fault settings, scripted faults, counters, reset, health and the
-OpenAPI document.
+"""Routes outside the API: faults, scripted faults, counters, reset, health, the document.
 
 No API key, no faults: a test must always be able to see and change the emulator's state.
 With a control token set (always, off loopback), every ``/_emulator/`` route but health
@@ -23,13 +22,13 @@ from ._scripted import FaultScript, scripted_fault_from_json
 __all__ = ["control_routes"]
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
 def _has_body(request: Request) -> bool:
     """Whether the request carries a body at all (a bare POST means all defaults)."""
     headers = request.headers
     return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
-
-
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _guarded(endpoint: Endpoint, token: str | None) -> Endpoint:
