@@ -155,6 +155,8 @@ def timed_protocol(read_timeout: float) -> type[TimedH11Protocol]:
     seconds = check_read_timeout(read_timeout)
 
     class Timed(TimedH11Protocol):
+        """``TimedH11Protocol`` with this one read timeout."""
+
         read_timeout = seconds
 
     return Timed

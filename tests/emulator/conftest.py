@@ -26,6 +26,12 @@ Create = Callable[..., Awaitable[dict[str, Any]]]
 Connect = Callable[..., httpx.AsyncClient]
 
 
+@pytest.fixture(autouse=True)
+def _no_control_token_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's exported control token must not change what serve does in a test."""
+    monkeypatch.delenv("PICTORY_EMULATOR_CONTROL_TOKEN", raising=False)
+
+
 @pytest.fixture
 def path() -> str:
     """The collection path."""
