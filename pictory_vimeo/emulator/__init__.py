@@ -9,7 +9,10 @@ is the ``pictory-vimeo serve`` command.
 try:
     from ._app import Emulator
     from ._faults import Faults
-    from ._server import RunningEmulator, add_serve_arguments, run_serve, running
+    from ._inspect import fingerprint
+    from ._requests import ServedRequest
+    from ._serve import add_serve_arguments, run_serve
+    from ._server import RunningEmulator, running
 except ModuleNotFoundError as missing:
     if missing.name not in ("starlette", "uvicorn"):
         raise
@@ -23,7 +26,9 @@ __all__ = [
     "Emulator",
     "Faults",
     "RunningEmulator",
+    "ServedRequest",
     "add_serve_arguments",
+    "fingerprint",
     "run_serve",
     "running",
 ]

@@ -3,8 +3,11 @@
 Each request passes the same gate, in the order a real deployment would apply it: latency,
 then the API key (401), the account's rate limit (429), an injected server error (5xx,
 before anything changes), and only then the handler. A write that committed may still
-lose its answer to drop-after-commit. Field rules come from ``pictory_vimeo._rules``, the
-module the SDK validates with, so the two can never disagree.
+lose its answer to drop-after-commit. A scripted fault (``Emulator.fail_next``) is looked
+for right after the key check; a request that takes one is spared the random faults and
+the rate limit, so a script plays out the same way whatever the fault settings. Field
+rules come from ``pictory_vimeo._rules``, the module the SDK validates with, so the two
+can never disagree.
 """
 
 from __future__ import annotations
@@ -25,17 +28,25 @@ from . import _faults
 from ._faults import FaultInjector, InjectedError
 from ._http import BadBody, DroppedResponse, error_response, read_json_object
 from ._pagekeys import InvalidPageKeyError, PageKeys
+from ._scripted import FaultScript, scripted_response
 from ._store import (
-    DuplicateNameError,
+    NameTaken,
     NewConnection,
-    NotFoundError,
+    NoSuchConnection,
     Record,
+    StaleVersion,
     Store,
-    VersionConflictError,
     format_ms,
 )
 
-__all__ = ["API_PREFIX", "KEY_PREFIX", "ConnectionsApi", "account_of"]
+__all__ = [
+    "API_PREFIX",
+    "KEY_PREFIX",
+    "ConnectionsApi",
+    "account_for_key",
+    "account_of",
+    "connection_object",
+]
 
 API_PREFIX: Final = "/pictoryapis/v1/vimeo-connections"
 KEY_PREFIX: Final = "pictai_"
@@ -61,12 +72,16 @@ Outcome = tuple[Response, bool]
 Handler = Callable[[Request, str], Awaitable[Outcome]]
 
 
-def account_of(request: Request) -> str | None:
-    """The account a request's key names (a hash: keys are never kept), or ``None``."""
-    key = request.headers.get("authorization")
+def account_for_key(key: str | None) -> str | None:
+    """The account an API key names (a hash: keys are never kept), or ``None``."""
     if key is None or not key.startswith(KEY_PREFIX) or len(key) == len(KEY_PREFIX):
         return None
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def account_of(request: Request) -> str | None:
+    """The account a request's key names, or ``None``."""
+    return account_for_key(request.headers.get("authorization"))
 
 
 class _AnyRest(Convertor[str]):
@@ -105,7 +120,7 @@ def connection_id_of(request: Request) -> str | None:
     return segment or None
 
 
-def connection_json(record: Record) -> dict[str, object]:
+def connection_object(record: Record) -> dict[str, object]:
     """The connection object of get, list and update (never a secret)."""
     body: dict[str, object] = {"connectionId": record.connection_id, "name": record.name}
     if record.description is not None:
@@ -121,7 +136,7 @@ def connection_json(record: Record) -> dict[str, object]:
     return body
 
 
-def created_json(record: Record) -> dict[str, object]:
+def created_object(record: Record) -> dict[str, object]:
     """The create response: the reference's smaller field set, without type and dates."""
     body: dict[str, object] = {"name": record.name}
     if record.description is not None:
@@ -186,9 +201,12 @@ def _duplicate(name: str) -> Outcome:
 class ConnectionsApi:
     """The API's routes over one store, with faults from one injector."""
 
-    def __init__(self, store: Store, faults: FaultInjector, page_size: int) -> None:
+    def __init__(
+        self, store: Store, faults: FaultInjector, script: FaultScript, page_size: int
+    ) -> None:
         self._store = store
         self._faults = faults
+        self._script = script
         self._page_size = page_size
         self._keys = PageKeys(store.page_key_secret())
 
@@ -231,6 +249,14 @@ class ConnectionsApi:
         if account is None:
             message = "Missing or invalid API key: send the raw key (pictai_...) as Authorization"
             return error_response(401, "UNAUTHORIZED", message)
+        scripted = self._script.take(request.method)
+        if scripted is not None:
+            if not scripted.drop_after_commit:
+                self._faults.count_scripted(scripted.status)
+                return scripted_response(scripted)
+            response, _ = await handler(request, account)
+            self._faults.count_scripted(None)
+            return DroppedResponse(response.status_code, bytes(response.body))
         wait = self._faults.retry_after(account)
         if wait is not None:
             headers = {"Retry-After": str(wait)}
@@ -254,7 +280,7 @@ class ConnectionsApi:
                 message = "nextPageKey is not one this API issued to this account"
                 return error_response(400, "INVALID_PAGE_KEY", message), False
         records, more = self._store.page(account, after, self._page_size)
-        body: dict[str, object] = {"Items": [connection_json(record) for record in records]}
+        body: dict[str, object] = {"Items": [connection_object(record) for record in records]}
         if more:
             body["nextPageKey"] = self._keys.encode(account, records[-1].seq)
         return JSONResponse(body), False
@@ -281,16 +307,16 @@ class ConnectionsApi:
         )
         try:
             record = self._store.create(account, new)
-        except DuplicateNameError:
+        except NameTaken:
             return _duplicate(new.name)
-        return JSONResponse(created_json(record), status_code=201), True
+        return JSONResponse(created_object(record), status_code=201), True
 
     async def get(self, request: Request, account: str) -> Outcome:
         """GET one connection of the account."""
         record = self._store.get(account, request.state.connection_id)
         if record is None:
             return _not_found()
-        return JSONResponse(connection_json(record)), False
+        return JSONResponse(connection_object(record)), False
 
     async def update(self, request: Request, account: str) -> Outcome:
         """PUT one connection: only the fields sent change, if ``version`` is current."""
@@ -309,14 +335,14 @@ class ConnectionsApi:
             record = self._store.update(
                 account, request.state.connection_id, version, _changes(body)
             )
-        except NotFoundError:
+        except NoSuchConnection:
             return _not_found()
-        except VersionConflictError:
+        except StaleVersion:
             message = "The version sent is not the connection's current version"
             return error_response(409, "VERSION_CONFLICT", message), False
-        except DuplicateNameError:
+        except NameTaken:
             return _duplicate(_str(body, "name"))
-        return JSONResponse(connection_json(record)), True
+        return JSONResponse(connection_object(record)), True
 
     async def delete(self, request: Request, account: str) -> Outcome:
         """DELETE one connection: 204 whether or not it existed."""

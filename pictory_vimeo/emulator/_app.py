@@ -13,10 +13,19 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._api import ConnectionsApi
+from ._access import check_control_token
+from ._api import API_PREFIX, ConnectionsApi
 from ._control import control_routes
 from ._faults import FaultInjector, Faults
-from ._http import ConnectionDropped, RequestIdMiddleware, error_response
+from ._http import (
+    ConnectionDropped,
+    RequestHeadMiddleware,
+    RequestIdMiddleware,
+    error_response,
+)
+from ._inspect import stored_connections
+from ._requests import RequestLog, RequestLogMiddleware, ServedRequest
+from ._scripted import FaultScript, ScriptedFault
 from ._sqlite import SQLiteStore
 from ._store import MemoryStore, Store
 
@@ -36,8 +45,10 @@ class Emulator:
     """A stateful local Pictory Vimeo Connections API.
 
     ``db`` is a SQLite file to keep data in (``None``: in memory); ``seed`` makes the
-    injected faults reproducible. Serve ``.app`` with any ASGI server, use ``.transport()``
-    in process, or use ``running()`` for a real loopback server.
+    injected faults reproducible; ``control_token`` makes every ``/_emulator/`` route but
+    health ask for that token (``running()`` and ``serve`` set one off loopback). Serve
+    ``.app`` with any ASGI server, use ``.transport()`` in process, or use ``running()``
+    for a real loopback server.
     """
 
     def __init__(
@@ -47,18 +58,29 @@ class Emulator:
         db: str | os.PathLike[str] | None = None,
         faults: Faults | None = None,
         seed: int | None = None,
+        control_token: str | None = None,
     ) -> None:
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise ValueError(f"page_size must be an integer >= 1 (got {page_size!r})")
         if faults is not None and not isinstance(faults, Faults):
             raise TypeError(f"faults must be a Faults or None (got {type(faults).__name__})")
+        token = check_control_token(control_token)
         self._store: Store = MemoryStore() if db is None else SQLiteStore(db)
         self._faults = FaultInjector(faults or Faults(), seed)
+        self._script = FaultScript()
+        self._log = RequestLog()
         self.page_size = page_size
-        api = ConnectionsApi(self._store, self._faults, page_size)
+        api = ConnectionsApi(self._store, self._faults, self._script, page_size)
         app = Starlette(
-            routes=[*api.routes(), *control_routes(self._faults, self.reset)],
-            middleware=[Middleware(RequestIdMiddleware)],
+            routes=[
+                *api.routes(),
+                *control_routes(self._faults, self._script, self.reset, token),
+            ],
+            middleware=[
+                Middleware(RequestIdMiddleware),
+                Middleware(RequestLogMiddleware, log=self._log, prefix=API_PREFIX),
+                Middleware(RequestHeadMiddleware),
+            ],
             exception_handlers={HTTPException: _http_error},
         )
         # The API has no trailing-slash URLs; a redirect would only hide a client's mistake.
@@ -76,14 +98,69 @@ class Emulator:
         self._faults.set_faults(updated)
         return updated
 
+    def fail_next(
+        self,
+        status: int = 503,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        drop_after_commit: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        """Make the next ``times`` API requests of ``method`` (``None``: any) fail on purpose.
+
+        They are answered ``status`` (400-599) in the API's error shape before anything
+        changes, with ``Retry-After: retry_after`` when given; or, with
+        ``drop_after_commit``, handled normally (a write is applied) and then cut mid-answer.
+        Calls queue up: a request takes the earliest entry its method matches. Only requests
+        with an API key take entries; such a request is spared the random faults.
+        """
+        fault = ScriptedFault(
+            status=status,
+            times=times,
+            method=method,
+            drop_after_commit=drop_after_commit,
+            retry_after=retry_after,
+        )
+        self._script.add(fault)
+
+    def clear_scripted_faults(self) -> None:
+        """Drop every scripted fault not yet used up."""
+        self._script.clear()
+
     def stats(self) -> dict[str, int]:
-        """Counters: ``requests``, ``errors`` (injected 5xx), ``rateLimited``, ``dropped``."""
+        """Counters: ``requests``, ``errors`` (5xx), ``rateLimited`` (429), ``dropped``.
+
+        Scripted failures count with the random ones of their kind.
+        """
         return self._faults.stats()
 
+    @property
+    def requests(self) -> list[ServedRequest]:
+        """Every API request received, in arrival order, deliberately failed ones included.
+
+        A copy, taken now; a request appears once its answer is decided. Control routes and
+        ``/openapi.json`` are not logged, nor what the HTTP server refuses before a request
+        is whole (malformed, or timed out while its headers arrive); beyond the latest
+        10,000 entries the oldest give way.
+        """
+        return self._log.snapshot()
+
+    def connections(self, api_key: str | None = None) -> list[dict[str, object]]:
+        """Stored connections of ``api_key``'s account (``None``: every account), oldest first.
+
+        Each is the API's JSON object, as a GET returns it, plus ``clientSecret`` and
+        ``accessToken`` as ``fingerprint()``s: a test can check which secret was stored,
+        and the emulator never reveals one.
+        """
+        return stored_connections(self._store, api_key)
+
     def reset(self) -> None:
-        """Forget every connection of every account, and zero the counters."""
+        """Forget connections, logged requests, counts and scripted faults; settings stay."""
         self._store.reset()
         self._faults.reset()
+        self._script.clear()
+        self._log.clear()
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport that serves ``.app`` in process: no socket, no thread."""

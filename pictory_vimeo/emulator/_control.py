@@ -1,25 +1,80 @@
-"""Routes outside the API: fault settings, counters, reset, health and the OpenAPI document.
+"""Routes outside the API: faults, scripted faults, counters, reset, health, the document.
 
 No API key, no faults: a test must always be able to see and change the emulator's state.
+With a control token set (always, off loopback), every ``/_emulator/`` route but health
+asks for it; health and the document stay open, since they reveal and change nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ._access import presents_token
 from ._faults import FaultInjector, faults_from_json
 from ._http import BadBody, error_response, read_json_object
 from ._openapi import openapi_document
+from ._scripted import FaultScript, scripted_fault_from_json
 
 __all__ = ["control_routes"]
 
 
-def control_routes(faults: FaultInjector, reset: Callable[[], None]) -> list[Route]:
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _has_body(request: Request) -> bool:
+    """Whether the request carries a body at all (a bare POST means all defaults)."""
+    headers = request.headers
+    return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
+
+
+def _guarded(endpoint: Endpoint, token: str | None) -> Endpoint:
+    """``endpoint``, answering 401 instead to a request without ``token`` (if one is set)."""
+    if token is None:
+        return endpoint
+
+    async def guard(request: Request) -> Response:
+        if not presents_token(request, token):
+            message = (
+                "This control route needs the emulator's control token: send"
+                " 'Authorization: Bearer <token>' or 'X-Emulator-Token: <token>'"
+            )
+            headers = {"WWW-Authenticate": 'Bearer realm="pictory-vimeo-emulator"'}
+            return error_response(401, "UNAUTHORIZED", message, headers=headers)
+        return await endpoint(request)
+
+    return guard
+
+
+def control_routes(
+    faults: FaultInjector,
+    script: FaultScript,
+    reset: Callable[[], None],
+    token: str | None = None,
+) -> list[Route]:
     """The ``/_emulator/*`` routes and ``/openapi.json``, over one emulator's state."""
+
+    def pending() -> Response:
+        return JSONResponse({"pending": [fault.to_json() for fault in script.pending()]})
+
+    async def fail_next(request: Request) -> Response:
+        if request.method == "GET":
+            return pending()
+        if request.method == "DELETE":
+            script.clear()
+            return Response(status_code=204)
+        try:
+            body = await read_json_object(request) if _has_body(request) else {}
+        except BadBody as bad:
+            return bad.response
+        result = scripted_fault_from_json(body)
+        if isinstance(result, list):
+            return error_response(400, "VALIDATION_ERROR", "Invalid scripted fault", result)
+        script.add(result)
+        return pending()
 
     async def faults_route(request: Request) -> Response:
         if request.method != "PATCH":
@@ -48,9 +103,14 @@ def control_routes(faults: FaultInjector, reset: Callable[[], None]) -> list[Rou
         return JSONResponse(openapi_document(str(request.base_url).rstrip("/")))
 
     return [
-        Route("/_emulator/faults", faults_route, methods=["GET", "PATCH"]),
-        Route("/_emulator/stats", stats, methods=["GET"]),
-        Route("/_emulator/reset", post_reset, methods=["POST"]),
+        Route("/_emulator/faults", _guarded(faults_route, token), methods=["GET", "PATCH"]),
+        Route(
+            "/_emulator/fail-next",
+            _guarded(fail_next, token),
+            methods=["GET", "POST", "DELETE"],
+        ),
+        Route("/_emulator/stats", _guarded(stats, token), methods=["GET"]),
+        Route("/_emulator/reset", _guarded(post_reset, token), methods=["POST"]),
         Route("/_emulator/health", health, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]

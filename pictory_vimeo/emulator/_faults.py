@@ -207,6 +207,15 @@ class FaultInjector:
             self._counts["dropped"] += 1
             return True
 
+    def count_scripted(self, status: int | None) -> None:
+        """Count a scripted failure under its kind: a 5xx, a 429, or (``None``) a drop."""
+        counter = {None: "dropped", 429: "rateLimited"}.get(status)
+        if counter is None and status is not None and status >= 500:
+            counter = "errors"
+        if counter is not None:
+            with self._lock:
+                self._counts[counter] += 1
+
     def stats(self) -> dict[str, int]:
         """The counters: requests, injected errors, rate-limited requests, dropped answers."""
         with self._lock:

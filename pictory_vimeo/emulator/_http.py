@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final, NoReturn
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,9 +17,11 @@ from .. import _rules
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_HEADER_BYTES",
     "BadBody",
     "ConnectionDropped",
     "DroppedResponse",
+    "RequestHeadMiddleware",
     "RequestIdMiddleware",
     "error_response",
     "read_json_object",
@@ -28,14 +30,21 @@ __all__ = [
 _FIELD_SHOWN_MAX: Final = 100
 #: Larger bodies are refused unread: no valid request of this API comes close.
 MAX_BODY_BYTES: Final = 64 * 1024
+#: The most a request line and headers may take: what h11 allows for headers in transit.
+MAX_HEADER_BYTES: Final = 16 * 1024
 
 
 class ConnectionDropped(Exception):  # noqa: N818 - it is an event the server acts on
     """Raised after a response has started, so the server cuts the connection mid-answer.
 
     uvicorn answers an exception after the start of a response by closing the connection;
-    the in-process transport turns it into ``httpx.RemoteProtocolError``.
+    the in-process transport turns it into ``httpx.RemoteProtocolError``. ``status`` is the
+    answer's status as the handler decided it, before the cut.
     """
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"answer ({status}) dropped on purpose")
+        self.status = status
 
 
 def error_response(
@@ -83,16 +92,45 @@ async def _read_capped(request: Request) -> bytes:
         f"The request body is larger than {MAX_BODY_BYTES} bytes", 413, "PAYLOAD_TOO_LARGE"
     )
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    # isascii too: isdigit alone takes digits int() refuses (e.g. a superscript two).
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The client left, or the server gave up waiting for the body (and answered 408).
+        raise BadBody("The request body was not received in full", 408, "REQUEST_TIMEOUT") from None
     return b"".join(chunks)
+
+
+class _RepeatedKeyError(ValueError):
+    """An object names a key twice: which value was meant is anyone's guess."""
+
+    def __init__(self, key: str) -> None:
+        # ASCII-escaped and cut short: the key is the client's text, shown back safely.
+        self.key = json.dumps(key[:_FIELD_SHOWN_MAX])
+        super().__init__(self.key)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing repeated keys instead of keeping the last silently."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _RepeatedKeyError(key)
+        result[key] = value
+    return result
+
+
+def _not_json(constant: str) -> NoReturn:
+    """``NaN`` and ``Infinity`` are Python's extensions, not JSON."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 async def read_json_object(request: Request) -> dict[str, object]:
@@ -101,7 +139,9 @@ async def read_json_object(request: Request) -> dict[str, object]:
         raise BadBody("Content-Type must be application/json")
     raw = await _read_capped(request)
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"), object_pairs_hook=_object, parse_constant=_not_json)
+    except _RepeatedKeyError as repeated:
+        raise BadBody(f"The request body has the key {repeated.key} more than once") from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadBody("The request body is not valid JSON") from None
     if not isinstance(body, dict):
@@ -115,6 +155,7 @@ class DroppedResponse(Response):
     """Starts the answer, then breaks the connection before the body is complete."""
 
     def __init__(self, status_code: int, body: bytes) -> None:
+        self.intended_status = status_code
         # A 204 is complete at its headers, so a cut needs a status whose body is still owed.
         if status_code == 204 or not body:
             status_code, body = 200, b"{}"
@@ -125,7 +166,42 @@ class DroppedResponse(Response):
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
-        raise ConnectionDropped
+        raise ConnectionDropped(self.intended_status)
+
+
+def _head_problem(scope: Scope) -> Response | None:
+    """The refusal a request's line and headers call for, if any."""
+    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+    size += sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+    if size > MAX_HEADER_BYTES:
+        message = f"The request line and headers are larger than {MAX_HEADER_BYTES} bytes"
+        return error_response(431, "HEADERS_TOO_LARGE", message)
+    names = {name.lower() for name, _ in scope["headers"]}
+    if {b"content-length", b"transfer-encoding"} <= names:
+        # RFC 9112 6.3: a sign of request smuggling; refuse, and close so that nothing
+        # after this body is read as another request.
+        message = "Content-Length and Transfer-Encoding together make the body's end ambiguous"
+        return error_response(400, "AMBIGUOUS_BODY", message, headers={"Connection": "close"})
+    return None
+
+
+class RequestHeadMiddleware:
+    """Refuses a request whose head is too large (431) or frames its body two ways (400).
+
+    The server refuses larger headers only while they are still arriving; this catches
+    those that arrived in one piece, so the limit holds however the bytes were split.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on unless its head is refused."""
+        refusal = _head_problem(scope) if scope["type"] == "http" else None
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class RequestIdMiddleware:

@@ -1,4 +1,4 @@
-"""Serving the emulator over real HTTP: ``running()`` for tests, ``run_serve`` for the CLI.
+"""Serving the emulator over real HTTP: ``running()`` for tests, and the pieces ``serve`` shares.
 
 uvicorn needs asyncio, so ``running()`` gives it a thread and an event loop of its own;
 the caller's loop (asyncio or trio) only waits for it to start and to stop. The socket is
@@ -7,14 +7,10 @@ bound here, before the server starts, so port 0 yields a known free port at once
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import os
-import re
 import socket
-import sqlite3
-import sys
 import threading
 from collections.abc import AsyncIterator
 from typing import Any, Final
@@ -25,13 +21,14 @@ import anyio.lowlevel
 import anyio.to_thread
 import attrs
 import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
+from ._access import control_token_for
 from ._app import Emulator
 from ._faults import Faults
-from ._http import ConnectionDropped
+from ._http import MAX_HEADER_BYTES, ConnectionDropped
+from ._protocol import DEFAULT_READ_TIMEOUT, check_read_timeout, timed_protocol
 
-__all__ = ["RunningEmulator", "add_serve_arguments", "run_serve", "running"]
+__all__ = ["RunningEmulator", "bind", "server_config", "url_of", "running"]
 
 #: Seconds uvicorn waits for requests in flight (e.g. delayed by latency) when stopping.
 _GRACEFUL_SECONDS: Final = 5
@@ -55,7 +52,7 @@ def _quiet_dropped_answers() -> None:
         server_log.addFilter(_DROP_FILTER)
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port`` (port 0: a free one)."""
     family, kind, proto, _, address = socket.getaddrinfo(
         host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
@@ -72,17 +69,25 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _url(host: str, sock: socket.socket) -> str:
+def url_of(host: str, sock: socket.socket) -> str:
     """The base URL a client on this machine uses to reach ``sock``."""
     port = sock.getsockname()[1]
     reachable = _LOOPBACK.get(host, host)
     return f"http://[{reachable}]:{port}" if ":" in reachable else f"http://{reachable}:{port}"
 
 
-def _config(emulator: Emulator, host: str, log_config: dict[str, Any] | None) -> uvicorn.Config:
+def server_config(
+    emulator: Emulator,
+    host: str,
+    log_config: dict[str, Any] | None,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+) -> uvicorn.Config:
+    """uvicorn's settings for serving ``emulator`` on ``host``."""
     config = uvicorn.Config(
         emulator.app,
         host=host,
+        http=timed_protocol(read_timeout),
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         log_level="warning",
         access_log=False,
         log_config=log_config,
@@ -143,10 +148,11 @@ class _ThreadedServer(uvicorn.Server):
 
 @attrs.frozen
 class RunningEmulator:
-    """An emulator being served over loopback HTTP."""
+    """An emulator served over HTTP, and the token its control routes ask for (if any)."""
 
     base_url: str
     emulator: Emulator
+    control_token: str | None = attrs.field(default=None, repr=False)
 
 
 @contextlib.asynccontextmanager
@@ -158,14 +164,25 @@ async def running(
     db: str | os.PathLike[str] | None = None,
     faults: Faults | None = None,
     seed: int | None = None,
+    control_token: str | None = None,
+    request_read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> AsyncIterator[RunningEmulator]:
-    """Serve a new ``Emulator`` over HTTP for the duration of the block (asyncio or trio)."""
-    emulator = Emulator(page_size=page_size, db=db, faults=faults, seed=seed)
+    """Serve a new ``Emulator`` over HTTP for the duration of the block (asyncio or trio).
+
+    Off loopback the control routes ask for ``control_token``, a random one if none is
+    given; on loopback only for one given. The result carries it. A request not received
+    in full within ``request_read_timeout`` seconds is answered 408 and its connection
+    closed.
+    """
+    check_read_timeout(request_read_timeout)
+    token = control_token_for(host, control_token)
+    emulator = Emulator(page_size=page_size, db=db, faults=faults, seed=seed, control_token=token)
     try:
-        sock = _bind(host, port)
+        sock = bind(host, port)
         try:
             # log_config=None: a library must not reconfigure its host process's logging.
-            server = _ThreadedServer(_config(emulator, host, log_config=None))
+            config = server_config(emulator, host, None, request_read_timeout)
+            server = _ThreadedServer(config)
             thread = threading.Thread(
                 target=server.serve_in_thread, args=(sock,), name="pictory-vimeo-emulator"
             )
@@ -177,7 +194,7 @@ async def running(
                     raise RuntimeError("the emulator's HTTP server did not start") from (
                         server.failure
                     )
-                yield RunningEmulator(base_url=_url(host, sock), emulator=emulator)
+                yield RunningEmulator(url_of(host, sock), emulator, control_token=token)
             finally:
                 server.stop()
                 with anyio.CancelScope(shield=True):
@@ -186,102 +203,3 @@ async def running(
             sock.close()
     finally:
         emulator.close()
-
-
-def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the ``serve`` options: address, page size, database file, faults and seed."""
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default: 127.0.0.1, loopback only)",
-    )
-    parser.add_argument(
-        "--port", type=_port, default=8080, help="port (default: 8080; 0: any free port)"
-    )
-    parser.add_argument(
-        "--page-size", type=int, default=25, help="connections per list page (default: 25)"
-    )
-    parser.add_argument(
-        "--db", metavar="FILE", help="SQLite file to keep data in (default: memory)"
-    )
-    parser.add_argument(
-        "--latency-ms",
-        type=float,
-        default=0.0,
-        metavar="MS",
-        help="delay added to every API request",
-    )
-    parser.add_argument(
-        "--error-rate", type=float, default=0.0, metavar="P", help="chance (0-1) of a 500/502/503"
-    )
-    parser.add_argument(
-        "--rate-limit",
-        type=float,
-        default=None,
-        metavar="N",
-        help="requests/second per key, then 429 with Retry-After",
-    )
-    parser.add_argument(
-        "--drop-after-commit-rate",
-        type=float,
-        default=0.0,
-        metavar="P",
-        help="chance (0-1) that a committed write loses its answer",
-    )
-    parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed for faults")
-
-
-def _as_flags(message: str) -> str:
-    """An error about a setting, naming the command-line flag rather than the Python name."""
-    for name in ("latency_ms", "error_rate", "rate_limit", "drop_after_commit_rate", "page_size"):
-        message = re.sub(rf"\b{name}\b", "--" + name.replace("_", "-"), message)
-    return message
-
-
-def _port(text: str) -> int:
-    """A TCP port number for argparse: 0 (any free port) to 65535."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"must be 0-65535 (got {port})")
-    return port
-
-
-def run_serve(args: argparse.Namespace) -> int:
-    """Serve the emulator until interrupted; print one line with its URL. Exit status."""
-    try:
-        faults = Faults(
-            latency_ms=args.latency_ms,
-            error_rate=args.error_rate,
-            rate_limit=args.rate_limit,
-            drop_after_commit_rate=args.drop_after_commit_rate,
-        )
-        emulator = Emulator(page_size=args.page_size, db=args.db, faults=faults, seed=args.seed)
-    except (ValueError, TypeError) as exc:
-        print(f"error: {_as_flags(str(exc))}", file=sys.stderr)
-        return 2
-    except sqlite3.Error as exc:
-        print(f"error: cannot use --db {args.db}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        try:
-            sock = _bind(args.host, args.port)
-        except OSError as exc:
-            print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-            return 1
-        try:
-            server = uvicorn.Server(_config(emulator, args.host, log_config=LOGGING_CONFIG))
-            url = _url(args.host, sock)
-            where = (
-                "" if args.host in ("127.0.0.1", "::1", "localhost") else f" (bound to {args.host})"
-            )
-            print(f"Pictory Vimeo emulator listening on {url}{where}", flush=True)
-            with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how it is meant to stop
-                server.run(sockets=[sock])
-        finally:
-            sock.close()
-    finally:
-        emulator.close()
-    return 0

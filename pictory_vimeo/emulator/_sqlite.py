@@ -18,11 +18,11 @@ from typing import Any, Final
 from ._store import (
     UPDATABLE,
     Changes,
-    DuplicateNameError,
+    NameTaken,
     NewConnection,
-    NotFoundError,
+    NoSuchConnection,
     Record,
-    VersionConflictError,
+    StaleVersion,
     new_connection_id,
     next_updated_ms,
     now_ms,
@@ -104,13 +104,13 @@ class SQLiteStore:
         return value
 
     def create(self, account: str, new: NewConnection) -> Record:
-        """Store a new connection (version 1); ``DuplicateNameError`` if the name is taken."""
+        """Store a new connection (version 1); ``NameTaken`` if the name is taken."""
         with self._lock:
             taken = self._db.execute(
                 "SELECT 1 FROM connections WHERE account = ? AND name = ?", (account, new.name)
             ).fetchone()
             if taken:
-                raise DuplicateNameError(new.name)
+                raise NameTaken(new.name)
             created = now_ms()
             while True:
                 connection_id = new_connection_id(created)
@@ -136,7 +136,7 @@ class SQLiteStore:
                     # Another process sharing the file may have taken the name meanwhile.
                     if "connection_id" in str(exc):
                         continue
-                    raise DuplicateNameError(new.name) from None
+                    raise NameTaken(new.name) from None
                 seq = cursor.lastrowid
                 assert seq is not None
                 return Record.first(seq, account, connection_id, new, created)
@@ -182,16 +182,16 @@ class SQLiteStore:
     def _update(self, account: str, connection_id: str, version: int, changes: Changes) -> Record:
         current = self._get(account, connection_id)
         if current is None:
-            raise NotFoundError(connection_id)
+            raise NoSuchConnection(connection_id)
         if current.version != version:
-            raise VersionConflictError(connection_id)
+            raise StaleVersion(connection_id)
         name = changes.get("name", current.name)
         if name != current.name:
             taken = self._db.execute(
                 "SELECT 1 FROM connections WHERE account = ? AND name = ?", (account, name)
             ).fetchone()
             if taken:
-                raise DuplicateNameError(str(name))
+                raise NameTaken(str(name))
         updated_ms = next_updated_ms(current.updated_ms)
         columns = sorted(changes)  # names from UPDATABLE only, never from the request
         assignments = "".join(f"{column} = ?, " for column in columns)
@@ -201,7 +201,7 @@ class SQLiteStore:
             (*(changes[column] for column in columns), updated_ms, current.seq, version),
         )
         if cursor.rowcount != 1:  # compare-and-set lost to another writer of the same file
-            raise VersionConflictError(connection_id)
+            raise StaleVersion(connection_id)
         refreshed = self._get(account, connection_id)
         assert refreshed is not None
         return refreshed
@@ -214,6 +214,18 @@ class SQLiteStore:
                 (account, connection_id),
             )
             return cursor.rowcount > 0
+
+    def records(self, account: str | None) -> list[Record]:
+        """Every connection of ``account`` (``None``: of every account), in creation order."""
+        query = f"SELECT {_COLUMNS} FROM connections"  # noqa: S608 - fixed column list
+        with self._lock:
+            if account is None:
+                rows = self._db.execute(query + " ORDER BY seq").fetchall()
+            else:
+                rows = self._db.execute(
+                    query + " WHERE account = ? ORDER BY seq", (account,)
+                ).fetchall()
+        return [_record(row) for row in rows]
 
     def page_key_secret(self) -> bytes:
         """The secret that signs this store's page keys, kept in the file."""

@@ -23,14 +23,14 @@ import attrs
 
 __all__ = [
     "Changes",
-    "DuplicateNameError",
     "MemoryStore",
+    "NameTaken",
     "NewConnection",
-    "NotFoundError",
+    "NoSuchConnection",
     "Record",
+    "StaleVersion",
     "Store",
     "StoreError",
-    "VersionConflictError",
     "format_ms",
     "new_connection_id",
     "now_ms",
@@ -49,18 +49,22 @@ UPDATABLE: Final = frozenset(
 
 
 class StoreError(Exception):
-    """A write the stored state does not allow."""
+    """A write the stored state does not allow.
+
+    The names say what the state is, not what the SDK raises: the API turns each into an
+    answer, and none may be mistaken for ``pictory_vimeo``'s public errors.
+    """
 
 
-class NotFoundError(StoreError):
+class NoSuchConnection(StoreError):  # noqa: N818 - a state the API answers, not an error
     """No connection with this ID in this account."""
 
 
-class DuplicateNameError(StoreError):
+class NameTaken(StoreError):  # noqa: N818 - a state the API answers, not an error
     """Another connection of the account already has this name."""
 
 
-class VersionConflictError(StoreError):
+class StaleVersion(StoreError):  # noqa: N818 - a state the API answers, not an error
     """The version sent is not the stored one."""
 
 
@@ -118,7 +122,7 @@ class Store(Protocol):
     """The operations the API needs; every implementation is safe to call from any thread."""
 
     def create(self, account: str, new: NewConnection) -> Record:
-        """Store a new connection (version 1); ``DuplicateNameError`` if the name is taken."""
+        """Store a new connection (version 1); ``NameTaken`` if the name is taken."""
         ...
 
     def get(self, account: str, connection_id: str) -> Record | None:
@@ -135,6 +139,10 @@ class Store(Protocol):
 
     def delete(self, account: str, connection_id: str) -> bool:
         """Delete the connection; whether it existed."""
+        ...
+
+    def records(self, account: str | None) -> list[Record]:
+        """Every connection of ``account`` (``None``: of every account), in creation order."""
         ...
 
     def page_key_secret(self) -> bytes:
@@ -192,11 +200,11 @@ class MemoryStore:
         self._secret = os.urandom(32)
 
     def create(self, account: str, new: NewConnection) -> Record:
-        """Store a new connection (version 1); ``DuplicateNameError`` if the name is taken."""
+        """Store a new connection (version 1); ``NameTaken`` if the name is taken."""
         with self._lock:
             space = self._accounts.setdefault(account, _Account())
             if new.name in space.by_name:
-                raise DuplicateNameError(new.name)
+                raise NameTaken(new.name)
             created = now_ms()
             connection_id = new_connection_id(created)
             while connection_id in self._ids:
@@ -236,12 +244,12 @@ class MemoryStore:
             space = self._accounts.get(account)
             current = None if space is None else space.by_id.get(connection_id)
             if space is None or current is None:
-                raise NotFoundError(connection_id)
+                raise NoSuchConnection(connection_id)
             if current.version != version:
-                raise VersionConflictError(connection_id)
+                raise StaleVersion(connection_id)
             name = changes.get("name", current.name)
             if name != current.name and name in space.by_name:
-                raise DuplicateNameError(name)
+                raise NameTaken(name)
             updated = attrs.evolve(
                 current,
                 version=current.version + 1,
@@ -266,6 +274,16 @@ class MemoryStore:
             space.order.pop(bisect.bisect_left(space.order, record.seq))
             self._ids.discard(connection_id)
             return True
+
+    def records(self, account: str | None) -> list[Record]:
+        """Every connection of ``account`` (``None``: of every account), in creation order."""
+        with self._lock:
+            if account is None:
+                spaces = list(self._accounts.values())
+            else:
+                spaces = [self._accounts[account]] if account in self._accounts else []
+            found = [record for space in spaces for record in space.by_id.values()]
+        return sorted(found, key=lambda record: record.seq)
 
     def page_key_secret(self) -> bytes:
         """The secret that signs this store's page keys."""

@@ -1,11 +1,14 @@
-"""Fixtures of the emulator suite: an emulator per store, and raw httpx clients in process."""
+"""Fixtures of the emulator suite, and raw loopback sockets for what httpx will not send."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.abc
 import httpx
 import pytest
 
@@ -21,6 +24,12 @@ MakeEmulator = Callable[..., emulator.Emulator]
 Body = Callable[..., dict[str, Any]]
 Create = Callable[..., Awaitable[dict[str, Any]]]
 Connect = Callable[..., httpx.AsyncClient]
+
+
+@pytest.fixture(autouse=True)
+def _no_control_token_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's exported control token must not change what serve does in a test."""
+    monkeypatch.delenv("PICTORY_EMULATOR_CONTROL_TOKEN", raising=False)
 
 
 @pytest.fixture
@@ -131,3 +140,36 @@ def create(client: httpx.AsyncClient, body: Body) -> Create:
         return data
 
     return make
+
+
+def port_of(base_url: str) -> int:
+    """The port of a served emulator's base URL."""
+    return int(base_url.rsplit(":", 1)[1])
+
+
+async def read_until_closed(stream: anyio.abc.ByteStream, *, within: float = 10.0) -> bytes:
+    """Everything the server sends until it closes (or resets) the connection."""
+    received = b""
+    with anyio.fail_after(within):
+        while True:
+            try:
+                received += await stream.receive()
+            except (anyio.EndOfStream, anyio.BrokenResourceError, ConnectionResetError):
+                return received
+
+
+async def exchange(base_url: str, data: bytes, *, within: float = 10.0) -> bytes:
+    """Send ``data`` raw on a new loopback connection; what comes back until it closes."""
+    async with await anyio.connect_tcp("127.0.0.1", port_of(base_url)) as stream:
+        await stream.send(data)
+        return await read_until_closed(stream, within=within)
+
+
+def status_of(raw: bytes) -> int:
+    """The status code of a raw HTTP/1.1 answer."""
+    return int(raw.split(b" ", 2)[1])
+
+
+def json_of(raw: bytes) -> Any:
+    """The JSON body of a raw HTTP/1.1 answer."""
+    return json.loads(raw.partition(b"\r\n\r\n")[2])

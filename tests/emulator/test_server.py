@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import signal
 import socket
 import subprocess
@@ -141,8 +142,8 @@ def test_run_serve_reports_a_busy_port(capsys: pytest.CaptureFixture[str]) -> No
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
-def test_python_m_serves_until_interrupted(tmp_path: Path) -> None:
-    """``python -m pictory_vimeo.emulator`` prints its URL, serves, and exits 0 on Ctrl+C."""
+def test_python_m_serves_until_interrupted(tmp_path: Path, body: Body) -> None:
+    """The module prints its URL and two pasteable export lines, serves, exits 0 on Ctrl+C."""
     command = [sys.executable, "-m", "pictory_vimeo.emulator", "--port", "0"]
     command += ["--db", str(tmp_path / "cli.sqlite3")]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
@@ -151,7 +152,15 @@ def test_python_m_serves_until_interrupted(tmp_path: Path) -> None:
             line = p.stdout.readline()
             url = line.rsplit(" ", 1)[-1].strip()
             assert line.startswith("Pictory Vimeo emulator listening on http://127.0.0.1:")
-            assert httpx.get(f"{url}/_emulator/health").json() == {"status": "ok"}
+            exports = [p.stdout.readline() for _ in range(2)]
+            assert exports == [
+                f"export PICTORY_BASE_URL={url}\n",
+                "export PICTORY_API_KEY=pictai_local\n",
+            ]
+            pasted = dict(shlex.split(e.removeprefix("export "))[0].split("=", 1) for e in exports)
+            headers = {"Authorization": pasted["PICTORY_API_KEY"]}
+            created = httpx.post(pasted["PICTORY_BASE_URL"] + PATH, json=body(), headers=headers)
+            assert created.status_code == 201
         finally:
             p.send_signal(signal.SIGINT)
             _, err = p.communicate(timeout=30)

@@ -13,15 +13,17 @@ import anyio
 import httpx
 import pytest
 
+import pictory_vimeo
 from pictory_vimeo import emulator
+from pictory_vimeo.emulator import _store
 from pictory_vimeo.emulator._sqlite import SQLiteStore
 from pictory_vimeo.emulator._store import (
-    DuplicateNameError,
     MemoryStore,
+    NameTaken,
     NewConnection,
-    NotFoundError,
+    NoSuchConnection,
+    StaleVersion,
     Store,
-    VersionConflictError,
 )
 
 PATH = "/pictoryapis/v1/vimeo-connections"
@@ -111,15 +113,15 @@ def test_store_semantics(store: Store) -> None:
     """The store's own contract: not found, conflicts, renames and per-account names."""
     record = store.create("a", _new("x"))
     assert store.get("b", record.connection_id) is None
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NoSuchConnection):
         store.update("b", record.connection_id, 1, {"enabled": False})
-    with pytest.raises(DuplicateNameError):
+    with pytest.raises(NameTaken):
         store.create("a", _new("x"))
     store.create("b", _new("x"))
     other = store.create("a", _new("y"))
-    with pytest.raises(DuplicateNameError):
+    with pytest.raises(NameTaken):
         store.update("a", other.connection_id, 1, {"name": "x"})
-    with pytest.raises(VersionConflictError):
+    with pytest.raises(StaleVersion):
         store.update("a", record.connection_id, 2, {"enabled": False})
     with pytest.raises(ValueError, match="not updatable"):
         store.update("a", record.connection_id, 1, {"version": "9"})
@@ -129,6 +131,17 @@ def test_store_semantics(store: Store) -> None:
     assert store.delete("a", record.connection_id) is True
     assert store.delete("a", record.connection_id) is False
     assert store.page("a", 0, 10)[1] is False
+
+
+def test_store_errors_cannot_be_confused_with_the_sdks() -> None:
+    """No store exception shares a name with a public name of ``pictory_vimeo``."""
+    raised = {
+        name
+        for name, value in vars(_store).items()
+        if isinstance(value, type) and issubclass(value, Exception)
+    }
+    assert raised >= {"StoreError", "NameTaken", "NoSuchConnection", "StaleVersion"}
+    assert raised.isdisjoint(pictory_vimeo.__all__)
 
 
 def test_secrets_are_stored_but_never_in_a_repr(store: Store) -> None:
@@ -155,7 +168,7 @@ def test_same_version_updates_from_threads_exactly_one_wins(store: Store) -> Non
         barrier.wait()
         try:
             store.update("a", record.connection_id, 1, {"description": f"w{index}"})
-        except VersionConflictError:
+        except StaleVersion:
             result = "conflict"
         else:
             result = "won"
