@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Literal
 
 import anyio
-import httpx
 import pytest
 import pytest_asyncio
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from pictory_vimeo._aiohttp_transport import MappedAiohttpTransport
 from tests.conftest import Pool
+from tests.integration.watched import Watched
 
 pytestmark = pytest.mark.integration
 
@@ -23,37 +22,6 @@ TOTAL = 10  # four pages
 #: Server latency while a test watches a fetch in flight: long next to a scheduler turn.
 SLOW_MS = 400
 FIELDS = {"client_identifier": "c", "client_secret": "s1", "access_token": "t1"}
-
-
-class Watched(httpx.AsyncBaseTransport):
-    """A real pool (aiohttp's or httpx's) that counts the requests started and in flight."""
-
-    def __init__(self, pool: Pool) -> None:
-        self.inner: httpx.AsyncBaseTransport = (
-            MappedAiohttpTransport() if pool == "aiohttp" else httpx.AsyncHTTPTransport()
-        )
-        self.started = 0
-        self.in_flight = 0
-        self.closed = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send through the real pool; a request counts as in flight until its body is read."""
-        self.started += 1
-        self.in_flight += 1
-        try:
-            response = await self.inner.handle_async_request(request)
-            content = await response.aread()
-            await response.aclose()
-            return httpx.Response(
-                response.status_code, headers=response.headers, content=content, request=request
-            )
-        finally:
-            self.in_flight -= 1
-
-    async def aclose(self) -> None:
-        """Close the real pool."""
-        self.closed = True
-        await self.inner.aclose()
 
 
 async def _wait_for(condition: Callable[[], bool], seconds: float = 2.0) -> None:
