@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import httpx
 import pytest
@@ -14,7 +16,7 @@ from tests.integration.watched import Watched
 pytestmark = pytest.mark.integration
 
 KEY = "pictai_pools"
-FIELDS = {"client_identifier": "c", "client_secret": "s1", "access_token": "t1"}
+FIELDS: dict[str, Any] = {"client_identifier": "c", "client_secret": "s1", "access_token": "t1"}
 
 
 @pytest.mark.anyio
@@ -122,8 +124,8 @@ async def test_waiting_for_a_slot_counts_against_the_deadline(
             started = anyio.current_time()
             try:
                 await client.vimeo_connections.list_page(timeout=0.1)
-            except pv.APITimeoutError as timed_out:
-                outcome.append(timed_out)
+            except pv.APITimeoutError as error:
+                outcome.append(error)
             outcome.append(anyio.current_time() - started)
     timed_out, waited = outcome
     assert isinstance(timed_out, pv.APITimeoutError)

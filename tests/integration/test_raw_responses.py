@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,11 @@ from pictory_vimeo import emulator
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 MakeClient = Callable[..., pv.AsyncPictoryClient]
-FIELDS = {"client_identifier": "cid", "client_secret": "raw-secret", "access_token": "raw-token"}
+FIELDS: dict[str, Any] = {
+    "client_identifier": "cid",
+    "client_secret": "raw-secret",
+    "access_token": "raw-token",
+}
 
 
 async def test_each_request_method_gives_its_response_and_result(

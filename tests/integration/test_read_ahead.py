@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Literal
+from typing import Any, Literal
 
 import anyio
 import pytest
@@ -21,7 +21,7 @@ PAGE_SIZE = 3
 TOTAL = 10  # four pages
 #: Server latency while a test watches a fetch in flight: long next to a scheduler turn.
 SLOW_MS = 400
-FIELDS = {"client_identifier": "c", "client_secret": "s1", "access_token": "t1"}
+FIELDS: dict[str, Any] = {"client_identifier": "c", "client_secret": "s1", "access_token": "t1"}
 
 
 async def _wait_for(condition: Callable[[], bool], seconds: float = 2.0) -> None:
