@@ -36,12 +36,13 @@ from ._logging import log_attempt, log_retry
 from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._rules import FieldError
 from ._session import ApiSession
-from ._types import Headers, NotGiven
+from ._types import NOT_GIVEN, Headers, NotGiven
 
 __all__ = [
     "Call",
     "CallContext",
     "CallRecord",
+    "PerCall",
     "capture_records",
     "encode_body",
     "release_records",
@@ -92,6 +93,15 @@ def encode_body(body: object) -> bytes:
 
 
 @attrs.frozen
+class PerCall:
+    """What a caller set for one call only (each ``NOT_GIVEN`` when left to the client)."""
+
+    timeout: float | NotGiven = NOT_GIVEN
+    max_retries: int | NotGiven = NOT_GIVEN
+    extra_headers: Headers | NotGiven | None = NOT_GIVEN
+
+
+@attrs.frozen
 class CallContext:
     """What a client's resources start calls with: its session, options, headers and slots."""
 
@@ -106,19 +116,18 @@ class CallContext:
         self,
         method: str,
         path: str,
+        per_call: PerCall,
         *,
-        timeout: float | NotGiven,
-        max_retries: int | NotGiven,
-        extra_headers: Headers | NotGiven | None,
         connection_id: str | None = None,
         secrets: Iterable[str] = (),
     ) -> Call:
         """A new call with the per-call settings on top of the client's."""
-        options = self.options.merged(timeout=timeout, max_retries=max_retries)
+        options = self.options.merged(timeout=per_call.timeout, max_retries=per_call.max_retries)
         headers = self.headers
-        if not isinstance(extra_headers, NotGiven) and extra_headers:
+        extra = per_call.extra_headers
+        if not isinstance(extra, NotGiven) and extra:
             headers = self.headers.copy()
-            headers.update(check_headers(extra_headers, "extra_headers"))
+            headers.update(check_headers(extra, "extra_headers"))
         return Call(
             self, options, headers, method, path, connection_id=connection_id, secrets=secrets
         )

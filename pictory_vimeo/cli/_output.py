@@ -280,4 +280,3 @@ def error_json(error: BaseException, lines: list[str]) -> str:
         "requestId": error.request_id if isinstance(error, APIStatusError) else None,
     }
     return json.dumps({"error": body}, ensure_ascii=False)
-
