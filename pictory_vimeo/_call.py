@@ -160,7 +160,9 @@ class Call:
         self.unclear = False
         #: When the first unclear attempt was sent (``time.time()``).
         self.unclear_since: float | None = None
+        #: This call's headers; ``_sent_headers`` adds what its own body needs.
         self._headers = headers
+        self._sent_headers = headers
         self._started = time.perf_counter()
         self._last: Failure | None = None
 
@@ -178,7 +180,11 @@ class Call:
         ``reconcile(call, conflict)`` gets a ``409`` met after an unclear attempt and
         returns the result (and the response it came from), or raises.
         """
-        content = None if body is None else encode_body(body)
+        content = None
+        if body is not None:
+            content = encode_body(body)
+            self._sent_headers = self._headers.copy()
+            self._sent_headers["Content-Type"] = "application/json"
         try:
             response = await self.send(content=content, params=params)
         except ConflictError as conflict:
@@ -248,18 +254,6 @@ class Call:
             # The wait before this attempt overran the deadline: it was never made.
             self.attempts -= 1
             self._raise_timeout()
-        session = self.context.session
-        http = session.http
-        request = http.build_request(
-            self.method,
-            session.base_url + self.path,
-            content=content,
-            params=params,
-            headers=self._headers,
-            timeout=remaining,
-        )
-        if content is not None:
-            request.headers["Content-Type"] = "application/json"
         sent_at = time.time()
         started = time.perf_counter()
         sent = False
@@ -269,7 +263,14 @@ class Call:
             with anyio.fail_after(remaining):
                 async with self.context.limiter:
                     sent = True
-                    response = await _exchange(http, request)
+                    response = await self.context.session.exchange(
+                        self.method,
+                        self.path,
+                        headers=self._sent_headers,
+                        content=content,
+                        params=params,
+                        phase_timeout=remaining,
+                    )
         except TimeoutError:
             self._note_unclear(sent, sent_at)
             log_attempt(self.method, self.path, self.attempts, "deadline passed")
@@ -321,16 +322,3 @@ class Call:
         )
         cause = self._last.error if self._last is not None else None
         raise error from cause
-
-
-async def _exchange(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """Send ``request`` and read the whole body; the connection is released either way."""
-    response = await http.send(request, stream=True)
-    try:
-        await response.aread()
-    finally:
-        # Shielded, so a cancelled read still hands its connection back (or closes it)
-        # instead of leaving the stream for the garbage collector to warn about.
-        with anyio.CancelScope(shield=True):
-            await response.aclose()
-    return response
