@@ -1,0 +1,11 @@
+"""Testing helpers for code that uses the SDK: the ``pictory_emulator`` pytest fixture.
+
+Installing ``pictory-vimeo[emulator]`` is all it takes: the package registers a pytest
+plugin (entry point ``pytest11``) whose fixture ``pictory_emulator`` gives each test a fresh
+emulator served in process, as a :class:`PictoryEmulator`. The class works without pytest
+too: ``with PictoryEmulator() as emu: ...``.
+"""
+
+from ._emulator import ClientOptions, PictoryEmulator, SyncClientOptions
+
+__all__ = ["ClientOptions", "PictoryEmulator", "SyncClientOptions"]
