@@ -5,6 +5,7 @@ Async tests run under asyncio (both pools' settings) and trio, as every async te
 
 from __future__ import annotations
 
+import inspect
 import socket
 import threading
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo.emulator import fingerprint
-from pictory_vimeo.testing import PictoryEmulator
+from pictory_vimeo.testing import ClientOptions, PictoryEmulator, SyncClientOptions
 
 PATH = "/pictoryapis/v1/vimeo-connections"
 OTHER_KEY = "pictai_someone_else"
@@ -75,6 +76,16 @@ def test_other_options_go_to_the_client(pictory_emulator: PictoryEmulator) -> No
     sync = pictory_emulator.sync_client(backend="trio", max_retries=1)
     assert sync.max_retries == 1
     assert sync.vimeo_connections.list_page().items == []
+
+
+@pytest.mark.parametrize(
+    ("options", "client"),
+    [(ClientOptions, pv.AsyncPictoryClient), (SyncClientOptions, pv.PictoryClient)],
+)
+def test_the_options_types_name_every_client_argument(options: type, client: type) -> None:
+    """``client(**kw)`` and ``sync_client(**kw)`` are typed with exactly the clients' arguments."""
+    keys: frozenset[str] = options.__optional_keys__  # type: ignore[attr-defined]
+    assert set(keys) == set(inspect.signature(client).parameters)
 
 
 @pytest.mark.anyio
