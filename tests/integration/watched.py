@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import httpx
 
 from pictory_vimeo._aiohttp_transport import MappedAiohttpTransport
@@ -19,6 +20,9 @@ class Watched(httpx.AsyncBaseTransport):
         self.in_flight = 0
         self.most_in_flight = 0
         self.closed = False
+        #: Hold every request for a later page until it is cancelled, as a server that
+        #: never answers would: what happens to a read-ahead fetch is then plain to see.
+        self.hold_later_pages = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send through the real pool; a request counts as in flight until its body is read."""
@@ -26,6 +30,8 @@ class Watched(httpx.AsyncBaseTransport):
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
+            if self.hold_later_pages and "nextPageKey" in request.url.params:
+                await anyio.sleep_forever()
             response = await self.inner.handle_async_request(request)
             content = await response.aread()
             await response.aclose()
