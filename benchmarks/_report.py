@@ -524,7 +524,7 @@ def targets_table(found: list[Target]) -> str:
     rows = []
     for target in found:
         verdict = {True: "✅ met", False: "❌ not met", None: "— not measured"}[target.met]
-        why = target.why if target.met is not True else ""
+        why = target.why if target.met is None else ""
         rows.append([target.text, target.measured, verdict + (f": {why}" if why else "")])
     return table(["target", "measured", "verdict"], rows, align="lll")
 
@@ -578,11 +578,15 @@ def plot(results: dict[str, dict[str, Any]], path: Path) -> bool:
                     linestyle="--",
                     linewidth=1,
                     color="0.35",
-                    label=f"{shown} (sequential: any concurrency)",
+                    label=f"{shown} (one at a time: the same at any level)",
                 )
                 continue
             xs = [lv for lv, _ in points]
-            ys = [s.median for s in spreads]
+            # a log axis has no 0: a level where nothing completed is left out, and said
+            ys = [s.median if s.median > 0 else math.nan for s in spreads]
+            zeros = [str(lv) for lv, s in zip(xs, spreads, strict=True) if s.median <= 0]
+            if zeros:
+                shown += f" (0 calls/s at {', '.join(zeros)})"
             below = [s.median - s.low for s in spreads]
             above = [s.high - s.median for s in spreads]
             width = 2.6 if key == "sdk-auto" else 1.4
@@ -635,7 +639,18 @@ def section(results: dict[str, dict[str, Any]], *, plot_name: str | None) -> str
     modes = sorted({data["mode"] for data in results.values()})
     when = sorted({data.get("date", "") for data in results.values()})
     parts.append(f"Run: {', '.join(modes)}; {', '.join(w for w in when if w)}.\n")
-    parts.append("### Targets\n\n" + targets_table(targets(results)))
+    found = targets(results)
+    note = _profile_note(results)
+    missed = any(t.met is False for t in found)
+    parts.append(
+        "### Targets\n\n"
+        + targets_table(found)
+        + (
+            f"\n{note} See the Profile below and the analysis after the results.\n"
+            if missed and note
+            else ""
+        )
+    )
     if plot_name:
         parts.append(
             f"### Throughput against concurrency\n\n![calls/s against concurrency]({plot_name})\n"

@@ -93,7 +93,8 @@ async def run(plan: Plan, backend: str) -> dict[str, Any]:
                         point=str(level),
                         round_number=round_number,
                         duration=plan.seconds_per_round,
-                        warmup_seconds=plan.warmup_seconds,
+                        # more connections to open at higher levels: a longer warm-up
+                        warmup_seconds=plan.warmup_seconds * (1 + level / 256),
                     )
                     samples.append(sample)
                     took = time.perf_counter() - began
