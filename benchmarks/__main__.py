@@ -24,7 +24,7 @@ from typing import Any
 import anyio
 
 from . import _report, concurrency, contention, overhead, pagination, profiling
-from ._harness import pin_client, raise_file_limit
+from ._harness import optional, pin_client, raise_file_limit
 from ._plan import FULL, PLANS, QUICK, Plan
 
 HERE = Path(__file__).resolve().parent
@@ -76,6 +76,9 @@ def run(
     pinned = pin_client() if pin else contextlib.nullcontext("client not pinned")
     with pinned as pinning:
         for name, each in plan_runs(plan, names, backend):
+            if each == "trio" and optional("trio") is None:
+                print(f"skipping {name} under trio: trio is not installed", file=sys.stderr)
+                continue
             data = anyio.run(_run_one, name, plan, each, backend=each)
             server_pinned = data.get("settings", {}).get("server_pinned", False)
             data["machine"] = info
