@@ -52,9 +52,11 @@ def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
         stored = json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8"))
         assert stored["benchmark"] == data["benchmark"]
         assert stored["machine"]["cores"] >= 1
-        for sample in data.get("samples", []):
+        samples = data.get("samples", [])
+        for sample in samples:
             assert sample["errors"] == 0, (name, sample["contender"], sample["error_example"])
-            assert sample["count"] > 0, (name, sample["contender"], sample["point"])
+        # Each round is tiny: one may end before a call does, but not all of them.
+        assert not samples or sum(sample["count"] for sample in samples) > 0, name
     keys = {s["contender"] for s in results["concurrency"]["samples"]}
     assert {"sdk-auto", "sdk-httpx", "raw-aiohttp", "raw-httpx"} <= keys
     assert {s["contender"] for s in results["concurrency-trio"]["samples"]} == {
