@@ -35,7 +35,7 @@ from ._errors import (
 from ._logging import log_attempt, log_retry
 from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._rules import FieldError
-from ._session import ApiSession
+from ._session import ApiSession, Slots
 from ._types import NOT_GIVEN, Headers, NotGiven
 
 __all__ = [
@@ -110,7 +110,7 @@ class CallContext:
     #: The session's headers with the client's ``default_headers`` merged in.
     headers: httpx.Headers
     #: In-flight requests of this client (``max_concurrency``).
-    limiter: anyio.CapacityLimiter
+    slots: Slots
 
     def start(
         self,
@@ -261,7 +261,7 @@ class Call:
             # httpx's timeouts bound each phase; this bounds the attempt as a whole,
             # the wait for a concurrency slot included.
             with anyio.fail_after(remaining):
-                async with self.context.limiter:
+                async with self.context.slots.limiter():
                     sent = True
                     response = await self.context.session.exchange(
                         self.method,

@@ -15,7 +15,6 @@ import httpx
 
 from ._call import CallContext
 from ._config import (
-    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     KEY_PREFIX,
@@ -27,7 +26,7 @@ from ._config import (
     client_settings,
 )
 from ._logging import logger
-from ._session import ApiSession
+from ._session import ApiSession, Slots
 from ._types import NOT_GIVEN, NotGiven
 from .resources.vimeo_connections import AsyncVimeoConnections
 
@@ -40,12 +39,13 @@ class AsyncPictoryClient:
     ``timeout`` is the deadline of a whole call in seconds, covering every attempt and the
     waits between them; ``max_retries`` is how many times a transient failure is retried.
     ``transport`` picks the connection pool: ``"auto"`` (aiohttp's under asyncio, httpx's
-    under trio), ``"aiohttp"``, ``"httpx"``, or an ``httpx.AsyncBaseTransport``; at most
-    ``max_concurrency`` requests are in flight at once, the rest wait their turn within
-    their deadline. Pass ``http_client`` to use your own ``httpx.AsyncClient`` as is: the
-    SDK never closes it. The key is never sent over plain ``http://`` except to loopback,
-    unless ``allow_insecure_http``; ``validate=False`` sends input the SDK's copy of the
-    documented rules would refuse. Use it as ``async with`` so listings can read ahead.
+    under trio), ``"aiohttp"``, ``"httpx"``, or an ``httpx.AsyncBaseTransport``. At most
+    ``max_concurrency`` requests are in flight at once (unset: 256 on aiohttp's pool, 16 on
+    httpx's, as measured); the rest wait their turn within their deadline. Pass
+    ``http_client`` to use your own ``httpx.AsyncClient`` as is: the SDK never closes it.
+    The key is never sent over plain ``http://`` except to loopback, unless
+    ``allow_insecure_http``; ``validate=False`` sends input the SDK's copy of the documented
+    rules would refuse. Use it as ``async with`` so listings can read ahead.
     """
 
     vimeo_connections: AsyncVimeoConnections
@@ -60,7 +60,7 @@ class AsyncPictoryClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: TransportName | httpx.AsyncBaseTransport = "auto",
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
     ) -> None:
@@ -91,7 +91,7 @@ class AsyncPictoryClient:
             session,
             settings.options,
             settings.default_headers,
-            settings.max_concurrency,
+            Slots(session, settings.max_concurrency),
             owner=True,
         )
 
@@ -100,20 +100,19 @@ class AsyncPictoryClient:
         session: ApiSession,
         options: RequestOptions,
         default_headers: dict[str, str],
-        max_concurrency: int,
+        slots: Slots,
         *,
         owner: bool,
     ) -> None:
         self._session = session
         self._options = options
         self._default_headers = default_headers
-        self._max_concurrency = max_concurrency
         self._owner = owner
         headers = session.headers.copy()
         headers.update(default_headers)
         headers["Authorization"] = session.headers["Authorization"]
-        limiter = anyio.CapacityLimiter(max_concurrency)
-        context = CallContext(session, options, headers, limiter)
+        self._slots = slots
+        context = CallContext(session, options, headers, slots)
         self.vimeo_connections = AsyncVimeoConnections(context)
 
     @property
@@ -133,8 +132,12 @@ class AsyncPictoryClient:
 
     @property
     def max_concurrency(self) -> int:
-        """How many of this client's requests may be in flight at once."""
-        return self._max_concurrency
+        """How many of this client's requests may be in flight at once.
+
+        Unless set, the pool's own best: 256 on aiohttp's, 16 on httpx's (decided, for
+        ``transport="auto"`` outside an event loop, when the first call chooses the pool).
+        """
+        return self._slots.total
 
     @property
     def transport(self) -> str:
@@ -152,13 +155,13 @@ class AsyncPictoryClient:
         timeout: float | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
-        max_concurrency: int | NotGiven = NOT_GIVEN,
+        max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
-        ``default_headers`` replaces this client's; ``max_concurrency`` gives the new
-        client slots of its own on the shared pool.
+        ``default_headers`` replaces this client's. The new client shares this one's slots
+        of ``max_concurrency`` too, unless it is given one of its own.
         """
         check = Checks()
         options = check(
@@ -167,12 +170,12 @@ class AsyncPictoryClient:
         headers = self._default_headers
         if not isinstance(default_headers, NotGiven):
             headers = check(check_headers, default_headers, "default_headers")
-        limit = self._max_concurrency
+        slots = self._slots
         if not isinstance(max_concurrency, NotGiven):
-            limit = check(check_max_concurrency, max_concurrency)
+            slots = Slots(self._session, check(check_max_concurrency, max_concurrency))
         check.done()
         derived = object.__new__(type(self))
-        derived._init(self._session, options, headers, limit, owner=False)
+        derived._init(self._session, options, headers, slots, owner=False)
         return derived
 
     async def aclose(self) -> None:

@@ -27,10 +27,11 @@ __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
-    "DEFAULT_MAX_CONCURRENCY",
+    "AIOHTTP_MAX_CONCURRENCY",
     "DEFAULT_MAX_EMPTY_PAGES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "HTTPX_MAX_CONCURRENCY",
     "KEY_PREFIX",
     "LOGGER_NAME",
     "LOG_ENV",
@@ -56,9 +57,11 @@ __all__ = [
 DEFAULT_BASE_URL: Final = "https://api.pictory.ai"
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RETRIES: Final = 2
-#: In-flight requests per client. Measured (benchmarks/README.md): on the aiohttp pool,
-#: throughput keeps rising up to about this many; beyond it, more sockets add only load.
-DEFAULT_MAX_CONCURRENCY: Final = 256
+#: In-flight requests per client when ``max_concurrency`` is not given, by pool. Measured
+#: (benchmarks/README.md): aiohttp's pool keeps gaining throughput up to about 256 in
+#: flight; httpcore's loses throughput beyond a few dozen, and holds steady at 16.
+AIOHTTP_MAX_CONCURRENCY: Final = 256
+HTTPX_MAX_CONCURRENCY: Final = 16
 #: Consecutive empty pages that still carry a nextPageKey before a listing gives up.
 DEFAULT_MAX_EMPTY_PAGES: Final = 100
 API_KEY_ENV: Final = "PICTORY_API_KEY"
@@ -253,11 +256,13 @@ def resolve_base_url(base_url: object, *, allow_insecure_http: object = False) -
     return url.rstrip("/")
 
 
-def check_max_concurrency(value: object) -> int:
-    """``max_concurrency`` as checked: an integer >= 1."""
+def check_max_concurrency(value: object) -> int | None:
+    """``max_concurrency`` as checked: an integer >= 1, or ``None`` (the pool's default)."""
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError(
-            [FieldError("max_concurrency", f"must be an integer >= 1 (got {value!r:.40})")]
+            [FieldError("max_concurrency", f"must be an integer >= 1, or None (got {value!r:.40})")]
         )
     return value
 
@@ -287,7 +292,7 @@ class ClientSettings:
     base_url: str
     options: RequestOptions
     default_headers: dict[str, str]
-    max_concurrency: int
+    max_concurrency: int | None
     transport: TransportName | httpx.AsyncBaseTransport
     http_client: httpx.AsyncClient | None
 

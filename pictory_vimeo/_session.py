@@ -19,9 +19,9 @@ from anyio.abc import TaskGroup
 
 from ._config import USER_AGENT, TransportName
 from ._redact import Scrubber
-from ._transports import open_pool, resolve_name, running_backend, transport_label
+from ._transports import open_pool, pool_size, resolve_name, running_backend, transport_label
 
-__all__ = ["ApiSession", "Fetch", "ReadAhead"]
+__all__ = ["ApiSession", "Fetch", "ReadAhead", "Slots"]
 
 #: What every request carries besides the key; the encodings are what httpx decodes itself.
 _BASE_HEADERS: Final = {
@@ -112,7 +112,7 @@ class ApiSession:
         api_key: str,
         base_url: str,
         transport: TransportName | httpx.AsyncBaseTransport,
-        max_concurrency: int,
+        max_concurrency: int | None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self.base_url = base_url
@@ -139,7 +139,9 @@ class ApiSession:
             self._open()
 
     def _open(self) -> httpx.AsyncClient:
-        http, self.transport_name, self._direct = open_pool(self._choice, self._max_concurrency)
+        http, self.transport_name, self._direct = open_pool(
+            self._choice, self._max_concurrency, self.base_url
+        )
         self._http = http
         return http
 
@@ -238,3 +240,28 @@ class _Chunk(AsyncIterator[bytes]):
         if content is None:
             raise StopAsyncIteration
         return content
+
+
+class Slots:
+    """A client's share of requests in flight (``max_concurrency``), sized with its pool.
+
+    Without ``max_concurrency`` the size is the pool's own best (``pool_size``), known once
+    the pool is chosen: for ``transport="auto"`` that is at the first request.
+    """
+
+    def __init__(self, session: ApiSession, requested: int | None) -> None:
+        self._session = session
+        self.requested = requested
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    @property
+    def total(self) -> int:
+        """How many of this client's requests may be in flight at once."""
+        return pool_size(self._session.transport_name, self.requested)
+
+    def limiter(self) -> anyio.CapacityLimiter:
+        """The limiter each request takes a slot of (made at the first request)."""
+        if self._limiter is None:
+            self._session.http  # noqa: B018 - opens the pool, which decides the size
+            self._limiter = anyio.CapacityLimiter(self.total)
+        return self._limiter

@@ -10,7 +10,7 @@ from typing import Any, Self
 import httpx
 
 from .._client import AsyncPictoryClient
-from .._config import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TransportName
+from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TransportName
 from .._types import NOT_GIVEN, NotGiven
 from ._portal import Backend
 
@@ -40,7 +40,7 @@ class ClientMembers(ABC):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: TransportName | httpx.AsyncBaseTransport = "auto",
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
         backend: Backend = "asyncio",
@@ -79,7 +79,11 @@ class ClientMembers(ABC):
 
     @property
     def max_concurrency(self) -> int:
-        """How many of this client's requests may be in flight at once."""
+        """How many of this client's requests may be in flight at once.
+
+        Unless set, the pool's own best: 256 on aiohttp's, 16 on httpx's (decided, for
+        ``transport="auto"`` outside an event loop, when the first call chooses the pool).
+        """
         return self._async.max_concurrency
 
     @property
@@ -98,13 +102,13 @@ class ClientMembers(ABC):
         timeout: float | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
-        max_concurrency: int | NotGiven = NOT_GIVEN,
+        max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
-        ``default_headers`` replaces this client's; ``max_concurrency`` gives the new
-        client slots of its own on the shared pool.
+        ``default_headers`` replaces this client's. The new client shares this one's slots
+        of ``max_concurrency`` too, unless it is given one of its own.
         """
         return self._derive(
             self._async.with_options(

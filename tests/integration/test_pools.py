@@ -21,11 +21,15 @@ FIELDS: dict[str, Any] = {"client_identifier": "c", "client_secret": "s1", "acce
 
 @pytest.mark.anyio
 async def test_auto_picks_aiohttp_under_asyncio_and_httpx_under_trio(anyio_backend: str) -> None:
-    """``"auto"``: aiohttp's pool under asyncio, httpx's under trio; ``repr`` says which."""
+    """``"auto"``: aiohttp's pool under asyncio, httpx's under trio; ``repr`` says which, and
+    ``max_concurrency`` unset is that pool's own best (256 and 16).
+    """
     expected = "aiohttp" if anyio_backend == "asyncio" else "httpx"
     async with pv.AsyncPictoryClient(KEY, "http://127.0.0.1:9") as client:
         assert client.transport == expected
         assert f"transport={expected!r}" in repr(client)
+        assert client.max_concurrency == (256 if expected == "aiohttp" else 16)
+        assert client.with_options(max_concurrency=5).max_concurrency == 5
 
 
 @pytest.mark.anyio
@@ -106,6 +110,28 @@ async def test_many_tasks_queue_for_max_concurrency_slots(
     assert len(got) == 600
     assert all(c == got[0] for c in got)
     assert watched.most_in_flight == 8
+
+
+@pytest.mark.anyio
+async def test_a_derived_client_shares_its_parents_slots(
+    served: emulator.RunningEmulator, sdk_transport: Pool
+) -> None:
+    """``with_options(timeout=...)`` per call does not multiply ``max_concurrency``."""
+    watched = Watched(sdk_transport)
+    async with pv.AsyncPictoryClient(
+        KEY, served.base_url, transport=watched, max_concurrency=4
+    ) as client:
+        served.emulator.set_faults(latency_ms=2)
+
+        async def read(index: int) -> None:
+            derived = client.with_options(timeout=10 + index)
+            await derived.vimeo_connections.list_page()
+
+        async with anyio.create_task_group() as group:
+            for index in range(100):
+                group.start_soon(read, index)
+    assert watched.started == 100
+    assert watched.most_in_flight == 4
 
 
 @pytest.mark.anyio

@@ -135,7 +135,7 @@ def test_repr_shows_settings_and_never_the_key(pictory_emulator: PictoryEmulator
     text = repr(client)
     assert text == (
         "PictoryClient(base_url='http://localhost', transport='httpx', timeout=5.0, "
-        "max_retries=1, max_concurrency=256)"
+        "max_retries=1, max_concurrency=16)"
     )
     assert KEY not in text
     assert KEY not in repr(client.vimeo_connections)
