@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -160,3 +161,21 @@ async def test_waiting_for_a_slot_counts_against_the_deadline(
     assert isinstance(waited, float)
     assert waited < 0.3
     assert watched.started == 1  # the second call never reached the pool
+
+
+@pytest.mark.anyio
+async def test_a_netrc_entry_for_the_host_changes_nothing(
+    served: emulator.RunningEmulator,
+    sdk_transport: Pool,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A ``.netrc`` naming the API's host is not read: the key is the only credential sent."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password something\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    async with pv.AsyncPictoryClient(KEY, served.base_url, transport=sdk_transport) as client:
+        page = await client.vimeo_connections.list_page()
+    assert page.items == []
+    assert [r.status for r in served.emulator.requests] == [200]
