@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Final, NoReturn, TypeVar
 
 import anyio
@@ -251,6 +251,7 @@ class Call:
         )
         if content is not None:
             request.headers["Content-Type"] = "application/json"
+            request.stream = _Body(content)
         sent_at = time.time()
         started = time.perf_counter()
         sent = False
@@ -312,6 +313,33 @@ class Call:
         )
         cause = self._last.error if self._last is not None else None
         raise error from cause
+
+
+class _Body(httpx.AsyncByteStream):
+    """A request body sent in one chunk, through a plain iterator rather than a generator.
+
+    httpx's own body stream is an async generator: a pool cancelled while it writes a chunk
+    leaves the generator suspended, and under trio collecting it is a ``ResourceWarning``
+    (encode/httpx#3597). A plain iterator has nothing to finalise. ``request.content`` is
+    unchanged, so pools that read it (aiohttp's) send the same bytes.
+    """
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _Chunk(self._content)
+
+
+class _Chunk(AsyncIterator[bytes]):
+    def __init__(self, content: bytes) -> None:
+        self._content: bytes | None = content
+
+    async def __anext__(self) -> bytes:
+        content, self._content = self._content, None
+        if content is None:
+            raise StopAsyncIteration
+        return content
 
 
 async def _exchange(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
