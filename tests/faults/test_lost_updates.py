@@ -70,23 +70,25 @@ async def race(
     emu.set_faults(drop_after_commit_rate=0, latency_ms=0, latency_jitter_ms=0)
 
     stats = emu.stats()
-    puts = [r for r in emu.requests if r.method == "PUT"]
+    log = emu.requests
+    puts = [r for r in log if r.method == "PUT"]
+    more = "+" if stats["requests"] > len(log) else ""  # the log keeps the latest 10,000
     conflicts = sum(r.status == 409 for r in puts)
-    for target in targets:
-        final = await conns.get(target.connection_id)
+    finals = [await conns.get(target.connection_id) for target in targets]
+    summary = (
+        f"{WRITERS} writers on each of {connections} connection(s) in {elapsed:.1f} s: "
+        f"{len(puts)}{more} PUTs, {conflicts} answered 409, {stats['dropped']} applied and their "
+        f"answer dropped, {sum(mutate_calls.values())} mutate calls | final versions "
+        f"{sorted({final.version for final in finals})}"
+    )
+    print(f"\nlost updates: {summary}")
+    for final in finals:
         assert sorted((final.description or "").split()) == tokens, "a token lost or doubled"
         assert final.version == 1 + WRITERS, "a write was applied twice"
     for (_, mine), result in results.items():
         assert mine in (result.description or "").split(), "a writer was answered without its token"
     assert len(results) == connections * WRITERS
     assert stats["dropped"] > 0
-    summary = (
-        f"{WRITERS} writers on each of {connections} connection(s) in {elapsed:.1f} s: "
-        f"{len(puts)} PUTs, {conflicts} answered 409, {stats['dropped']} applied and their "
-        f"answer dropped, {sum(mutate_calls.values())} mutate calls | every token once, "
-        f"version {1 + WRITERS} on each"
-    )
-    print(f"\nlost updates: {summary}")
     return summary
 
 
