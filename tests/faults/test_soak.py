@@ -53,7 +53,7 @@ class Size:
         return max(2, math.ceil(self.operations / 4 / CAPACITY) + 1)
 
 
-QUICK: Final = Size(operations=300, tasks=32, burst=16, latency_ms=10, jitter_ms=70)
+QUICK: Final = Size(operations=300, tasks=32, burst=16, latency_ms=5, jitter_ms=35)
 FULL: Final = Size(operations=2000, tasks=64, burst=64, latency_ms=10, jitter_ms=70)
 
 
