@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Final, NoReturn, TypeVar
 
 import anyio
@@ -36,12 +36,13 @@ from ._logging import log_attempt, log_retry
 from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._rules import FieldError
 from ._session import ApiSession
-from ._types import Headers, NotGiven
+from ._types import NOT_GIVEN, Headers, NotGiven
 
 __all__ = [
     "Call",
     "CallContext",
     "CallRecord",
+    "PerCall",
     "capture_records",
     "encode_body",
     "release_records",
@@ -92,6 +93,15 @@ def encode_body(body: object) -> bytes:
 
 
 @attrs.frozen
+class PerCall:
+    """What a caller set for one call only (each ``NOT_GIVEN`` when left to the client)."""
+
+    timeout: float | NotGiven = NOT_GIVEN
+    max_retries: int | NotGiven = NOT_GIVEN
+    extra_headers: Headers | NotGiven | None = NOT_GIVEN
+
+
+@attrs.frozen
 class CallContext:
     """What a client's resources start calls with: its session, options, headers and slots."""
 
@@ -106,19 +116,18 @@ class CallContext:
         self,
         method: str,
         path: str,
+        per_call: PerCall,
         *,
-        timeout: float | NotGiven,
-        max_retries: int | NotGiven,
-        extra_headers: Headers | NotGiven | None,
         connection_id: str | None = None,
         secrets: Iterable[str] = (),
     ) -> Call:
         """A new call with the per-call settings on top of the client's."""
-        options = self.options.merged(timeout=timeout, max_retries=max_retries)
+        options = self.options.merged(timeout=per_call.timeout, max_retries=per_call.max_retries)
         headers = self.headers
-        if not isinstance(extra_headers, NotGiven) and extra_headers:
+        extra = per_call.extra_headers
+        if not isinstance(extra, NotGiven) and extra:
             headers = self.headers.copy()
-            headers.update(check_headers(extra_headers, "extra_headers"))
+            headers.update(check_headers(extra, "extra_headers"))
         return Call(
             self, options, headers, method, path, connection_id=connection_id, secrets=secrets
         )
@@ -151,7 +160,9 @@ class Call:
         self.unclear = False
         #: When the first unclear attempt was sent (``time.time()``).
         self.unclear_since: float | None = None
+        #: This call's headers; ``_sent_headers`` adds what its own body needs.
         self._headers = headers
+        self._sent_headers = headers
         self._started = time.perf_counter()
         self._last: Failure | None = None
 
@@ -169,7 +180,11 @@ class Call:
         ``reconcile(call, conflict)`` gets a ``409`` met after an unclear attempt and
         returns the result (and the response it came from), or raises.
         """
-        content = None if body is None else encode_body(body)
+        content = None
+        if body is not None:
+            content = encode_body(body)
+            self._sent_headers = self._headers.copy()
+            self._sent_headers["Content-Type"] = "application/json"
         try:
             response = await self.send(content=content, params=params)
         except ConflictError as conflict:
@@ -239,19 +254,6 @@ class Call:
             # The wait before this attempt overran the deadline: it was never made.
             self.attempts -= 1
             self._raise_timeout()
-        session = self.context.session
-        http = session.http
-        request = http.build_request(
-            self.method,
-            session.base_url + self.path,
-            content=content,
-            params=params,
-            headers=self._headers,
-            timeout=remaining,
-        )
-        if content is not None:
-            request.headers["Content-Type"] = "application/json"
-            request.stream = _Body(content)
         sent_at = time.time()
         started = time.perf_counter()
         sent = False
@@ -261,7 +263,14 @@ class Call:
             with anyio.fail_after(remaining):
                 async with self.context.limiter:
                     sent = True
-                    response = await _exchange(http, request)
+                    response = await self.context.session.exchange(
+                        self.method,
+                        self.path,
+                        headers=self._sent_headers,
+                        content=content,
+                        params=params,
+                        phase_timeout=remaining,
+                    )
         except TimeoutError:
             self._note_unclear(sent, sent_at)
             log_attempt(self.method, self.path, self.attempts, "deadline passed")
@@ -313,43 +322,3 @@ class Call:
         )
         cause = self._last.error if self._last is not None else None
         raise error from cause
-
-
-class _Body(httpx.AsyncByteStream):
-    """A request body sent in one chunk, through a plain iterator rather than a generator.
-
-    httpx's own body stream is an async generator: a pool cancelled while it writes a chunk
-    leaves the generator suspended, and under trio collecting it is a ``ResourceWarning``
-    (encode/httpx#3597). A plain iterator has nothing to finalise. ``request.content`` is
-    unchanged, so pools that read it (aiohttp's) send the same bytes.
-    """
-
-    def __init__(self, content: bytes) -> None:
-        self._content = content
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return _Chunk(self._content)
-
-
-class _Chunk(AsyncIterator[bytes]):
-    def __init__(self, content: bytes) -> None:
-        self._content: bytes | None = content
-
-    async def __anext__(self) -> bytes:
-        content, self._content = self._content, None
-        if content is None:
-            raise StopAsyncIteration
-        return content
-
-
-async def _exchange(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """Send ``request`` and read the whole body; the connection is released either way."""
-    response = await http.send(request, stream=True)
-    try:
-        await response.aread()
-    finally:
-        # Shielded, so a cancelled read still hands its connection back (or closes it)
-        # instead of leaving the stream for the garbage collector to warn about.
-        with anyio.CancelScope(shield=True):
-            await response.aclose()
-    return response

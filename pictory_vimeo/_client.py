@@ -24,31 +24,14 @@ from ._config import (
     TransportName,
     check_headers,
     check_max_concurrency,
-    check_transport,
-    request_options,
-    resolve_api_key,
-    resolve_base_url,
+    client_settings,
 )
-from ._errors import ValidationError
 from ._logging import logger
-from ._rules import FieldError
 from ._session import ApiSession
 from ._types import NOT_GIVEN, NotGiven
 from .resources.vimeo_connections import AsyncVimeoConnections
 
 __all__ = ["AsyncPictoryClient"]
-
-
-def _check_http_client(http_client: object, transport: object) -> httpx.AsyncClient | None:
-    if http_client is None:
-        return None
-    if not isinstance(http_client, httpx.AsyncClient):
-        raise ValidationError([FieldError("http_client", "must be an httpx.AsyncClient or None")])
-    if transport != "auto":
-        raise ValidationError(
-            [FieldError("transport", "cannot be given with http_client (it has its own)")]
-        )
-    return http_client
 
 
 class AsyncPictoryClient:
@@ -81,29 +64,36 @@ class AsyncPictoryClient:
         allow_insecure_http: bool = False,
         validate: bool = True,
     ) -> None:
-        check = Checks()
-        key = check(resolve_api_key, api_key)
-        url = check(resolve_base_url, base_url, allow_insecure_http=allow_insecure_http)
-        options = check(
-            request_options, timeout=timeout, max_retries=max_retries, validate=validate
+        settings = client_settings(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            http_client=http_client,
+            transport=transport,
+            max_concurrency=max_concurrency,
+            allow_insecure_http=allow_insecure_http,
+            validate=validate,
         )
-        headers = check(check_headers, default_headers, "default_headers")
-        limit = check(check_max_concurrency, max_concurrency)
-        choice = check(check_transport, transport)
-        http = check(_check_http_client, http_client, transport)
-        check.done()
-        if not key.startswith(KEY_PREFIX):
+        if not settings.api_key.startswith(KEY_PREFIX):
             logger.warning(
                 "the API key does not start with %r; Pictory keys normally do", KEY_PREFIX
             )
         session = ApiSession(
-            api_key=key,
-            base_url=url,
-            transport=choice,
-            max_concurrency=limit,
-            http_client=http,
+            api_key=settings.api_key,
+            base_url=settings.base_url,
+            transport=settings.transport,
+            max_concurrency=settings.max_concurrency,
+            http_client=settings.http_client,
         )
-        self._init(session, options, headers, limit, owner=True)
+        self._init(
+            session,
+            settings.options,
+            settings.default_headers,
+            settings.max_concurrency,
+            owner=True,
+        )
 
     def _init(
         self,

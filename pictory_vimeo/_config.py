@@ -37,12 +37,14 @@ __all__ = [
     "TRANSPORT_NAMES",
     "USER_AGENT",
     "Checks",
+    "ClientSettings",
     "RequestOptions",
     "TestingMode",
     "TransportName",
     "check_headers",
     "check_max_concurrency",
     "check_transport",
+    "client_settings",
     "is_loopback",
     "is_testing",
     "request_options",
@@ -275,6 +277,67 @@ def check_transport(value: object) -> TransportName | httpx.AsyncBaseTransport:
             )
         ]
     )
+
+
+@attrs.frozen
+class ClientSettings:
+    """A client's arguments, each checked: what both clients are built from."""
+
+    api_key: str = attrs.field(repr=False)
+    base_url: str
+    options: RequestOptions
+    default_headers: dict[str, str]
+    max_concurrency: int
+    transport: TransportName | httpx.AsyncBaseTransport
+    http_client: httpx.AsyncClient | None
+
+
+def _check_http_client(http_client: object, transport: object) -> httpx.AsyncClient | None:
+    if http_client is None:
+        return None
+    if not isinstance(http_client, httpx.AsyncClient):
+        raise ValidationError(
+            [
+                FieldError(
+                    "http_client",
+                    "must be an httpx.AsyncClient (to customise only the connection, "
+                    "pass transport= an httpx.AsyncBaseTransport instead)",
+                )
+            ]
+        )
+    if transport != "auto":
+        raise ValidationError(
+            [FieldError("transport", "cannot be given with http_client (it has its own)")]
+        )
+    return http_client
+
+
+def client_settings(
+    *,
+    api_key: object,
+    base_url: object,
+    timeout: object,
+    max_retries: object,
+    default_headers: object,
+    http_client: object,
+    transport: object,
+    max_concurrency: object,
+    allow_insecure_http: object,
+    validate: object,
+) -> ClientSettings:
+    """Every argument of a client checked, or one ``ValidationError`` naming each bad one."""
+    check = Checks()
+    settings = ClientSettings(
+        api_key=check(resolve_api_key, api_key),
+        base_url=check(resolve_base_url, base_url, allow_insecure_http=allow_insecure_http),
+        options=check(request_options, timeout=timeout, max_retries=max_retries, validate=validate),
+        default_headers=check(check_headers, default_headers, "default_headers"),
+        max_concurrency=check(check_max_concurrency, max_concurrency),
+        transport=check(check_transport, transport),
+        http_client=check(_check_http_client, http_client, transport),
+    )
+    check.done()
+    return settings
 
 
 class _Testing:

@@ -9,6 +9,7 @@ and httpx's own pool under trio, where aiohttp cannot run. Either way the SDK ta
 from __future__ import annotations
 
 import importlib.util
+import urllib.request
 from typing import Final
 
 import anyio
@@ -91,22 +92,29 @@ def _aiohttp_transport(max_concurrency: int) -> httpx.AsyncBaseTransport:
 
 def open_pool(
     choice: TransportName | httpx.AsyncBaseTransport, max_concurrency: int
-) -> tuple[httpx.AsyncClient, str]:
-    """A new ``httpx.AsyncClient`` over the chosen transport, and that transport's label.
+) -> tuple[httpx.AsyncClient, str, httpx.AsyncBaseTransport | None]:
+    """A new ``httpx.AsyncClient`` for the chosen pool, its label, and the transport that
+    requests may be handed to directly (``None``: they must go through the client).
 
     Call it inside the event loop the client will run in, so ``"auto"`` can see it.
     """
     if isinstance(choice, httpx.AsyncBaseTransport):
-        transport, label = choice, transport_label(choice)
-    else:
-        name = resolve_name(choice, running_backend())
-        if name == "auto":  # no loop running: httpx's pool works under any of them
-            name = "httpx"
-        if name == "aiohttp":
-            transport, label = _aiohttp_transport(max_concurrency), "aiohttp"
-        else:
-            transport, label = httpx.AsyncHTTPTransport(limits=_limits(max_concurrency)), "httpx"
-    return httpx.AsyncClient(transport=transport, follow_redirects=False), label
+        return _client(choice), transport_label(choice), choice
+    name = resolve_name(choice, running_backend())
+    if name == "aiohttp":  # aiohttp's own session honours the proxy environment
+        transport = _aiohttp_transport(max_concurrency)
+        return _client(transport), "aiohttp", transport
+    if urllib.request.getproxies():
+        # A proxy is configured in the environment: httpx's client routes each URL to the
+        # proxy (or not, by NO_PROXY), so requests must go through it.
+        http = httpx.AsyncClient(limits=_limits(max_concurrency), follow_redirects=False)
+        return http, "httpx", None
+    transport = httpx.AsyncHTTPTransport(limits=_limits(max_concurrency))
+    return _client(transport), "httpx", transport
+
+
+def _client(transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=transport, follow_redirects=False)
 
 
 def transport_label(transport: object) -> str:

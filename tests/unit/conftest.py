@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -37,6 +38,15 @@ def collection_path() -> str:
 def sleeps(retry_waits: list[float]) -> list[float]:
     """The retry waits the SDK asked for (the testing mode skips them)."""
     return retry_waits
+
+
+@pytest.fixture
+def unused_loopback_port() -> int:
+    """A loopback port nothing listens on (bound, read, released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 @pytest.fixture
