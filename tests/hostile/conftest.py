@@ -1,0 +1,70 @@
+"""Fixtures of the hostile-input suite: servers that answer badly, and secrets that are
+awkward to recognise (a trailing newline, inner whitespace, quotes, ``<>&``, non-ASCII).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ._servers import RawServer, http_response, serve
+
+KEY = "pictai_hostile_key_3f9c2b7a"
+ID = "20251222155613307xv0nodhitf9cd0f"
+COLLECTION = "/pictoryapis/v1/vimeo-connections"
+ITEM = f"{COLLECTION}/{ID}"
+
+#: (client secret, access token) pairs as a user might hold them: read from a file with
+#: its newline, pasted with inner whitespace, or full of characters that escape differently
+#: in JSON, HTML, URLs and Python reprs.
+AWKWARD_SECRETS: list[tuple[str, str]] = [
+    ("client-secret-from-a-file\n", "token with  inner\twhitespace"),
+    ("q\"uo'te <b>&amp; sec", "ünïcödé-tøkén-✓"),
+    ("  padded secret  ", "multi\nline\r\ntoken"),
+    ("back\\slash/and?query=1&x", "tab\tesc\x1bbell\x07"),
+]
+
+
+def connection_json(**overrides: object) -> dict[str, object]:
+    """A connection object as the API returns it."""
+    body: dict[str, object] = {
+        "connectionId": ID,
+        "name": "Hostile",
+        "description": "a connection",
+        "clientIdentifier": "client-id",
+        "type": "VIMEO",
+        "enabled": True,
+        "createdDate": "2025-12-22T15:56:12.309Z",
+        "updatedDate": "2025-12-22T16:19:16.058Z",
+        "version": 1,
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def raw_server() -> Iterator[RawServer]:
+    """A raw loopback server; set ``.responder`` to decide what it sends."""
+    with serve(lambda request: http_response(500, b"no responder set")) as server:
+        yield server
+        server.check()
+
+
+#: For tests whose server is a mock transport: the pool is httpx's whatever the loop, so
+#: only the event loops vary (a module opts in with ``loop_and_pool = mock_loops()``).
+MOCK_LOOPS = [
+    pytest.param(("asyncio", "httpx"), id="asyncio"),
+    pytest.param(("trio", "httpx"), id="trio"),
+]
+
+
+def mock_loops() -> object:
+    """A ``loop_and_pool`` fixture over asyncio and trio only, for mock-transport modules."""
+
+    @pytest.fixture(params=MOCK_LOOPS)
+    def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
+        backend, pool = request.param
+        return str(backend), str(pool)
+
+    return loop_and_pool
