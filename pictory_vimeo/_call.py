@@ -145,7 +145,7 @@ class Call:
         self.path = path
         self.connection_id = connection_id
         self.deadline = anyio.current_time() + options.timeout if deadline is None else deadline
-        self.scrub = context.session.scrub.with_secrets(secrets)
+        self.scrub = context.session.scrubber(secrets)
         self.attempts = 0
         #: Whether a write attempt may have been applied without our hearing of it.
         self.unclear = False

@@ -43,34 +43,42 @@ def _forms(secret: str) -> set[str]:
 
 
 class Scrubber:
-    """Masks a fixed set of secrets in text and in parsed JSON."""
+    """Masks a fixed set of secrets in text and in parsed JSON.
 
-    __slots__ = ("_forms",)
+    The forms of the secrets are worked out on first use: most calls never need them,
+    because only an error is ever scrubbed.
+    """
+
+    __slots__ = ("_known", "_masks")
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        forms: set[str] = set()
-        for secret in secrets:
-            if isinstance(secret, str) and secret:
+        self._known: tuple[str, ...] = tuple(
+            dict.fromkeys(s for s in secrets if isinstance(s, str) and s)
+        )
+        self._masks: tuple[str, ...] | None = None
+
+    @property
+    def _forms(self) -> tuple[str, ...]:
+        if self._masks is None:
+            forms: set[str] = set()
+            for secret in self._known:
                 forms |= _forms(secret)
-        # Longer forms first, so a secret containing another is masked whole.
-        self._forms: tuple[str, ...] = tuple(sorted(forms, key=len, reverse=True))
+            # Longer forms first, so a secret containing another is masked whole.
+            self._masks = tuple(sorted(forms, key=len, reverse=True))
+        return self._masks
 
     def __bool__(self) -> bool:
         return bool(self._forms)
 
     def __repr__(self) -> str:
-        return f"<Scrubber of {len(self._forms)} forms>"
+        return f"<Scrubber of {len(self._known)} secrets>"
 
     def with_secrets(self, secrets: Iterable[str]) -> Scrubber:
         """A scrubber of these secrets as well as this one's."""
-        extra = [s for s in secrets if isinstance(s, str) and s]
+        extra = [s for s in secrets if isinstance(s, str) and s and s not in self._known]
         if not extra:
             return self
-        combined = Scrubber(extra)
-        combined._forms = tuple(
-            sorted(set(self._forms) | set(combined._forms), key=len, reverse=True)
-        )
-        return combined
+        return Scrubber((*self._known, *extra))
 
     def text(self, text: str) -> str:
         """``text`` with every form of every secret replaced by ``**********``."""

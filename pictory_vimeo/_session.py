@@ -8,7 +8,9 @@ the pool that suits the loop it finds; the task group exists while the client is
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Final
 
 import anyio
 import httpx
@@ -19,6 +21,10 @@ from ._redact import Scrubber
 from ._transports import open_pool, resolve_name, running_backend, transport_label
 
 __all__ = ["ApiSession", "ReadAhead"]
+
+#: How many of the secrets its calls sent a session keeps masking in later errors: a server
+#: may echo a stored secret in the answer to a later call (a record dumped into an error).
+_SENT_SECRETS_KEPT: Final = 32
 
 
 class ReadAhead:
@@ -90,7 +96,10 @@ class ApiSession:
         self.headers = httpx.Headers(
             {"User-Agent": USER_AGENT, "Accept": "application/json", "Authorization": api_key}
         )
-        self.scrub = Scrubber([api_key])
+        self._api_key = api_key
+        #: The secrets recent calls sent, oldest first (a dict as an ordered set).
+        self._sent: OrderedDict[str, None] = OrderedDict()
+        self._scrub: Scrubber | None = None
         self.read_ahead = ReadAhead()
         self._choice = transport
         self._max_concurrency = max_concurrency
@@ -107,6 +116,20 @@ class ApiSession:
             self.transport_name = resolve_name(transport, running_backend())
         if self._http is None and self.transport_name != "auto":
             self._http, self.transport_name = open_pool(transport, max_concurrency)
+
+    def scrubber(self, secrets: Iterable[str] = ()) -> Scrubber:
+        """What masks a call's errors: the key, ``secrets`` and those recent calls sent."""
+        for secret in secrets:
+            if isinstance(secret, str) and secret:
+                if secret not in self._sent:
+                    self._scrub = None
+                self._sent[secret] = None
+                self._sent.move_to_end(secret)
+        while len(self._sent) > _SENT_SECRETS_KEPT:
+            self._sent.popitem(last=False)
+        if self._scrub is None:
+            self._scrub = Scrubber([self._api_key, *self._sent])
+        return self._scrub
 
     @property
     def http(self) -> httpx.AsyncClient:
