@@ -50,6 +50,7 @@ __all__ = [
 T = TypeVar("T")
 
 _DESCRIPTION_MAX: Final = 300
+_INVALID_MAX: Final = 500
 _WRITES: Final = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -194,7 +195,7 @@ class Call:
         try:
             return parse(response)
         except InvalidResponseError as invalid:
-            text = self.scrub.text(str(invalid))
+            text = self.scrub.line(str(invalid), _INVALID_MAX)
         except PictoryError:
             raise
         except Exception as exc:  # whatever a hostile body makes a parser raise
@@ -285,9 +286,7 @@ class Call:
 
     def _transport_failure(self, exc: httpx.HTTPError, sent_at: float) -> Failure:
         log_attempt(self.method, self.path, self.attempts, type(exc).__name__)
-        text = " ".join(self.scrub.text(f"{type(exc).__name__}: {exc}").split())
-        if len(text) > _DESCRIPTION_MAX:
-            text = text[: _DESCRIPTION_MAX - 3] + "..."
+        text = self.scrub.line(f"{type(exc).__name__}: {exc}", _DESCRIPTION_MAX)
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         # Built from a scrubbed description, not chained to httpx's exception: its text
         # (and its own causes) may quote the request.

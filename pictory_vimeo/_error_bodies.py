@@ -136,11 +136,6 @@ def _from_text(response: httpx.Response) -> str | None:
     return text
 
 
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _parse(response: httpx.Response) -> tuple[str | None, str | None, object]:
     """(message, code, parsed body) of an error response, before scrubbing."""
     try:
@@ -176,7 +171,7 @@ def request_id_of(headers: httpx.Headers) -> str | None:
 
 def _request_id(headers: httpx.Headers, scrub: Scrubber) -> str | None:
     value = request_id_of(headers)
-    return None if value is None else _one_line(scrub.text(value), _REQUEST_ID_MAX)
+    return None if value is None else scrub.line(value, _REQUEST_ID_MAX)
 
 
 def status_error(
@@ -197,9 +192,10 @@ def status_error(
             raw_message = HTTPStatus(status).phrase
         except ValueError:
             raw_message = "error"
-    # Scrubbed first, then folded and shortened, so no fold or cut can split a secret.
-    message = _one_line(scrub.text(raw_message), _MESSAGE_MAX)
-    code = _one_line(scrub.text(raw_code), _MESSAGE_MAX) if raw_code else None
+    # Scrubbed before and after folding, made printable, and only then shortened, so no
+    # fold or cut can split a secret and no control character reaches a terminal.
+    message = scrub.line(raw_message, _MESSAGE_MAX)
+    code = scrub.line(raw_code, _MESSAGE_MAX) if raw_code else None
     if status == 404 and connection_id is not None:
         message = f"{message} (connection_id {connection_id!r})"
     cls: type[APIStatusError]

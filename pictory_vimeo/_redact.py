@@ -2,19 +2,22 @@
 
 A server that quotes a request back may do so raw, trimmed, with its whitespace folded,
 JSON-escaped or HTML-escaped; each of these forms is masked. Scrubbing happens on the raw
-text, before anything folds its whitespace, so a secret read from a file with a trailing
-newline is still recognised.
+text, before anything folds its whitespace, and again after, so a secret read from a file
+with a trailing newline, or echoed with its whitespace folded differently, is still
+recognised. Text from a server is also made printable before anyone shows it: a control
+character in an error message would drive the terminal that prints it.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Final
 from urllib.parse import quote
 
-__all__ = ["REDACTED", "Scrubber"]
+__all__ = ["REDACTED", "Scrubber", "printable"]
 
 #: What a secret is replaced with wherever text might have carried it (and in reprs).
 REDACTED: Final = "**********"
@@ -22,6 +25,19 @@ REDACTED: Final = "**********"
 _MIN_LENGTH: Final = 4
 #: How deep ``Scrubber.data`` follows nested JSON; deeper parts are dropped, not returned raw.
 _MAX_DEPTH: Final = 64
+#: What must not reach a terminal or a log line from a server: C0 and C1 controls (an
+#: escape sequence drives the terminal), lone surrogates (they cannot be printed or
+#: encoded), and the bidirectional overrides that make text read other than it is.
+_UNPRINTABLE: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters, lone surrogates and bidi overrides escaped."""
+    return _UNPRINTABLE.sub(_escape, text)
 
 
 def _forms(secret: str) -> set[str]:
@@ -37,6 +53,7 @@ def _forms(secret: str) -> set[str]:
                 html.escape(base),
                 html.escape(base, quote=False),
                 quote(base, safe=""),
+                printable(base),
             )
         )
     return {form for form in forms if len(form) >= _MIN_LENGTH}
@@ -86,6 +103,17 @@ class Scrubber:
             if form in text:
                 text = text.replace(form, REDACTED)
         return text
+
+    def line(self, text: str, limit: int) -> str:
+        """``text`` made safe to show as one line of at most ``limit`` characters.
+
+        Scrubbed raw; then whitespace folded and unprintable characters escaped; then
+        scrubbed again (the fold may have made a secret's folded form); only then cut, so
+        no fold or cut splits a secret the text held whole.
+        """
+        text = printable(" ".join(self.text(text).split()))
+        text = self.text(text)
+        return text if len(text) <= limit else text[: limit - 3] + "..."
 
     def data(self, value: object, _depth: int = 0) -> object:
         """A copy of parsed JSON with every string (keys too) scrubbed."""

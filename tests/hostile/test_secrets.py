@@ -98,3 +98,55 @@ def test_a_client_remembers_a_bounded_number_of_sent_secrets() -> None:
     assert "secret-number-99" not in masked
     assert "secret-number-0 " in masked
     assert session.scrubber() is scrubber  # nothing new: the same scrubber, forms kept
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("secret", "echoed"),
+    [
+        ("token with  inner\twhitespace", "token with\ninner   whitespace"),
+        ("client-secret-from-a-file\n", "client-secret-from-a-file"),
+        ("  padded secret  ", "padded\r\nsecret"),
+        ("tab\tesc\x1bbell\x07", "tab esc\x1bbell\x07"),
+    ],
+)
+async def test_a_secret_echoed_with_other_whitespace_is_masked(secret: str, echoed: str) -> None:
+    """The message is scrubbed before and after its whitespace is folded: a server that
+    folds a secret's whitespace its own way does not get it into the one-line message.
+    """
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, text=f"rejected:\n{echoed}\n", headers={"x-request-id": "r1"})
+
+    async with pv.AsyncPictoryClient(
+        KEY, BASE_URL, transport=httpx.MockTransport(handler), max_retries=0
+    ) as client:
+        with pytest.raises(pv.BadRequestError) as caught:
+            await client.vimeo_connections.create(
+                name="n", client_identifier="c", client_secret=secret, access_token="t0k3n"
+            )
+    assert_no_secret(caught.value, secret)
+    assert caught.value.message == "rejected: **********"
+
+
+@pytest.mark.anyio
+async def test_control_characters_from_the_server_are_escaped() -> None:
+    """An escape sequence in a message, code or request ID reaches no terminal as is."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            409,
+            json={"message": "taken\x1b[2J\u202eeman", "code": "X\x00Y"},
+            headers=[(b"x-request-id", b"\x1b]0;title\x07id")],
+        )
+
+    async with pv.AsyncPictoryClient(
+        KEY, BASE_URL, transport=httpx.MockTransport(handler), max_retries=0
+    ) as client:
+        with pytest.raises(pv.ConflictError) as caught:
+            await client.vimeo_connections.get(ID)
+    error = caught.value
+    assert error.message == "taken\\x1b[2J\\u202eeman"
+    assert error.code == "X\\x00Y"
+    assert error.request_id == "\\x1b]0;title\\x07id"
+    assert str(error).isprintable()

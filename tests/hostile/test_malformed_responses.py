@@ -1,0 +1,176 @@
+"""Malformed answers: every public method raises a typed ``PictoryError``, nothing else.
+
+A bad 2xx is an ``InvalidResponseError`` saying what was wrong; an error status is its
+status's class, with a one-line printable message, and ``5xx`` is still retried. Run on
+httpx's pool through a mock transport (every case, every status, every method), and a
+subset over real loopback HTTP on each pool, aiohttp's included (its failures are mapped
+separately), from a raw server that can send what no framework would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+import pictory_vimeo as pv
+from tests.conftest import Pool
+
+from ._cases import (
+    CASES,
+    ERROR_STATUSES,
+    METHODS,
+    RETRIED,
+    STATUS_ERRORS,
+    SUCCESS,
+    UNDECODABLE,
+    UNPRINTABLE,
+    Bad,
+    call_of,
+)
+from ._servers import RawRequest, RawServer, http_response
+from .conftest import KEY
+
+BASE_URL = "https://api.test"
+#: The longest a one-line error may reasonably be.
+LONGEST_LINE = 1000
+
+
+def _matrix() -> Iterator[object]:
+    for bad in CASES:
+        for status in ("2xx", *ERROR_STATUSES):
+            if bad.big and status not in ("2xx", 500):
+                continue
+            yield pytest.param(bad, status, id=f"{bad.name}-{status}")
+
+
+def _methods(bad: Bad) -> tuple[str, ...]:
+    return ("get", "delete") if bad.big else METHODS
+
+
+def check_one_line(error: pv.PictoryError) -> None:
+    """``str(error)`` is one printable line of reasonable length."""
+    text = str(error)
+    assert not UNPRINTABLE.search(text), f"unprintable characters in {text!r}"
+    assert "\n" not in text
+    assert len(text) < LONGEST_LINE
+
+
+def check_outcome(method: str, bad: Bad, status: int | str, outcome: object, requests: int) -> None:
+    """What ``method`` must have made of ``bad`` sent with ``status`` (``"2xx"``: success)."""
+    if status == "2xx" and method in bad.fine_for:
+        assert not isinstance(outcome, BaseException), outcome
+        assert requests == 1
+        return
+    assert isinstance(outcome, pv.PictoryError), f"{method} gave {outcome!r}"
+    check_one_line(outcome)
+    if status == "2xx":
+        assert type(outcome) is pv.InvalidResponseError, f"{method}: {outcome!r}"
+        assert re.search(bad.says, str(outcome)), f"{method}: {outcome}"
+        assert outcome.response is not None
+        assert outcome.response.status_code == SUCCESS[method]
+        assert requests == 1
+        return
+    assert isinstance(status, int)
+    assert isinstance(outcome, STATUS_ERRORS[status]), f"{method}: {outcome!r}"
+    assert outcome.status_code == status
+    expected_attempts = 2 if status in RETRIED else 1
+    assert (outcome.attempts, requests) == (expected_attempts, expected_attempts)
+    if bad.says == UNDECODABLE:
+        assert UNDECODABLE in outcome.message
+
+
+async def _outcome(conns: pv.AsyncVimeoConnections, method: str) -> object:
+    try:
+        return await call_of(method)(conns)
+    except pv.PictoryError as error:
+        return error
+
+
+class TestOverAMockTransport:
+    """Every case, every status, every method, on httpx's pool (asyncio and trio)."""
+
+    @pytest.fixture(params=[("asyncio", "httpx"), ("trio", "httpx")], ids=["asyncio", "trio"])
+    def loop_and_pool(self, request: pytest.FixtureRequest) -> tuple[str, str]:
+        """Only the event loop varies: the mock transport is the pool."""
+        backend, pool = request.param
+        return str(backend), str(pool)
+
+    @pytest.mark.anyio
+    @pytest.mark.parametrize(("bad", "status"), list(_matrix()))
+    async def test_a_malformed_answer_is_a_typed_error(self, bad: Bad, status: int | str) -> None:
+        """Each method raises the right PictoryError subclass, with a useful message."""
+        method = ""
+        requests: list[httpx.Request] = []
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            requests.append(request)
+            code = SUCCESS[method] if status == "2xx" else status
+            assert isinstance(code, int)
+            # A stream, not content=: the body goes out as is, never decoded here.
+            return httpx.Response(
+                code, headers=list(bad.headers), stream=httpx.ByteStream(bad.body)
+            )
+
+        async with pv.AsyncPictoryClient(
+            KEY, BASE_URL, transport=httpx.MockTransport(answer), max_retries=1
+        ) as client:
+            for method in _methods(bad):
+                requests.clear()
+                outcome = await _outcome(client.vimeo_connections, method)
+                check_outcome(method, bad, status, outcome, len(requests))
+
+
+#: The cases sent over real loopback HTTP, and answers only a socket can give.
+LOOPBACK_CASES = [
+    bad
+    for bad in CASES
+    if bad.name
+    in {
+        "truncated-json",
+        "html-page",
+        "empty",
+        "invalid-utf8",
+        "nested-100000-deep",
+        "gzip-that-is-not",
+        "deflate-that-is-not",
+        "utf16-without-bom",
+        "control-characters-in-text",
+        "page-key-a-lone-surrogate",
+        "ten-megabytes-of-text",
+    }
+]
+LOOPBACK_STATUSES = ("2xx", 400, 503)
+
+
+def _loopback_matrix() -> Iterator[object]:
+    for bad in LOOPBACK_CASES:
+        for status in LOOPBACK_STATUSES:
+            if bad.big and status == 400:
+                continue
+            yield pytest.param(bad, status, id=f"{bad.name}-{status}")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("bad", "status"), list(_loopback_matrix()))
+async def test_over_loopback_on_each_pool(
+    raw_server: RawServer, sdk_transport: Pool, bad: Bad, status: int | str
+) -> None:
+    """The same outcomes over real sockets, on aiohttp's pool and httpx's."""
+    method = ""
+
+    def answer(request: RawRequest) -> bytes:
+        code = SUCCESS[method] if status == "2xx" else status
+        assert isinstance(code, int)
+        return http_response(code, bad.body, list(bad.headers), content_type=None)
+
+    raw_server.responder = answer
+    async with pv.AsyncPictoryClient(
+        KEY, raw_server.base_url, transport=sdk_transport, max_retries=1, timeout=20
+    ) as client:
+        for method in ("get", "delete") if bad.big else METHODS:
+            before = len(raw_server.requests)
+            outcome = await _outcome(client.vimeo_connections, method)
+            check_outcome(method, bad, status, outcome, len(raw_server.requests) - before)
