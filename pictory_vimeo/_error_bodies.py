@@ -62,12 +62,34 @@ def decode_json(content: bytes) -> object:
         raise ValueError("JSON nested too deeply") from None
 
 
+def _without_bom(content: bytes, width: int) -> str | None:
+    """UTF-16 or UTF-32 (``width`` bytes a unit) with no byte-order mark, if it is that.
+
+    The order is the one that puts the zero bytes of ASCII-range text where they belong.
+    """
+    if not content or len(content) % width or b"\x00" not in content:
+        return None
+    little = content[width - 1 :: width].count(0) >= content[::width].count(0)
+    try:
+        return content.decode(f"utf-{8 * width}-{'le' if little else 'be'}")
+    except UnicodeError:
+        return None
+
+
 def text_of(response: httpx.Response) -> str:
-    """The body as text: in its declared charset when that works, else UTF-8 with replacements."""
+    """The body as text: in its declared charset when that works, else UTF-8 with replacements.
+
+    ``charset=utf-16`` (or ``utf-32``) without a byte-order mark is read in the byte order
+    the text itself shows, rather than as UTF-8 full of NULs.
+    """
     try:
         return response.text
     except (UnicodeError, LookupError):  # a wrong or unknown charset
-        return response.content.decode("utf-8", "replace")
+        pass
+    charset = (response.charset_encoding or "").lower().replace("_", "-")
+    width = 2 if charset in ("utf-16", "utf16") else 4 if charset in ("utf-32", "utf32") else 0
+    text = _without_bom(response.content, width) if width else None
+    return text if text is not None else response.content.decode("utf-8", "replace")
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -76,6 +76,8 @@ class Bad:
     fine_for: frozenset[str] = frozenset()
     #: Too slow to repeat on every status and method: only 2xx and 500, on get and delete.
     big: bool = False
+    #: What the message of an error status must hold, when the body says something.
+    error_says: str | None = None
 
 
 def _json(value: object) -> bytes:
@@ -179,6 +181,19 @@ CASES: Final[list[Bad]] = [
         "utf16-without-bom",
         "not json, declared UTF-16 with no BOM".encode("utf-16-le"),
         ((b"content-type", b"text/plain; charset=utf-16"),),
+        error_says="not json, declared UTF-16 with no BOM",
+    ),
+    Bad(
+        "utf16-big-endian-without-bom",
+        "Über-error, UTF-16BE, no BOM".encode("utf-16-be"),
+        ((b"content-type", b"text/plain; charset=UTF-16"),),
+        error_says="Über-error, UTF-16BE, no BOM",
+    ),
+    Bad(
+        "utf32-without-bom",
+        "gone, in UTF-32".encode("utf-32-le"),
+        ((b"content-type", b"text/plain; charset=utf-32"),),
+        error_says="gone, in UTF-32",
     ),
     Bad(
         "odd-length-utf16",
