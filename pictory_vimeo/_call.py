@@ -261,7 +261,7 @@ class Call:
             with anyio.fail_after(remaining):
                 async with self.context.limiter:
                     sent = True
-                    response = await _exchange(http, request)
+                    response, undecodable = await _exchange(http, request)
         except TimeoutError:
             self._note_unclear(sent, sent_at)
             log_attempt(self.method, self.path, self.attempts, "deadline passed")
@@ -275,10 +275,25 @@ class Call:
             response.status_code,
             (time.perf_counter() - started) * 1000.0,
         )
+        problem = None
+        if undecodable is not None:
+            problem = self.scrub.line(
+                f"the body could not be decoded as its Content-Encoding ({undecodable}) says",
+                _DESCRIPTION_MAX,
+            )
         if response.is_success:
+            if problem is not None:
+                raise InvalidResponseError(
+                    f"{self.method} {self.path} answered {response.status_code}, but {problem}",
+                    response=response,
+                )
             return response
         error = status_error(
-            response, scrub=self.scrub, attempts=self.attempts, connection_id=self.connection_id
+            response,
+            scrub=self.scrub,
+            attempts=self.attempts,
+            connection_id=self.connection_id,
+            problem=problem,
         )
         failure = status_failure(error)
         self._note_unclear(failure.unclear, sent_at)
@@ -313,14 +328,62 @@ class Call:
         raise error from cause
 
 
-async def _exchange(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """Send ``request`` and read the whole body; the connection is released either way."""
+async def _exchange(
+    http: httpx.AsyncClient, request: httpx.Request
+) -> tuple[httpx.Response, str | None]:
+    """Send ``request`` and read the whole body; the connection is released either way.
+
+    Returns the response, and the ``Content-Encoding`` it was sent with when the body
+    could not be decoded as that says (the response then has the raw, undecoded body).
+    """
     response = await http.send(request, stream=True)
     try:
-        await response.aread()
+        if "content-encoding" not in response.headers:
+            await response.aread()
+            return response, None
+        # Read raw, then decode apart from the stream: a decoder failing halfway through
+        # the stream would leave the connection's iterator suspended for the collector.
+        raw = b"".join([chunk async for chunk in response.aiter_raw()])
     finally:
         # Shielded, so a cancelled read still hands its connection back (or closes it)
         # instead of leaving the stream for the garbage collector to warn about.
         with anyio.CancelScope(shield=True):
             await response.aclose()
-    return response
+    return _decoded(response, raw)
+
+
+def _decoded(response: httpx.Response, raw: bytes) -> tuple[httpx.Response, str | None]:
+    """``response`` with ``raw`` decoded as its ``Content-Encoding`` says, if it can be.
+
+    When it cannot, the response keeps its status and headers with the raw bytes as its
+    body, and the encoding it claimed is returned alongside.
+    """
+    decoded = httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        request=response.request,
+        extensions=response.extensions,
+        history=response.history,
+        default_encoding=response.default_encoding,
+    )
+    try:
+        decoded.read()
+    except httpx.DecodingError:
+        encoding = response.headers.get("content-encoding", "")
+        plain = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-encoding"]
+        decoded = httpx.Response(
+            response.status_code,
+            headers=plain,
+            content=raw,
+            request=response.request,
+            extensions=response.extensions,
+            history=response.history,
+            default_encoding=response.default_encoding,
+        )
+        decoded.headers = response.headers  # as received; the body is as received too
+    else:
+        encoding = None
+    decoded.elapsed = response.elapsed
+    decoded.next_request = response.next_request
+    return decoded, encoding

@@ -202,12 +202,14 @@ def status_error(
     scrub: Scrubber,
     attempts: int = 1,
     connection_id: str | None = None,
+    problem: str | None = None,
 ) -> APIStatusError:
     """The typed error for a non-2xx response, every text in it scrubbed.
 
-    ``connection_id`` is what the call looked for, named in a 404's message.
+    ``connection_id`` is what the call looked for, named in a 404's message; ``problem``
+    says why the body could not be read at all (then it is not parsed).
     """
-    raw_message, raw_code, body = _parse(response)
+    raw_message, raw_code, body = (None, None, None) if problem else _parse(response)
     status = response.status_code
     if not raw_message:
         try:
@@ -217,6 +219,8 @@ def status_error(
     # Scrubbed before and after folding, made printable, and only then shortened, so no
     # fold or cut can split a secret and no control character reaches a terminal.
     message = scrub.line(raw_message, _MESSAGE_MAX)
+    if problem:
+        message = f"{message}; {problem}"
     code = scrub.line(raw_code, _MESSAGE_MAX) if raw_code else None
     if status == 404 and connection_id is not None:
         message = f"{message} (connection_id {connection_id!r})"

@@ -173,3 +173,30 @@ async def test_over_loopback_on_each_pool(
             before = len(raw_server.requests)
             outcome = await _outcome(client.vimeo_connections, method)
             check_outcome(method, bad, status, outcome, len(raw_server.requests) - before)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [200, 400])
+async def test_an_undecodable_body_leaves_the_response_as_received(
+    raw_server: RawServer, sdk_transport: Pool, status: int
+) -> None:
+    """Content-Encoding: gzip on a body that is not: e.response has the status and headers
+    as received and the raw bytes as its body; a 400 is not retried as a broken connection.
+    """
+    body = b'{"message": "plain, not gzip"}'
+    headers = [(b"content-encoding", b"gzip"), (b"x-request-id", b"req-1")]
+    raw_server.responder = lambda request: http_response(status, body, headers)
+    async with pv.AsyncPictoryClient(
+        KEY, raw_server.base_url, transport=sdk_transport, max_retries=3
+    ) as client:
+        with pytest.raises(pv.PictoryError) as caught:
+            await client.vimeo_connections.get("x")
+    error = caught.value
+    assert type(error) is (pv.InvalidResponseError if status == 200 else pv.BadRequestError)
+    assert "could not be decoded as its Content-Encoding (gzip) says" in str(error)
+    assert len(raw_server.requests) == 1
+    response = error.response
+    assert response is not None
+    assert response.status_code == status
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.content == body
