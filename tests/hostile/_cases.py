@@ -116,7 +116,7 @@ CASES: Final[list[Bad]] = [
     Bad(
         "wrong-types",
         _json(connection_json(version="1", enabled="yes", name=7)),
-        says=f"{NOT_A_CONNECTION}|{NO_ITEMS}",
+        says=f"expected a string, got int @ \\$.name|{NO_ITEMS}",
         fine_for=_ANY_JSON_IS_A_DELETE,
     ),
     Bad(
@@ -144,6 +144,18 @@ CASES: Final[list[Bad]] = [
         fine_for=_ANY_JSON_IS_A_DELETE,
     ),
     Bad(
+        "lone-surrogate-in-a-field",
+        _CONNECTION.replace(b'"Hostile"', b'"Host\\ud800ile"'),
+        says=f"valid Unicode, got one with a lone surrogate @ \\$.name|{NO_ITEMS}",
+        fine_for=_ANY_JSON_IS_A_DELETE,
+    ),
+    Bad(
+        "lone-surrogate-in-an-item",
+        _json({"Items": [connection_json(name="a\udfffb")]}),
+        says=f"{NOT_A_CONNECTION}|lone surrogate",
+        fine_for=_ANY_JSON_IS_A_DELETE,
+    ),
+    Bad(
         "items-not-a-list",
         _json({"Items": {"0": connection_json()}}),
         says=f"{NOT_A_CONNECTION}|{NO_ITEMS}",
@@ -164,6 +176,12 @@ CASES: Final[list[Bad]] = [
     Bad(
         "page-key-an-object",
         _json({"Items": [], "nextPageKey": {"k": "v"}}),
+        says=f"{NOT_A_CONNECTION}|nextPageKey",
+        fine_for=_ANY_JSON_IS_A_DELETE,
+    ),
+    Bad(
+        "page-key-a-lone-surrogate",
+        b'{"Items": [], "nextPageKey": "k\\udc00"}',
         says=f"{NOT_A_CONNECTION}|nextPageKey",
         fine_for=_ANY_JSON_IS_A_DELETE,
     ),
