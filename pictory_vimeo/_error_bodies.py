@@ -35,7 +35,14 @@ from ._errors import (
 )
 from ._redact import Scrubber
 
-__all__ = ["decode_json", "parse_retry_after", "request_id_of", "status_error", "text_of"]
+__all__ = [
+    "NestedTooDeeplyError",
+    "decode_json",
+    "parse_retry_after",
+    "request_id_of",
+    "status_error",
+    "text_of",
+]
 
 _MESSAGE_MAX: Final = 300
 _REQUEST_ID_MAX: Final = 200
@@ -54,12 +61,16 @@ _BY_STATUS: Final[Mapping[int, type[APIStatusError]]] = {
 }
 
 
+class NestedTooDeeplyError(ValueError):
+    """JSON nested deeper than the parser goes (``[`` a hundred thousand times)."""
+
+
 def decode_json(content: bytes) -> object:
     """Parsed JSON, or raises ``ValueError`` for anything that is not (absurd nesting too)."""
     try:
         return json.loads(content)
     except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+        raise NestedTooDeeplyError("JSON nested too deeply") from None
 
 
 def _without_bom(content: bytes, width: int) -> str | None:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .._error_bodies import decode_json
+from .._error_bodies import NestedTooDeeplyError, decode_json
 from .._errors import InvalidResponseError, ValidationError
 from .._models import Page, VimeoConnection, converter, first_problem
 from .._rules import FieldError, check_connection_id, is_utf8_encodable
@@ -50,10 +50,13 @@ def _where(response: httpx.Response) -> str:
 def _json(response: httpx.Response) -> object:
     try:
         return decode_json(response.content)
+    except NestedTooDeeplyError:
+        why = " (nested too deeply)"
     except ValueError:
-        raise InvalidResponseError(
-            f"{_where(response)} with a body that is not JSON", response=response
-        ) from None
+        why = ""
+    raise InvalidResponseError(
+        f"{_where(response)} with a body that is not JSON{why}", response=response
+    )
 
 
 def _structure(response: httpx.Response, data: object) -> VimeoConnection:

@@ -185,6 +185,17 @@ CASES: Final[list[Bad]] = [
         says=f"{NOT_A_CONNECTION}|nextPageKey",
         fine_for=_ANY_JSON_IS_A_DELETE,
     ),
+    Bad("nested-100000-deep", b"[" * 100_000, says="not JSON \\(nested too deeply\\)"),
+    Bad(
+        "nested-objects-100000-deep",
+        b'{"a":' * 100_000,
+        says="not JSON \\(nested too deeply\\)",
+    ),
+    Bad(
+        "nested-a-thousand-deep-and-closed",
+        b"[" * 5_000 + b"]" * 5_000,
+        says="not JSON \\(nested too deeply\\)",
+    ),
     Bad(
         "gzip-that-is-not",
         _CONNECTION,
