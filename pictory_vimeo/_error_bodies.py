@@ -10,6 +10,7 @@ before any text is shortened or folded.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
@@ -149,10 +150,12 @@ def _from_json(body: object) -> tuple[str | None, str | None]:
         code = problem_type
     errors = body.get("errors")
     if isinstance(errors, list) and errors:
+        # Text only: the str() of an object the server put there would be its repr, a form
+        # in which an echoed secret escapes differently than in JSON.
         details = "; ".join(
-            f"{item.get('field')}: {item.get('message')}"
+            f"{field}: {_text(item.get('message')) or 'invalid'}"
             for item in errors
-            if isinstance(item, Mapping) and item.get("field")
+            if isinstance(item, Mapping) and (field := _text(item.get("field")))
         )
         if details:
             message = f"{message} ({details})" if message else details
@@ -165,7 +168,7 @@ def _from_text(response: httpx.Response) -> str | None:
         return None
     if text.startswith("<"):  # an HTML error page from a proxy or load balancer
         match = _HTML_TITLE.search(text)
-        return match.group(1) if match else None
+        return html.unescape(match.group(1)) if match else None
     return text
 
 

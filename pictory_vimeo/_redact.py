@@ -1,11 +1,14 @@
 """Keeping secrets out of text: every form in which a server or a library may echo one.
 
 A server that quotes a request back may do so raw, trimmed, with its whitespace folded,
-JSON-escaped or HTML-escaped; each of these forms is masked. Scrubbing happens on the raw
-text, before anything folds its whitespace, and again after, so a secret read from a file
-with a trailing newline, or echoed with its whitespace folded differently, is still
-recognised. Text from a server is also made printable before anyone shows it: a control
-character in an error message would drive the terminal that prints it.
+JSON-escaped, HTML-escaped or URL-encoded; a library may quote any of those as a Python
+``repr`` of the text or of its UTF-8 bytes (h11 and aiohttp do, for a header line they
+refuse), or decode those bytes as Latin-1 (httpx does, for a header that is not UTF-8).
+Each of these forms is masked. Scrubbing happens on the raw text, before anything folds
+its whitespace, and again after, so a secret read from a file with a trailing newline, or
+echoed with its whitespace folded differently, is still recognised. Text from a server is
+also made printable before anyone shows it: a control character in an error message would
+drive the terminal that prints it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Final
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 __all__ = ["REDACTED", "Scrubber", "printable"]
 
@@ -40,30 +43,57 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(_escape, text)
 
 
+def _encodings(text: str) -> tuple[str, ...]:
+    """``text`` as a server may write it: raw, JSON-, HTML- and URL-escaped, printable."""
+    return (
+        text,
+        json.dumps(text)[1:-1],
+        json.dumps(text, ensure_ascii=False)[1:-1],
+        html.escape(text),
+        html.escape(text, quote=False),
+        quote(text, safe=""),
+        quote_plus(text, safe=""),
+        printable(text),
+    )
+
+
+def _quotings(text: str) -> tuple[str, ...]:
+    """``text`` as a library may quote it: as is, as a repr of it or of its UTF-8 bytes,
+    or with those bytes read as Latin-1.
+    """
+    utf8 = text.encode("utf-8", "surrogatepass")
+    return text, repr(text)[1:-1], repr(utf8)[2:-1], utf8.decode("latin-1")
+
+
 def _forms(secret: str) -> set[str]:
     """The secret as a server or library might echo it."""
-    bases = {secret, secret.strip(), " ".join(secret.split())}
-    forms: set[str] = set()
-    for base in bases:
-        forms.update(
-            (
-                base,
-                json.dumps(base)[1:-1],
-                json.dumps(base, ensure_ascii=False)[1:-1],
-                html.escape(base),
-                html.escape(base, quote=False),
-                quote(base, safe=""),
-                printable(base),
-            )
-        )
+    plain = {secret, secret.strip(), " ".join(secret.split())}
+    # A request body carries each secret JSON-escaped, and an echo of the body quotes it so.
+    sent = plain | {
+        json.dumps(text, ensure_ascii=ascii)[1:-1] for text in plain for ascii in (True, False)
+    }
+    forms = {
+        quoted for base in sent for written in _encodings(base) for quoted in _quotings(written)
+    }
     return {form for form in forms if len(form) >= _MIN_LENGTH}
+
+
+#: Characters every form above leaves as they are.
+_UNCHANGED_RUN: Final = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def _anchor(secret: str) -> str:
+    """The longest run of the secret that every one of its forms contains unchanged."""
+    return max(_UNCHANGED_RUN.findall(secret), key=len, default="")
 
 
 class Scrubber:
     """Masks a fixed set of secrets in text and in parsed JSON.
 
     The forms of the secrets are worked out on first use: most calls never need them,
-    because only an error is ever scrubbed.
+    because only an error is ever scrubbed. A secret's forms are looked for only where
+    its anchor (a run every form shares) is in the text: one scan instead of dozens, for
+    the secrets a text does not hold, which is nearly all of them.
     """
 
     __slots__ = ("_known", "_masks")
@@ -72,16 +102,20 @@ class Scrubber:
         self._known: tuple[str, ...] = tuple(
             dict.fromkeys(s for s in secrets if isinstance(s, str) and s)
         )
-        self._masks: tuple[str, ...] | None = None
+        self._masks: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
     @property
-    def _forms(self) -> tuple[str, ...]:
+    def _forms(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(anchor, forms longest first) of each secret that has a form to mask."""
         if self._masks is None:
-            forms: set[str] = set()
+            masks = []
             for secret in self._known:
-                forms |= _forms(secret)
-            # Longer forms first, so a secret containing another is masked whole.
-            self._masks = tuple(sorted(forms, key=len, reverse=True))
+                forms = _forms(secret)
+                if forms:
+                    masks.append((_anchor(secret), tuple(sorted(forms, key=len, reverse=True))))
+            # Secrets with longer forms first, so a secret containing another is masked whole.
+            masks.sort(key=lambda mask: len(mask[1][0]), reverse=True)
+            self._masks = tuple(masks)
         return self._masks
 
     def __bool__(self) -> bool:
@@ -99,9 +133,12 @@ class Scrubber:
 
     def text(self, text: str) -> str:
         """``text`` with every form of every secret replaced by ``**********``."""
-        for form in self._forms:
-            if form in text:
-                text = text.replace(form, REDACTED)
+        for anchor, forms in self._forms:
+            if anchor not in text:
+                continue
+            for form in forms:
+                if form in text:
+                    text = text.replace(form, REDACTED)
         return text
 
     def line(self, text: str, limit: int) -> str:

@@ -9,16 +9,19 @@ in the awkward shapes users hold them in. ``e.response`` stays the raw response.
 
 from __future__ import annotations
 
+import html
 import json
 import traceback
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 import pictory_vimeo as pv
-from pictory_vimeo import _redact
+from tests.conftest import Pool
 
-from .conftest import ID, KEY, mock_loops
+from ._servers import RawRequest, RawServer, http_response
+from .conftest import AWKWARD_SECRETS, ID, KEY, connection_json, forms_of, mock_loops
 
 loop_and_pool = mock_loops()
 
@@ -43,7 +46,7 @@ def shown(error: BaseException) -> dict[str, str]:
 
 def assert_no_secret(error: BaseException, *secrets: str) -> None:
     """No form of any of ``secrets`` shows anywhere in ``error``."""
-    forms = set().union(*(_redact._forms(secret) for secret in secrets))
+    forms = set().union(*(forms_of(secret) for secret in secrets))
     for where, text in shown(error).items():
         for form in forms:
             assert form not in text, f"{form!r} shows in {where}: {text}"
@@ -150,3 +153,191 @@ async def test_control_characters_from_the_server_are_escaped() -> None:
     assert error.code == "X\\x00Y"
     assert error.request_id == "\\x1b]0;title\\x07id"
     assert str(error).isprintable()
+
+
+def echo_of(request: httpx.Request) -> str:
+    """Everything the request carried, as a careless server would quote it back."""
+    headers = "\n".join(f"{name}: {value}" for name, value in request.headers.items())
+    return f"{request.content.decode()}\n\n{request.method} {request.url}\n{headers}"
+
+
+def _body_of(request: httpx.Request) -> object:
+    return json.loads(request.content) if request.content else dict(request.headers)
+
+
+#: Servers that quote the request back, each in its own way.
+ECHOES: dict[str, Callable[[httpx.Request], httpx.Response]] = {
+    "message": lambda r: httpx.Response(400, json={"message": echo_of(r), "code": "BAD"}),
+    "plain-text-500": lambda r: httpx.Response(500, text=echo_of(r)),
+    "code": lambda r: httpx.Response(409, json={"message": "taken", "code": echo_of(r)}),
+    "fastapi-422": lambda r: httpx.Response(
+        422,
+        json={"detail": [{"loc": ["body"], "msg": "bad", "type": "x", "input": _body_of(r)}]},
+    ),
+    "errors-list-of-objects": lambda r: httpx.Response(
+        400,
+        json={"message": "bad", "errors": [{"field": _body_of(r), "message": _body_of(r)}]},
+    ),
+    "problem-detail": lambda r: httpx.Response(
+        400, json={"type": "about:blank", "title": "Bad", "detail": echo_of(r)}
+    ),
+    "json-escaped-text": lambda r: httpx.Response(400, text=json.dumps(echo_of(r))),
+    "ascii-json-escaped-text": lambda r: httpx.Response(
+        400, text=json.dumps({"raw": echo_of(r)}, ensure_ascii=True)
+    ),
+    "html-escaped-page": lambda r: httpx.Response(
+        502,
+        text=f"<html><title>{html.escape(echo_of(r))}</title><body>{html.escape(echo_of(r))}",
+        headers={"content-type": "text/html"},
+    ),
+    "python-repr-text": lambda r: httpx.Response(400, text=repr(_body_of(r))),
+    "bytes-repr-text": lambda r: httpx.Response(400, text=repr(r.content)),
+    "request-id": lambda r: httpx.Response(
+        400,
+        json={"message": "bad"},
+        headers=[(b"x-request-id", " ".join(echo_of(r).split()).encode())],
+    ),
+    "latin-1-request-id": lambda r: httpx.Response(
+        400,
+        json={"message": "bad"},
+        headers=[
+            (b"x-request-id", " ".join(echo_of(r).split()).encode()),
+            (b"x-other", b"\xff"),  # one non-UTF-8 byte: httpx reads every header as Latin-1
+        ],
+    ),
+    "redirect-location": lambda r: httpx.Response(
+        302,
+        headers=[
+            (b"location", b"https://elsewhere/?q=" + httpx.URL(params={"e": echo_of(r)}).query)
+        ],
+    ),
+    "bad-2xx-field": lambda r: httpx.Response(
+        200, json={**connection_json(), "version": _body_of(r), "name": _body_of(r)}
+    ),
+    "bad-2xx-items": lambda r: httpx.Response(
+        200, json={"Items": [_body_of(r)], "nextPageKey": _body_of(r)}
+    ),
+    "transport-error-quoting-the-request": lambda r: (_ for _ in ()).throw(
+        httpx.RemoteProtocolError(f"peer sent garbage after: {echo_of(r)!r}", request=r)
+    ),
+    "timeout-quoting-the-request": lambda r: (_ for _ in ()).throw(
+        httpx.ReadTimeout(f"read timed out for {echo_of(r)}", request=r)
+    ),
+}
+
+
+def _calls(secret: str, token: str) -> dict[str, Callable[[pv.AsyncVimeoConnections], object]]:
+    return {
+        "create": lambda conns: conns.create(
+            name="n", client_identifier="c", client_secret=secret, access_token=token
+        ),
+        "rotate": lambda conns: conns.update(
+            ID, version=1, client_secret=secret, access_token=token
+        ),
+    }
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("echo", list(ECHOES))
+@pytest.mark.parametrize(
+    ("secret", "token"), AWKWARD_SECRETS, ids=[f"secrets{i}" for i in range(len(AWKWARD_SECRETS))]
+)
+async def test_an_echoing_server_never_gets_a_secret_into_the_error(
+    echo: str, secret: str, token: str
+) -> None:
+    """Whatever the echo, no form of the key, client secret or access token shows in str,
+    repr, message, code, body, request_id or the traceback with its chain.
+    """
+    async with pv.AsyncPictoryClient(
+        KEY, BASE_URL, transport=httpx.MockTransport(ECHOES[echo]), max_retries=1
+    ) as client:
+        for name, call in _calls(secret, token).items():
+            with pytest.raises(pv.PictoryError) as caught:
+                await call(client.vimeo_connections)  # type: ignore[misc]
+            assert_no_secret(caught.value, KEY, secret, token)
+            response = getattr(caught.value, "response", None)
+            if response is not None and echo not in ("redirect-location",):
+                # The raw response, as documented: the echo is still there.
+                assert response.request.headers["authorization"] == KEY, name
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("secret", "token"), AWKWARD_SECRETS, ids=[f"secrets{i}" for i in range(len(AWKWARD_SECRETS))]
+)
+async def test_e_body_is_scrubbed_and_e_response_stays_raw(secret: str, token: str) -> None:
+    """FastAPI's 422 quotes the whole request body back: e.body masks the secrets, every
+    other field as it came; e.response.content still holds them.
+    """
+    async with pv.AsyncPictoryClient(
+        KEY, BASE_URL, transport=httpx.MockTransport(ECHOES["fastapi-422"]), max_retries=0
+    ) as client:
+        with pytest.raises(pv.UnprocessableEntityError) as caught:
+            await client.vimeo_connections.create(
+                name="n", client_identifier="cid", client_secret=secret, access_token=token
+            )
+    echoed = caught.value.body["detail"][0]["input"]  # type: ignore[index]
+    assert echoed == {
+        "name": "n",
+        "clientIdentifier": "cid",
+        "enabled": True,
+        "clientSecret": "**********",
+        "accessToken": "**********",
+    }
+    raw = caught.value.response.json()["detail"][0]["input"]
+    assert (raw["clientSecret"], raw["accessToken"]) == (secret, token)
+
+
+def _illegal_header_line(request: RawRequest) -> bytes:
+    # The request body, key and all, as a header line without a colon: h11 and aiohttp
+    # refuse it, quoting the line in their error.
+    line = request.body + b" " + request.headers.get("authorization", "").encode()
+    return http_response(400, b"{}", extra_head=line + b"\r\n")
+
+
+def _echo_in_a_header(request: RawRequest) -> bytes:
+    echo = request.body.replace(b"\n", b" ").replace(b"\r", b" ")
+    auth = request.headers.get("authorization", "").encode()
+    return http_response(
+        400,
+        json.dumps({"message": "bad"}).encode(),
+        [(b"x-request-id", echo + b" " + auth), (b"location", b"/?k=" + auth)],
+    )
+
+
+def _echo_in_the_status_line(request: RawRequest) -> bytes:
+    return b"HTTP/1.1 400 " + request.body + b"\r\nContent-Length: 0\r\n\r\n"
+
+
+def _cut_short_after_quoting(request: RawRequest) -> bytes:
+    body = json.dumps({"message": request.body.decode()}).encode()
+    return http_response(500, body)[: -len(body) // 2]
+
+
+RAW_ECHOES: dict[str, Callable[[RawRequest], bytes]] = {
+    "illegal-header-line": _illegal_header_line,
+    "echo-in-a-header": _echo_in_a_header,
+    "echo-in-the-status-line": _echo_in_the_status_line,
+    "cut-short-after-quoting": _cut_short_after_quoting,
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("echo", list(RAW_ECHOES))
+@pytest.mark.parametrize(
+    ("secret", "token"), AWKWARD_SECRETS, ids=[f"secrets{i}" for i in range(len(AWKWARD_SECRETS))]
+)
+async def test_protocol_errors_quoting_secrets_are_scrubbed_on_each_pool(
+    raw_server: RawServer, sdk_transport: Pool, echo: str, secret: str, token: str
+) -> None:
+    """Over real sockets, a response so broken the HTTP parser refuses it (quoting the
+    offending bytes in its error) still yields an error with no secret anywhere in it.
+    """
+    raw_server.responder = RAW_ECHOES[echo]
+    async with pv.AsyncPictoryClient(
+        KEY, raw_server.base_url, transport=sdk_transport, max_retries=1
+    ) as client:
+        for call in _calls(secret, token).values():
+            with pytest.raises(pv.PictoryError) as caught:
+                await call(client.vimeo_connections)  # type: ignore[misc]
+            assert_no_secret(caught.value, KEY, secret, token)
