@@ -194,7 +194,7 @@ async def test_a_key_cycle_of_any_length_is_caught(
     """
     requests = [0]
     async with _client(_cycle(period, requests)) as client:
-        with pytest.raises(pv.PaginationError, match="repeated nextPageKey"):
+        with pytest.raises(pv.PaginationError, match="repeated a nextPageKey"):
             async for _ in client.vimeo_connections.list():
                 pass
     if period <= _pagination._RECENT_KEYS:
@@ -225,3 +225,22 @@ async def test_a_long_listing_without_a_cycle_keeps_bounded_memory(
         count = sum([1 async for _ in client.vimeo_connections.list()])
     assert count == total
     assert watched_memory.largest == _pagination._RECENT_KEYS
+
+
+@pytest.mark.anyio
+async def test_a_repeated_key_is_not_quoted_back() -> None:
+    """The server's key is its own text (here, quoting the API key): the error names the
+    loop, not the key.
+    """
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        key = f"echo {request.headers['authorization']}\x1b[2J"
+        return httpx.Response(200, json={"Items": [connection_json()], "nextPageKey": key})
+
+    async with _client(handler) as client:
+        with pytest.raises(pv.PaginationError) as caught:
+            async for _ in client.vimeo_connections.list():
+                pass
+    assert str(caught.value) == (
+        "the server repeated a nextPageKey it had sent before; following it would loop forever"
+    )
