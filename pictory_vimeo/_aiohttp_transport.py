@@ -44,6 +44,17 @@ _MAPPING: Final[tuple[tuple[type[BaseException], type[httpx.TransportError]], ..
 )
 
 
+def _text_of(error: BaseException) -> str:
+    """What went wrong, in aiohttp's words.
+
+    A response error's ``str()`` shows its message as a repr; when the message quotes the
+    bytes of a line the parser refused (a repr itself), that would quote them twice over.
+    """
+    if isinstance(error, aiohttp.ClientResponseError) and isinstance(error.message, str):
+        return f"{error.status}, {error.message}" if error.message else str(error.status)
+    return str(error) or type(error).__name__
+
+
 def _translate(exc: BaseException, request: httpx.Request) -> httpx.TransportError:
     """The httpx exception meaning what ``exc`` (or the aiohttp error it wraps) means."""
     original = exc
@@ -51,8 +62,7 @@ def _translate(exc: BaseException, request: httpx.Request) -> httpx.TransportErr
         original = exc.__cause__
     for source, target in _MAPPING:
         if isinstance(original, source):
-            text = str(original) or type(original).__name__
-            return target(f"{type(original).__name__}: {text}", request=request)
+            return target(f"{type(original).__name__}: {_text_of(original)}", request=request)
     if isinstance(exc, httpx.TransportError):
         return exc
     return httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)

@@ -57,12 +57,14 @@ def _encodings(text: str) -> tuple[str, ...]:
     )
 
 
-def _quotings(text: str) -> tuple[str, ...]:
+def _quotings(text: str) -> set[str]:
     """``text`` as a library may quote it: as is, as a repr of it or of its UTF-8 bytes,
-    or with those bytes read as Latin-1.
+    or with those bytes read as Latin-1; and any of those quoted again as a repr (an error
+    whose ``str()`` shows the message of the error it wraps as a repr, say).
     """
     utf8 = text.encode("utf-8", "surrogatepass")
-    return text, repr(text)[1:-1], repr(utf8)[2:-1], utf8.decode("latin-1")
+    once = (text, repr(text)[1:-1], repr(utf8)[2:-1], utf8.decode("latin-1"))
+    return {*once, *(repr(quoted)[1:-1] for quoted in once)}
 
 
 def _forms(secret: str) -> set[str]:

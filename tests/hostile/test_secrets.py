@@ -1,55 +1,30 @@
 """No form of any secret the SDK sent ever shows in an error, its chain or its traceback.
 
-Servers here echo what they were sent in every way a server can: in the message, in the
-body (FastAPI's ``{"detail": [{"input": body}]}``), in a request ID, JSON- and HTML-escaped,
-in a header line so illegal that the HTTP parser gives up, in a redirect's Location, in a
-2xx body field that fails to structure, and in a transport failure's text. Secrets come
-in the awkward shapes users hold them in. ``e.response`` stays the raw response.
+Mock servers here echo what they were sent in every way a server can: in the message, in
+the body (FastAPI's ``{"detail": [{"input": body}]}``), in a request ID, JSON- and
+HTML-escaped, as a Python repr, in a redirect's Location, in a 2xx body field that fails
+to structure, and in a transport failure's text (``test_secrets_over_loopback`` adds what
+only a socket can send). Secrets come in the awkward shapes users hold them in.
+``e.response`` stays the raw response.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import traceback
 from collections.abc import Callable
 
 import httpx
 import pytest
 
 import pictory_vimeo as pv
-from tests.conftest import Pool
 
-from ._servers import RawRequest, RawServer, http_response
-from .conftest import AWKWARD_SECRETS, ID, KEY, connection_json, forms_of, mock_loops
+from ._leaks import assert_no_secret, secret_calls
+from .conftest import AWKWARD_SECRETS, ID, KEY, connection_json, mock_loops
 
 loop_and_pool = mock_loops()
 
 BASE_URL = "https://api.test"
-
-
-def shown(error: BaseException) -> dict[str, str]:
-    """Every text of ``error`` a user or a log may see, by where it comes from."""
-    texts = {
-        "str": str(error),
-        "repr": repr(error),
-        "traceback": "".join(traceback.format_exception(error)),
-    }
-    for attribute in ("message", "code", "request_id"):
-        value = getattr(error, attribute, None)
-        if value is not None:
-            texts[attribute] = str(value)
-    if hasattr(error, "body"):
-        texts["body"] = json.dumps(error.body, ensure_ascii=False) + repr(error.body)
-    return texts
-
-
-def assert_no_secret(error: BaseException, *secrets: str) -> None:
-    """No form of any of ``secrets`` shows anywhere in ``error``."""
-    forms = set().union(*(forms_of(secret) for secret in secrets))
-    for where, text in shown(error).items():
-        for form in forms:
-            assert form not in text, f"{form!r} shows in {where}: {text}"
 
 
 @pytest.mark.anyio
@@ -226,17 +201,6 @@ ECHOES: dict[str, Callable[[httpx.Request], httpx.Response]] = {
 }
 
 
-def _calls(secret: str, token: str) -> dict[str, Callable[[pv.AsyncVimeoConnections], object]]:
-    return {
-        "create": lambda conns: conns.create(
-            name="n", client_identifier="c", client_secret=secret, access_token=token
-        ),
-        "rotate": lambda conns: conns.update(
-            ID, version=1, client_secret=secret, access_token=token
-        ),
-    }
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize("echo", list(ECHOES))
 @pytest.mark.parametrize(
@@ -251,9 +215,9 @@ async def test_an_echoing_server_never_gets_a_secret_into_the_error(
     async with pv.AsyncPictoryClient(
         KEY, BASE_URL, transport=httpx.MockTransport(ECHOES[echo]), max_retries=1
     ) as client:
-        for name, call in _calls(secret, token).items():
+        for name, call in secret_calls(secret, token).items():
             with pytest.raises(pv.PictoryError) as caught:
-                await call(client.vimeo_connections)  # type: ignore[misc]
+                await call(client.vimeo_connections)
             assert_no_secret(caught.value, KEY, secret, token)
             response = getattr(caught.value, "response", None)
             if response is not None and echo not in ("redirect-location",):
@@ -286,58 +250,3 @@ async def test_e_body_is_scrubbed_and_e_response_stays_raw(secret: str, token: s
     }
     raw = caught.value.response.json()["detail"][0]["input"]
     assert (raw["clientSecret"], raw["accessToken"]) == (secret, token)
-
-
-def _illegal_header_line(request: RawRequest) -> bytes:
-    # The request body, key and all, as a header line without a colon: h11 and aiohttp
-    # refuse it, quoting the line in their error.
-    line = request.body + b" " + request.headers.get("authorization", "").encode()
-    return http_response(400, b"{}", extra_head=line + b"\r\n")
-
-
-def _echo_in_a_header(request: RawRequest) -> bytes:
-    echo = request.body.replace(b"\n", b" ").replace(b"\r", b" ")
-    auth = request.headers.get("authorization", "").encode()
-    return http_response(
-        400,
-        json.dumps({"message": "bad"}).encode(),
-        [(b"x-request-id", echo + b" " + auth), (b"location", b"/?k=" + auth)],
-    )
-
-
-def _echo_in_the_status_line(request: RawRequest) -> bytes:
-    return b"HTTP/1.1 400 " + request.body + b"\r\nContent-Length: 0\r\n\r\n"
-
-
-def _cut_short_after_quoting(request: RawRequest) -> bytes:
-    body = json.dumps({"message": request.body.decode()}).encode()
-    return http_response(500, body)[: -len(body) // 2]
-
-
-RAW_ECHOES: dict[str, Callable[[RawRequest], bytes]] = {
-    "illegal-header-line": _illegal_header_line,
-    "echo-in-a-header": _echo_in_a_header,
-    "echo-in-the-status-line": _echo_in_the_status_line,
-    "cut-short-after-quoting": _cut_short_after_quoting,
-}
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize("echo", list(RAW_ECHOES))
-@pytest.mark.parametrize(
-    ("secret", "token"), AWKWARD_SECRETS, ids=[f"secrets{i}" for i in range(len(AWKWARD_SECRETS))]
-)
-async def test_protocol_errors_quoting_secrets_are_scrubbed_on_each_pool(
-    raw_server: RawServer, sdk_transport: Pool, echo: str, secret: str, token: str
-) -> None:
-    """Over real sockets, a response so broken the HTTP parser refuses it (quoting the
-    offending bytes in its error) still yields an error with no secret anywhere in it.
-    """
-    raw_server.responder = RAW_ECHOES[echo]
-    async with pv.AsyncPictoryClient(
-        KEY, raw_server.base_url, transport=sdk_transport, max_retries=1
-    ) as client:
-        for call in _calls(secret, token).values():
-            with pytest.raises(pv.PictoryError) as caught:
-                await call(client.vimeo_connections)  # type: ignore[misc]
-            assert_no_secret(caught.value, KEY, secret, token)
