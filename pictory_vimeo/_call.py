@@ -52,6 +52,8 @@ T = TypeVar("T")
 _DESCRIPTION_MAX: Final = 300
 _INVALID_MAX: Final = 500
 _WRITES: Final = frozenset({"POST", "PUT", "PATCH"})
+#: How httpx's RemoteProtocolError begins when a redirect's Location is not a URL.
+_BAD_REDIRECT: Final = "Invalid URL in location header"
 
 
 @attrs.frozen
@@ -301,6 +303,16 @@ class Call:
 
     def _transport_failure(self, exc: httpx.HTTPError, sent_at: float) -> Failure:
         log_attempt(self.method, self.path, self.attempts, type(exc).__name__)
+        if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_REDIRECT):
+            # httpx reads a redirect's Location even when it follows none, and fails on one
+            # that is not a URL: an answer did come (a redirect, never a success), so it
+            # is neither retried nor taken for a write that may have been applied.
+            error = APIConnectionError(
+                f"{self.method} {self.path}: the server answered with a redirect whose "
+                "Location header is not a valid URL",
+                attempts=self.attempts,
+            )
+            return Failure(error, retryable=False, unclear=False, reason="invalid redirect")
         text = self.scrub.line(f"{type(exc).__name__}: {exc}", _DESCRIPTION_MAX)
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         # Built from a scrubbed description, not chained to httpx's exception: its text

@@ -200,3 +200,25 @@ async def test_an_undecodable_body_leaves_the_response_as_received(
     assert response.status_code == status
     assert response.headers["content-encoding"] == "gzip"
     assert response.content == body
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "location", [b"http://[::1", b"https://[not-ipv6]/", b"https://example.com:port/"]
+)
+async def test_a_redirect_to_no_url_is_an_error_that_is_not_retried(
+    raw_server: RawServer, sdk_transport: Pool, location: bytes
+) -> None:
+    """httpx parses a redirect's Location even though the SDK follows none; one that is no
+    URL is an APIConnectionError saying so, for every method, sent once (an answer came).
+    """
+    raw_server.responder = lambda request: http_response(302, b"", [(b"location", location)])
+    async with pv.AsyncPictoryClient(
+        KEY, raw_server.base_url, transport=sdk_transport, max_retries=2
+    ) as client:
+        for method in METHODS:
+            before = len(raw_server.requests)
+            outcome = await _outcome(client.vimeo_connections, method)
+            assert type(outcome) is pv.APIConnectionError, f"{method}: {outcome!r}"
+            assert "redirect whose Location header is not a valid URL" in str(outcome)
+            assert len(raw_server.requests) - before == 1
