@@ -21,7 +21,7 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-__all__ = ["MappedAiohttpTransport"]
+__all__ = ["MappedAiohttpTransport", "TolerantResponse"]
 
 #: aiohttp failure -> the httpx exception with the same meaning; the first match wins, so
 #: subclasses come before their bases.
@@ -66,6 +66,23 @@ def _translate(exc: BaseException, request: httpx.Request) -> httpx.TransportErr
     if isinstance(exc, httpx.TransportError):
         return exc
     return httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)
+
+
+class TolerantResponse(aiohttp.ClientResponse):
+    """aiohttp's response, with a reason phrase that is always valid text.
+
+    aiohttp reads a reason phrase that is not UTF-8 with surrogate escapes, and
+    ``httpx_aiohttp`` then encodes it strictly: a 400 whose reason has one stray byte
+    became a ``UnicodeEncodeError`` instead of a 400. httpx's own pool takes such a phrase.
+    """
+
+    async def start(self, connection: aiohttp.connector.Connection) -> aiohttp.ClientResponse:
+        """Read the status line and headers; make the reason phrase encodable."""
+        response = await super().start(connection)
+        if self.reason:
+            raw = self.reason.encode("utf-8", "surrogateescape")
+            self.reason = raw.decode("utf-8", "replace")
+        return response
 
 
 class _MappedStream(httpx.AsyncByteStream):

@@ -73,7 +73,7 @@ def _limits(max_concurrency: int) -> httpx.Limits:
 def _aiohttp_transport(max_concurrency: int) -> httpx.AsyncBaseTransport:
     import aiohttp
 
-    from ._aiohttp_transport import MappedAiohttpTransport
+    from ._aiohttp_transport import MappedAiohttpTransport, TolerantResponse
 
     def session() -> aiohttp.ClientSession:
         # trust_env: honour HTTPS_PROXY and NO_PROXY as httpx does; cookies are not the
@@ -82,7 +82,10 @@ def _aiohttp_transport(max_concurrency: int) -> httpx.AsyncBaseTransport:
             limit=max_concurrency, keepalive_timeout=_KEEPALIVE_EXPIRY, ssl=transport.ssl_context
         )
         return aiohttp.ClientSession(
-            connector=connector, trust_env=True, cookie_jar=aiohttp.DummyCookieJar()
+            connector=connector,
+            trust_env=True,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            response_class=TolerantResponse,
         )
 
     transport = MappedAiohttpTransport(limits=_limits(max_concurrency), client=session)

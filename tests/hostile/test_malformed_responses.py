@@ -9,6 +9,7 @@ separately), from a raw server that can send what no framework would.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -30,7 +31,7 @@ from ._cases import (
     call_of,
 )
 from ._servers import RawRequest, RawServer, http_response
-from .conftest import KEY
+from .conftest import KEY, connection_json
 
 BASE_URL = "https://api.test"
 #: The longest a one-line error may reasonably be.
@@ -222,3 +223,53 @@ async def test_a_redirect_to_no_url_is_an_error_that_is_not_retried(
             assert type(outcome) is pv.APIConnectionError, f"{method}: {outcome!r}"
             assert "redirect whose Location header is not a valid URL" in str(outcome)
             assert len(raw_server.requests) - before == 1
+
+
+_CONNECTION_BYTES = json.dumps(connection_json()).encode()
+#: Answers broken below the body: status lines, framing and header lines each HTTP parser
+#: judges in its own way (so the class may differ by pool; it is always a PictoryError).
+BROKEN_FRAMING: dict[str, bytes] = {
+    "bad-status-line": b"HTTP/1.1 abc Weird\r\nContent-Length: 2\r\n\r\n{}",
+    "no-status-line": b"{}",
+    "status-1000": b"HTTP/1.1 1000 Big\r\nContent-Length: 2\r\n\r\n{}",
+    "negative-length": b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n{}",
+    "two-lengths": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n{}",
+    "body-shorter-than-its-length": b"HTTP/1.1 200 OK\r\nContent-Length: 99999\r\n\r\n{}",
+    "bad-chunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+    "a-200-kilobyte-header": b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n",
+    "header-without-colon": b"HTTP/1.1 200 OK\r\nNoColonHere\r\nContent-Length: 2\r\n\r\n{}",
+    "nul-in-a-header": b"HTTP/1.1 400 Bad\r\nX-Request-Id: a\x00b\r\nContent-Length: 2\r\n\r\n{}",
+    "http2-preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    "nothing-at-all": b"",
+    "switching-protocols": b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+    "obsolete-line-folding": (
+        b"HTTP/1.1 400 Bad\r\nX-Request-Id: a\r\n  folded\r\nContent-Length: 2\r\n\r\n{}"
+    ),
+    "bare-line-feeds": b"HTTP/1.1 400 Bad\nContent-Length: 2\n\n{}",
+    "reason-not-utf8": b"HTTP/1.1 400 B\xc3\xa4d \xff\r\nContent-Length: 2\r\n\r\n{}",
+}
+
+#: Odd, but both parsers read the status: a 400 stays a 400.
+_STATUS_INTACT = {
+    BROKEN_FRAMING[name] for name in ("obsolete-line-folding", "bare-line-feeds", "reason-not-utf8")
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("answer", list(BROKEN_FRAMING.values()), ids=list(BROKEN_FRAMING))
+async def test_broken_framing_is_a_pictory_error_on_each_pool(
+    raw_server: RawServer, sdk_transport: Pool, answer: bytes
+) -> None:
+    """Whatever the parser of the pool makes of it, the call raises a PictoryError with a
+    one-line message; an answer whose status line arrived intact keeps its status.
+    """
+    raw_server.responder = lambda request: answer
+    async with pv.AsyncPictoryClient(
+        KEY, raw_server.base_url, transport=sdk_transport, max_retries=1, timeout=10
+    ) as client:
+        for method in METHODS:
+            outcome = await _outcome(client.vimeo_connections, method)
+            assert isinstance(outcome, pv.PictoryError), f"{method}: {outcome!r}"
+            check_one_line(outcome)
+            if answer in _STATUS_INTACT:
+                assert isinstance(outcome, pv.BadRequestError), f"{method}: {outcome!r}"
