@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import io
 import os
-import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from pictory_vimeo import cli
@@ -80,19 +78,6 @@ def _matrix(everything: bool) -> Iterator[object]:
                     yield pytest.param(mode, command, debug, id=f"{mode}-{command}-{shown}")
 
 
-@pytest.fixture(scope="module")
-def _one_tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
-@pytest.fixture
-def _shared_tls_context(monkeypatch: pytest.MonkeyPatch, _one_tls_context: ssl.SSLContext) -> None:
-    """Every client the command builds in process reuses one TLS context (the servers are
-    plain http; loading the CA store per client is most of a run's time).
-    """
-    monkeypatch.setattr(httpx, "create_ssl_context", lambda *args, **kwargs: _one_tls_context)
-
-
 @pytest.fixture
 def hostile(raw_server: RawServer, request: pytest.FixtureRequest) -> RawServer:
     """The raw server in the mode and for the command the test is parametrised with."""
@@ -120,7 +105,6 @@ def _argv(command: str, debug: bool, retries: int = 1) -> tuple[list[str], str |
     return ["--max-retries", str(retries), *(["--debug"] if debug else []), *argv], stdin
 
 
-@pytest.mark.usefixtures("_shared_tls_context")
 @pytest.mark.parametrize(("mode", "command", "debug"), list(_matrix(everything=True)))
 def test_in_process(
     environment: dict[str, str],

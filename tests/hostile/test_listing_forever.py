@@ -184,7 +184,12 @@ def _cycle(period: int, counter: list[int]) -> Callable[[httpx.Request], httpx.R
     return handler
 
 
+#: The key memory's logic does not depend on the event loop: its long walks run on one.
+ONE_LOOP = pytest.mark.parametrize("loop_and_pool", [("asyncio", "httpx")], ids=["asyncio"])
+
+
 @pytest.mark.anyio
+@ONE_LOOP
 @pytest.mark.parametrize("period", [1, 3, _pagination._RECENT_KEYS + 1])
 async def test_a_key_cycle_of_any_length_is_caught(
     watched_memory: type[_Watched], period: int
@@ -205,6 +210,7 @@ async def test_a_key_cycle_of_any_length_is_caught(
 
 
 @pytest.mark.anyio
+@ONE_LOOP
 async def test_a_long_listing_without_a_cycle_keeps_bounded_memory(
     watched_memory: type[_Watched],
 ) -> None:
