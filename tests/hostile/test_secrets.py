@@ -140,6 +140,11 @@ def _body_of(request: httpx.Request) -> object:
     return json.loads(request.content) if request.content else dict(request.headers)
 
 
+def _fail(error: httpx.TransportError) -> httpx.Response:
+    """A transport that fails with ``error`` (whose text quotes the request)."""
+    raise error
+
+
 #: Servers that quote the request back, each in its own way.
 ECHOES: dict[str, Callable[[httpx.Request], httpx.Response]] = {
     "message": lambda r: httpx.Response(400, json={"message": echo_of(r), "code": "BAD"}),
@@ -192,10 +197,10 @@ ECHOES: dict[str, Callable[[httpx.Request], httpx.Response]] = {
     "bad-2xx-items": lambda r: httpx.Response(
         200, json={"Items": [_body_of(r)], "nextPageKey": _body_of(r)}
     ),
-    "transport-error-quoting-the-request": lambda r: (_ for _ in ()).throw(
+    "transport-error-quoting-the-request": lambda r: _fail(
         httpx.RemoteProtocolError(f"peer sent garbage after: {echo_of(r)!r}", request=r)
     ),
-    "timeout-quoting-the-request": lambda r: (_ for _ in ()).throw(
+    "timeout-quoting-the-request": lambda r: _fail(
         httpx.ReadTimeout(f"read timed out for {echo_of(r)}", request=r)
     ),
 }
