@@ -168,7 +168,7 @@ class RawServer:
 def serve(responder: Responder) -> Iterator[RawServer]:
     """Run a raw server on a free loopback port for the length of the block."""
     server = _Server(responder)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
     thread.daemon = True
     thread.start()
     try:
