@@ -21,7 +21,7 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-__all__ = ["MappedAiohttpTransport"]
+__all__ = ["MappedAiohttpTransport", "TolerantResponse"]
 
 #: aiohttp failure -> the httpx exception with the same meaning; the first match wins, so
 #: subclasses come before their bases.
@@ -44,6 +44,17 @@ _MAPPING: Final[tuple[tuple[type[BaseException], type[httpx.TransportError]], ..
 )
 
 
+def _text_of(error: BaseException) -> str:
+    """What went wrong, in aiohttp's words.
+
+    A response error's ``str()`` shows its message as a repr; when the message quotes the
+    bytes of a line the parser refused (a repr itself), that would quote them twice over.
+    """
+    if isinstance(error, aiohttp.ClientResponseError) and isinstance(error.message, str):
+        return f"{error.status}, {error.message}" if error.message else str(error.status)
+    return str(error) or type(error).__name__
+
+
 def _translate(exc: BaseException, request: httpx.Request) -> httpx.TransportError:
     """The httpx exception meaning what ``exc`` (or the aiohttp error it wraps) means."""
     original = exc
@@ -51,11 +62,27 @@ def _translate(exc: BaseException, request: httpx.Request) -> httpx.TransportErr
         original = exc.__cause__
     for source, target in _MAPPING:
         if isinstance(original, source):
-            text = str(original) or type(original).__name__
-            return target(f"{type(original).__name__}: {text}", request=request)
+            return target(f"{type(original).__name__}: {_text_of(original)}", request=request)
     if isinstance(exc, httpx.TransportError):
         return exc
     return httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)
+
+
+class TolerantResponse(aiohttp.ClientResponse):
+    """aiohttp's response, with a reason phrase that is always valid text.
+
+    aiohttp reads a reason phrase that is not UTF-8 with surrogate escapes, and
+    ``httpx_aiohttp`` then encodes it strictly: a 400 whose reason has one stray byte
+    became a ``UnicodeEncodeError`` instead of a 400. httpx's own pool takes such a phrase.
+    """
+
+    async def start(self, connection: aiohttp.connector.Connection) -> aiohttp.ClientResponse:
+        """Read the status line and headers; make the reason phrase encodable."""
+        response = await super().start(connection)
+        if self.reason:
+            raw = self.reason.encode("utf-8", "surrogateescape")
+            self.reason = raw.decode("utf-8", "replace")
+        return response
 
 
 class _MappedStream(httpx.AsyncByteStream):

@@ -51,7 +51,10 @@ __all__ = [
 T = TypeVar("T")
 
 _DESCRIPTION_MAX: Final = 300
+_INVALID_MAX: Final = 500
 _WRITES: Final = frozenset({"POST", "PUT", "PATCH"})
+#: How httpx's RemoteProtocolError begins when a redirect's Location is not a URL.
+_BAD_REDIRECT: Final = "Invalid URL in location header"
 
 
 @attrs.frozen
@@ -154,7 +157,7 @@ class Call:
         self.path = path
         self.connection_id = connection_id
         self.deadline = anyio.current_time() + options.timeout if deadline is None else deadline
-        self.scrub = context.session.scrub.with_secrets(secrets)
+        self.scrub = context.session.scrubber(secrets)
         self.attempts = 0
         #: Whether a write attempt may have been applied without our hearing of it.
         self.unclear = False
@@ -209,7 +212,7 @@ class Call:
         try:
             return parse(response)
         except InvalidResponseError as invalid:
-            text = self.scrub.text(str(invalid))
+            text = self.scrub.line(str(invalid), _INVALID_MAX)
         except PictoryError:
             raise
         except Exception as exc:  # whatever a hostile body makes a parser raise
@@ -263,7 +266,7 @@ class Call:
             with anyio.fail_after(remaining):
                 async with self.context.slots.limiter():
                     sent = True
-                    response = await self.context.session.exchange(
+                    response, undecodable = await self.context.session.exchange(
                         self.method,
                         self.path,
                         headers=self._sent_headers,
@@ -284,10 +287,25 @@ class Call:
             response.status_code,
             (time.perf_counter() - started) * 1000.0,
         )
+        problem = None
+        if undecodable is not None:
+            problem = self.scrub.line(
+                f"the body could not be decoded as its Content-Encoding ({undecodable}) says",
+                _DESCRIPTION_MAX,
+            )
         if response.is_success:
+            if problem is not None:
+                raise InvalidResponseError(
+                    f"{self.method} {self.path} answered {response.status_code}, but {problem}",
+                    response=response,
+                )
             return response
         error = status_error(
-            response, scrub=self.scrub, attempts=self.attempts, connection_id=self.connection_id
+            response,
+            scrub=self.scrub,
+            attempts=self.attempts,
+            connection_id=self.connection_id,
+            problem=problem,
         )
         failure = status_failure(error)
         self._note_unclear(failure.unclear, sent_at)
@@ -295,9 +313,17 @@ class Call:
 
     def _transport_failure(self, exc: httpx.HTTPError, sent_at: float) -> Failure:
         log_attempt(self.method, self.path, self.attempts, type(exc).__name__)
-        text = " ".join(self.scrub.text(f"{type(exc).__name__}: {exc}").split())
-        if len(text) > _DESCRIPTION_MAX:
-            text = text[: _DESCRIPTION_MAX - 3] + "..."
+        if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_REDIRECT):
+            # httpx reads a redirect's Location even when it follows none, and fails on one
+            # that is not a URL: an answer did come (a redirect, never a success), so it
+            # is neither retried nor taken for a write that may have been applied.
+            error = APIConnectionError(
+                f"{self.method} {self.path}: the server answered with a redirect whose "
+                "Location header is not a valid URL",
+                attempts=self.attempts,
+            )
+            return Failure(error, retryable=False, unclear=False, reason="invalid redirect")
+        text = self.scrub.line(f"{type(exc).__name__}: {exc}", _DESCRIPTION_MAX)
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         # Built from a scrubbed description, not chained to httpx's exception: its text
         # (and its own causes) may quote the request.

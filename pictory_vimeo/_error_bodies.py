@@ -10,6 +10,7 @@ before any text is shortened or folded.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
@@ -35,7 +36,14 @@ from ._errors import (
 )
 from ._redact import Scrubber
 
-__all__ = ["decode_json", "parse_retry_after", "request_id_of", "status_error", "text_of"]
+__all__ = [
+    "NestedTooDeeplyError",
+    "decode_json",
+    "parse_retry_after",
+    "request_id_of",
+    "status_error",
+    "text_of",
+]
 
 _MESSAGE_MAX: Final = 300
 _REQUEST_ID_MAX: Final = 200
@@ -54,20 +62,46 @@ _BY_STATUS: Final[Mapping[int, type[APIStatusError]]] = {
 }
 
 
+class NestedTooDeeplyError(ValueError):
+    """JSON nested deeper than the parser goes (``[`` a hundred thousand times)."""
+
+
 def decode_json(content: bytes) -> object:
     """Parsed JSON, or raises ``ValueError`` for anything that is not (absurd nesting too)."""
     try:
         return json.loads(content)
     except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+        raise NestedTooDeeplyError("JSON nested too deeply") from None
+
+
+def _without_bom(content: bytes, width: int) -> str | None:
+    """UTF-16 or UTF-32 (``width`` bytes a unit) with no byte-order mark, if it is that.
+
+    The order is the one that puts the zero bytes of ASCII-range text where they belong.
+    """
+    if not content or len(content) % width or b"\x00" not in content:
+        return None
+    little = content[width - 1 :: width].count(0) >= content[::width].count(0)
+    try:
+        return content.decode(f"utf-{8 * width}-{'le' if little else 'be'}")
+    except UnicodeError:
+        return None
 
 
 def text_of(response: httpx.Response) -> str:
-    """The body as text: in its declared charset when that works, else UTF-8 with replacements."""
+    """The body as text: in its declared charset when that works, else UTF-8 with replacements.
+
+    ``charset=utf-16`` (or ``utf-32``) without a byte-order mark is read in the byte order
+    the text itself shows, rather than as UTF-8 full of NULs.
+    """
     try:
         return response.text
     except (UnicodeError, LookupError):  # a wrong or unknown charset
-        return response.content.decode("utf-8", "replace")
+        pass
+    charset = (response.charset_encoding or "").lower().replace("_", "-")
+    width = 2 if charset in ("utf-16", "utf16") else 4 if charset in ("utf-32", "utf32") else 0
+    text = _without_bom(response.content, width) if width else None
+    return text if text is not None else response.content.decode("utf-8", "replace")
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -116,10 +150,12 @@ def _from_json(body: object) -> tuple[str | None, str | None]:
         code = problem_type
     errors = body.get("errors")
     if isinstance(errors, list) and errors:
+        # Text only: the str() of an object the server put there would be its repr, a form
+        # in which an echoed secret escapes differently than in JSON.
         details = "; ".join(
-            f"{item.get('field')}: {item.get('message')}"
+            f"{field}: {_text(item.get('message')) or 'invalid'}"
             for item in errors
-            if isinstance(item, Mapping) and item.get("field")
+            if isinstance(item, Mapping) and (field := _text(item.get("field")))
         )
         if details:
             message = f"{message} ({details})" if message else details
@@ -132,13 +168,8 @@ def _from_text(response: httpx.Response) -> str | None:
         return None
     if text.startswith("<"):  # an HTML error page from a proxy or load balancer
         match = _HTML_TITLE.search(text)
-        return match.group(1) if match else None
+        return html.unescape(match.group(1)) if match else None
     return text
-
-
-def _one_line(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _parse(response: httpx.Response) -> tuple[str | None, str | None, object]:
@@ -176,7 +207,7 @@ def request_id_of(headers: httpx.Headers) -> str | None:
 
 def _request_id(headers: httpx.Headers, scrub: Scrubber) -> str | None:
     value = request_id_of(headers)
-    return None if value is None else _one_line(scrub.text(value), _REQUEST_ID_MAX)
+    return None if value is None else scrub.line(value, _REQUEST_ID_MAX)
 
 
 def status_error(
@@ -185,21 +216,26 @@ def status_error(
     scrub: Scrubber,
     attempts: int = 1,
     connection_id: str | None = None,
+    problem: str | None = None,
 ) -> APIStatusError:
     """The typed error for a non-2xx response, every text in it scrubbed.
 
-    ``connection_id`` is what the call looked for, named in a 404's message.
+    ``connection_id`` is what the call looked for, named in a 404's message; ``problem``
+    says why the body could not be read at all (then it is not parsed).
     """
-    raw_message, raw_code, body = _parse(response)
+    raw_message, raw_code, body = (None, None, None) if problem else _parse(response)
     status = response.status_code
     if not raw_message:
         try:
             raw_message = HTTPStatus(status).phrase
         except ValueError:
             raw_message = "error"
-    # Scrubbed first, then folded and shortened, so no fold or cut can split a secret.
-    message = _one_line(scrub.text(raw_message), _MESSAGE_MAX)
-    code = _one_line(scrub.text(raw_code), _MESSAGE_MAX) if raw_code else None
+    # Scrubbed before and after folding, made printable, and only then shortened, so no
+    # fold or cut can split a secret and no control character reaches a terminal.
+    message = scrub.line(raw_message, _MESSAGE_MAX)
+    if problem:
+        message = f"{message}; {problem}"
+    code = scrub.line(raw_code, _MESSAGE_MAX) if raw_code else None
     if status == 404 and connection_id is not None:
         message = f"{message} (connection_id {connection_id!r})"
     cls: type[APIStatusError]

@@ -18,7 +18,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ._errors import ValidationError
 from ._redact import REDACTED
-from ._rules import CONNECTION_FIELDS, FieldError
+from ._rules import CONNECTION_FIELDS, FieldError, is_utf8_encodable
 from ._types import NOT_GIVEN, NotGiven
 
 __all__ = [
@@ -147,12 +147,22 @@ def to_body(model: VimeoConnectionCreate | VimeoConnectionUpdate) -> dict[str, o
     return body
 
 
+class _RefusedValueError(ValueError):
+    """A value one of the converter's own hooks refused; its text names no value."""
+
+
+def _describe(exc: BaseException, kind: type | None) -> str:
+    return str(exc) if isinstance(exc, _RefusedValueError) else cattrs.v.format_exception(exc, kind)
+
+
 def first_problem(exc: BaseException) -> str:
     """The first thing wrong in a structuring failure, in words (never the raw value)."""
     if isinstance(exc, cattrs.BaseValidationError):
-        messages = cattrs.transform_error(exc)
+        messages = cattrs.transform_error(exc, format_exception=_describe)
         return messages[0] if messages else type(exc).__name__
-    return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, _RefusedValueError):
+        return str(exc)
+    return type(exc).__name__
 
 
 def _strict(kind: type[Any], label: str) -> Any:
@@ -160,21 +170,36 @@ def _strict(kind: type[Any], label: str) -> Any:
 
     def structure(value: object, _: object) -> object:
         if type(value) is not kind:
-            raise TypeError(f"expected {label}, got {type(value).__name__}")
+            raise _RefusedValueError(f"expected {label}, got {type(value).__name__}")
         return value
 
     return structure
 
 
+def _text(value: object, _: object) -> str:
+    """Exactly a string, and one that is valid Unicode.
+
+    JSON can spell a lone surrogate (``"\\ud800"``); such a string cannot be printed,
+    written as UTF-8 or sent back to the API, so it is not a value the API documents.
+    """
+    if type(value) is not str:
+        raise _RefusedValueError(f"expected a string, got {type(value).__name__}")
+    if not value.isascii() and not is_utf8_encodable(value):
+        raise _RefusedValueError(
+            "expected a string of valid Unicode, got one with a lone surrogate"
+        )
+    return value
+
+
 def _parse_datetime(value: object, _: object) -> datetime:
     if not isinstance(value, str):
-        raise TypeError(f"expected an ISO-8601 string, got {type(value).__name__}")
+        raise _RefusedValueError(f"expected an ISO-8601 string, got {type(value).__name__}")
     try:
         parsed = datetime.fromisoformat(value)
         # The API speaks UTC; an offset is honoured but normalised so dates compare alike.
         return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError):
-        raise ValueError("expected an ISO-8601 date") from None
+        raise _RefusedValueError("expected an ISO-8601 date") from None
 
 
 def _format_datetime(value: datetime) -> str:
@@ -189,7 +214,7 @@ def _format_datetime(value: datetime) -> str:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=False)
-    conv.register_structure_hook(str, _strict(str, "a string"))
+    conv.register_structure_hook(str, _text)
     conv.register_structure_hook(int, _strict(int, "an integer"))
     conv.register_structure_hook(bool, _strict(bool, "a boolean"))
     conv.register_structure_hook(datetime, _parse_datetime)

@@ -190,8 +190,10 @@ class _Pages(AsyncIterator[Page[T]]):
             return
         self._empty_run = 0 if page.items else self._empty_run + 1
         if self._keys.repeated(key):
+            # The key itself is not shown: it is the server's text, and may quote anything.
             self._stop = PaginationError(
-                f"the server repeated nextPageKey {key[:60]!r}; following it would loop forever"
+                "the server repeated a nextPageKey it had sent before; following it would "
+                "loop forever"
             )
         elif self._max_empty is not None and self._empty_run >= self._max_empty:
             self._stop = PaginationError(

@@ -9,7 +9,8 @@ the pool that suits the loop it finds; the task group exists while the client is
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import timedelta
 from typing import Final, Protocol
 
@@ -40,6 +41,11 @@ class Fetch(Protocol):
 
     def cancel(self) -> None:
         """Stop the fetch now."""
+
+
+#: How many of the secrets its calls sent a session keeps masking in later errors: a server
+#: may echo a stored secret in the answer to a later call (a record dumped into an error).
+_SENT_SECRETS_KEPT: Final = 32
 
 
 class ReadAhead:
@@ -117,7 +123,10 @@ class ApiSession:
     ) -> None:
         self.base_url = base_url
         self.headers = httpx.Headers({**_BASE_HEADERS, "Authorization": api_key})
-        self.scrub = Scrubber([api_key])
+        self._api_key = api_key
+        #: The secrets recent calls sent, oldest first (a dict as an ordered set).
+        self._sent: OrderedDict[str, None] = OrderedDict()
+        self._scrub: Scrubber | None = None
         self.read_ahead = ReadAhead()
         self._choice = transport
         self._max_concurrency = max_concurrency
@@ -145,6 +154,20 @@ class ApiSession:
         self._http = http
         return http
 
+    def scrubber(self, secrets: Iterable[str] = ()) -> Scrubber:
+        """What masks a call's errors: the key, ``secrets`` and those recent calls sent."""
+        for secret in secrets:
+            if isinstance(secret, str) and secret:
+                if secret not in self._sent:
+                    self._scrub = None
+                self._sent[secret] = None
+                self._sent.move_to_end(secret)
+        while len(self._sent) > _SENT_SECRETS_KEPT:
+            self._sent.popitem(last=False)
+        if self._scrub is None:
+            self._scrub = Scrubber([self._api_key, *self._sent])
+        return self._scrub
+
     @property
     def http(self) -> httpx.AsyncClient:
         """The pool, opened on first use in the running event loop."""
@@ -163,13 +186,15 @@ class ApiSession:
         content: bytes | None,
         params: Mapping[str, str] | None,
         phase_timeout: float,
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, str | None]:
         """Send one request and read its whole answer; the connection is released either way.
 
         A caller's ``http_client`` gets the request through ``send()``, with all of its own
         behaviour; the SDK's own pool gets it straight from its transport, which saves most
         of httpx's per-request cost (cookies, hooks, redirects, auth: none apply here).
         ``phase_timeout`` bounds each phase (connect, write, read); the caller bounds the whole.
+        Returns the response, and the ``Content-Encoding`` it claimed when its body could
+        not be decoded as that says (the response then holds the raw body).
         """
         http = self.http
         url = self.base_url + path
@@ -196,8 +221,14 @@ class ApiSession:
         else:
             response = await direct.handle_async_request(request)
             response.request = request
+        encoded = "content-encoding" in response.headers
         try:
-            await response.aread()
+            if encoded:
+                # Read raw, then decode apart from the stream: a decoder failing halfway
+                # through would leave the connection's iterator suspended for the collector.
+                raw = b"".join([chunk async for chunk in response.aiter_raw()])
+            else:
+                await response.aread()
         finally:
             # Shielded, so a cancelled read still hands its connection back (or closes it)
             # instead of leaving the stream for the garbage collector to warn about.
@@ -205,7 +236,7 @@ class ApiSession:
                 await response.aclose()
         if direct is not None:
             response.elapsed = timedelta(seconds=time.perf_counter() - started)
-        return response
+        return decoded(response, raw) if encoded else (response, None)
 
     async def aclose(self) -> None:
         """Close the pool if the SDK opened it (a caller's ``http_client`` stays open)."""
@@ -265,3 +296,40 @@ class Slots:
             self._session.http  # noqa: B018 - opens the pool, which decides the size
             self._limiter = anyio.CapacityLimiter(self.total)
         return self._limiter
+
+
+def decoded(response: httpx.Response, raw: bytes) -> tuple[httpx.Response, str | None]:
+    """``response`` with ``raw`` decoded as its ``Content-Encoding`` says, if it can be.
+
+    When it cannot, the response keeps its status and headers with the raw bytes as its
+    body, and the encoding it claimed is returned alongside.
+    """
+    decoded = httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=httpx.ByteStream(raw),
+        request=response.request,
+        extensions=response.extensions,
+        history=response.history,
+        default_encoding=response.default_encoding,
+    )
+    try:
+        decoded.read()
+    except httpx.DecodingError:
+        encoding = response.headers.get("content-encoding", "")
+        plain = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-encoding"]
+        decoded = httpx.Response(
+            response.status_code,
+            headers=plain,
+            content=raw,
+            request=response.request,
+            extensions=response.extensions,
+            history=response.history,
+            default_encoding=response.default_encoding,
+        )
+        decoded.headers = response.headers  # as received; the body is as received too
+    else:
+        encoding = None
+    decoded.elapsed = response.elapsed
+    decoded.next_request = response.next_request
+    return decoded, encoding

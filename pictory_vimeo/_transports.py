@@ -96,7 +96,7 @@ def _proxy_for(base_url: str) -> httpx.Proxy | None:
 def _aiohttp_transport(size: int, base_url: str) -> httpx.AsyncBaseTransport:
     import aiohttp
 
-    from ._aiohttp_transport import MappedAiohttpTransport
+    from ._aiohttp_transport import MappedAiohttpTransport, TolerantResponse
 
     def session() -> aiohttp.ClientSession:
         # trust_env=False: with it on, aiohttp reads .netrc and the proxy settings in a
@@ -107,7 +107,10 @@ def _aiohttp_transport(size: int, base_url: str) -> httpx.AsyncBaseTransport:
             limit=size, keepalive_timeout=_KEEPALIVE_EXPIRY, ssl=transport.ssl_context
         )
         return aiohttp.ClientSession(
-            connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
+            connector=connector,
+            trust_env=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            response_class=TolerantResponse,
         )
 
     transport = MappedAiohttpTransport(

@@ -7,12 +7,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import traceback
 from collections.abc import Iterator
 from typing import Any, Literal, cast
 
 import pytest
 
 import pictory_vimeo as pv
+from pictory_vimeo import _redact
 
 #: Every async test runs once per event loop and connection pool the SDK can use: aiohttp's
 #: pool and httpx's under asyncio, httpx's under trio (aiohttp needs asyncio).
@@ -123,3 +125,80 @@ def retry_waits() -> Iterator[list[float]]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+#: The marker of a test that puts a secret into an error or a log record on purpose (to
+#: check the code that masks it, say); the leak guard below leaves such a test alone.
+SHOWS_SECRETS = "shows_secrets_on_purpose"
+#: Where the guard listens: the SDK's logger tree (the emulator's included) and uvicorn's.
+#: Not httpcore's or httpx's, whose DEBUG lines print raw headers (as documented).
+GUARDED_LOGGERS = ("pictory_vimeo", "uvicorn", "uvicorn.error", "uvicorn.access")
+_SHORTEST_SECRET = 4
+
+
+class _Records(logging.Handler):
+    """Keeps every record it is handed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep ``record`` for the check at the end of the test."""
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_leaks(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Fail a test if any secret the SDK knew shows in a log record or an SDK error.
+
+    The secrets are whatever the SDK handed to a ``Scrubber`` during the test (the key,
+    client secrets, access tokens); a secret "shows" in any of the forms the scrubber
+    masks (raw, trimmed, folded, JSON-, HTML- and URL-escaped...). Checked: every record
+    of the guarded loggers at DEBUG, formatted, and the whole ``traceback.format_exception``
+    text (every chained cause) of every ``PictoryError`` created during the test.
+    """
+    if request.node.get_closest_marker(SHOWS_SECRETS) is not None:
+        yield
+        return
+    secrets: set[str] = set()
+    errors: list[BaseException] = []
+    scrubber_init = _redact.Scrubber.__init__
+
+    def recording_scrubber_init(self: _redact.Scrubber, known: Any = ()) -> None:
+        known = list(known)
+        secrets.update(s for s in known if isinstance(s, str) and len(s) >= _SHORTEST_SECRET)
+        scrubber_init(self, known)
+
+    def recording_error_init(self: pv.PictoryError, *args: Any, **kwargs: Any) -> None:
+        errors.append(self)
+        super(pv.PictoryError, self).__init__(*args, **kwargs)
+
+    monkeypatch.setattr(_redact.Scrubber, "__init__", recording_scrubber_init)
+    monkeypatch.setattr(pv.PictoryError, "__init__", recording_error_init)
+    handler = _Records()
+    loggers = [logging.getLogger(name) for name in GUARDED_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+    if not secrets:
+        return
+    forms = sorted(set().union(*(_redact._forms(secret) for secret in secrets)), key=len)
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    texts = [(f"log record of {r.name}", formatter.format(r)) for r in handler.records]
+    texts += [
+        (f"{type(e).__name__} (traceback)", "".join(traceback.format_exception(e))) for e in errors
+    ]
+    for where, text in texts:
+        for form in forms:
+            if form in text:
+                pytest.fail(f"a secret ({form!r}) shows in a {where}:\n{text}", pytrace=False)

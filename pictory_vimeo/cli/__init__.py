@@ -27,19 +27,19 @@ from .._config import (
     request_options,
     resolve_base_url,
 )
-from .._redact import Scrubber
-from . import _secrets
 from ._connections import COMMANDS, ClientFactory
 from ._demo import run_demo
 from ._output import (
     EXIT_API,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    NEVER_SHOWN,
     ErrorContext,
     UsageError,
     describe_error,
     emit,
     error_json,
+    never_shown,
 )
 from ._parser import PROG, build_parser, parse
 
@@ -63,14 +63,9 @@ def _load_emulator() -> ModuleType | None:
 class _Redacting(logging.Formatter):
     """Formats a record, then blanks out the API key and any secret the command holds."""
 
-    def __init__(self, fmt: str, known: list[str]) -> None:
-        super().__init__(fmt)
-        self._known = known
-
     def format(self, record: logging.LogRecord) -> str:
         """The formatted record, with every known sensitive value replaced."""
-        scrubber = Scrubber([*self._known, *_secrets.REMEMBERED])
-        return scrubber.text(super().format(record))
+        return never_shown(super().format(record))
 
 
 class _Once(logging.Filter):
@@ -92,12 +87,12 @@ class _Once(logging.Filter):
 
 
 @contextlib.contextmanager
-def _logging(debug: bool, sensitive: list[str]) -> Iterator[None]:
+def _logging(debug: bool) -> Iterator[None]:
     """Send the SDK's warnings (and with ``--debug`` its DEBUG records) to stderr, redacted."""
     logger = logging.getLogger(LOGGER_NAME)
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.DEBUG if debug else logging.WARNING)
-    handler.setFormatter(_Redacting(_DEBUG_FORMAT if debug else "warning: %(message)s", sensitive))
+    handler.setFormatter(_Redacting(_DEBUG_FORMAT if debug else "warning: %(message)s"))
     handler.addFilter(_Once())
     level = logger.level
     logger.addHandler(handler)
@@ -181,10 +176,11 @@ def _report(raised: Exception, args: argparse.Namespace, context: ErrorContext) 
     """Print the error (and with ``--debug`` the traceback) on stderr; return the exit status.
 
     With ``--json`` the error is one JSON object, so scripts read failures as they read
-    results; otherwise it is a line (or a few) saying what happened and what to do.
+    results; otherwise it is a line (or a few) saying what happened and what to do. Both
+    go through ``emit``, which masks every secret the command holds.
     """
     if args.debug:
-        traceback.print_exception(raised, file=sys.stderr)
+        emit("".join(traceback.format_exception(raised)).rstrip("\n"), sys.stderr)
     error = _unwrap(raised)
     lines, status = describe_error(error, context)
     if getattr(args, "json", False):
@@ -208,10 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         name=getattr(args, "name", None),
         version=getattr(args, "version", None),
     )
-    sensitive = [value for value in (_api_key(args),) if value]
-    _secrets.REMEMBERED.clear()
+    NEVER_SHOWN.clear()
+    NEVER_SHOWN.update(value for value in (_api_key(args),) if value)
     try:
-        with _logging(args.debug, sensitive):
+        with _logging(args.debug):
             try:
                 return _dispatch(args, emulator, context)
             except KeyboardInterrupt:
@@ -229,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except Exception as raised:
                 return _report(raised, args, context)
     finally:
-        _secrets.REMEMBERED.clear()
+        NEVER_SHOWN.clear()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """What the ``pictory-vimeo`` command prints: tables, JSON lines, details, and error lines.
 
-Nothing here ever receives a secret: connections carry none, and errors are described from
-the SDK's typed fields, which are already scrubbed of the key and the secrets sent.
+Connections carry no secrets and errors are described from the SDK's typed fields, which
+are already scrubbed of the key and the secrets sent; still, a hostile server can put a
+secret into a connection's name or description, and a traceback under ``--debug`` can
+quote anything. So every line goes out through :func:`emit`, which masks every value in
+:data:`NEVER_SHOWN` (the key and the secrets this run of the command holds).
 """
 
 from __future__ import annotations
@@ -31,18 +34,21 @@ from .._errors import (
     VersionConflictError,
 )
 from .._models import VimeoConnection
+from .._redact import Scrubber
 
 __all__ = [
     "EXIT_API",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "NEVER_SHOWN",
     "ErrorContext",
     "TableWriter",
     "UsageError",
     "error_json",
     "describe_error",
     "emit",
+    "never_shown",
     "write_details",
 ]
 
@@ -91,9 +97,27 @@ class ErrorContext:
         self.version = version
 
 
+#: What this run of the command must never print: its API key and the secrets it read.
+NEVER_SHOWN: Final[set[str]] = set()
+_SCRUBBER: list[tuple[frozenset[str], Scrubber]] = []
+
+
+def never_shown(text: str) -> str:
+    """``text`` with every form of every value in :data:`NEVER_SHOWN` masked."""
+    if not NEVER_SHOWN:
+        return text
+    known = frozenset(NEVER_SHOWN)
+    if not _SCRUBBER or _SCRUBBER[0][0] != known:
+        _SCRUBBER[:] = [(known, Scrubber(known))]
+    return _SCRUBBER[0][1].text(text)
+
+
 def emit(text: str, stream: TextIO | None = None) -> None:
-    """Print one line and flush it, degrading characters the stream cannot encode."""
+    """Print one line and flush it, masking secrets and degrading characters the stream
+    cannot encode.
+    """
     stream = sys.stdout if stream is None else stream
+    text = never_shown(text)
     try:
         print(text, file=stream, flush=True)
     except UnicodeEncodeError:

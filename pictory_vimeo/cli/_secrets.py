@@ -13,7 +13,7 @@ from typing import Final, TextIO
 
 import attrs
 
-from ._output import UsageError
+from ._output import NEVER_SHOWN, UsageError
 
 __all__ = [
     "ACCESS_TOKEN_ENV",
@@ -33,8 +33,8 @@ HOW: Final = (
     "lines on stdin (the secret, then the token), or run in a terminal to be asked"
 )
 
-#: Every secret read during this run of the command, so its log output can blank them out.
-REMEMBERED: Final[set[str]] = set()
+#: Every secret read during this run of the command, so nothing it prints can show them.
+REMEMBERED: Final[set[str]] = NEVER_SHOWN
 
 
 @attrs.frozen

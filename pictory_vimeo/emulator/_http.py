@@ -146,7 +146,9 @@ async def read_json_object(request: Request) -> dict[str, object]:
         raise BadBody("The request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadBody("The request body must be a JSON object")
-    if not all(_valid_text(key) and _valid_text(value) for key, value in body.items()):
+    # Values are the field rules' to judge, so a lone surrogate in one is a 400 naming that
+    # field (as the SDK names it); a key with one could not even be named back.
+    if not all(_valid_text(key) for key in body):
         raise BadBody("The request body holds text that is not valid Unicode")
     return body
 

@@ -12,10 +12,10 @@ from urllib.parse import quote
 
 import httpx
 
-from .._error_bodies import decode_json
+from .._error_bodies import NestedTooDeeplyError, decode_json
 from .._errors import InvalidResponseError, ValidationError
 from .._models import Page, VimeoConnection, converter, first_problem
-from .._rules import FieldError, check_connection_id
+from .._rules import FieldError, check_connection_id, is_utf8_encodable
 
 __all__ = [
     "COLLECTION",
@@ -50,10 +50,13 @@ def _where(response: httpx.Response) -> str:
 def _json(response: httpx.Response) -> object:
     try:
         return decode_json(response.content)
+    except NestedTooDeeplyError:
+        why = " (nested too deeply)"
     except ValueError:
-        raise InvalidResponseError(
-            f"{_where(response)} with a body that is not JSON", response=response
-        ) from None
+        why = ""
+    raise InvalidResponseError(
+        f"{_where(response)} with a body that is not JSON{why}", response=response
+    )
 
 
 def _structure(response: httpx.Response, data: object) -> VimeoConnection:
@@ -88,9 +91,11 @@ def parse_page(response: httpx.Response) -> Page[VimeoConnection]:
         raise InvalidResponseError(f"{_where(response)} without an 'Items' list", response=response)
     assert isinstance(data, Mapping)
     key = data.get("nextPageKey")
-    if key is not None and not isinstance(key, str):
+    if key is not None and not (isinstance(key, str) and is_utf8_encodable(key)):
+        # A key with a lone surrogate could never be sent back: it has no UTF-8 form.
         raise InvalidResponseError(
-            f"{_where(response)} with a nextPageKey that is not a string", response=response
+            f"{_where(response)} with a nextPageKey that is not a string of valid Unicode",
+            response=response,
         )
     return Page([_structure(response, item) for item in items], key or None)
 
