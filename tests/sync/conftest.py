@@ -43,12 +43,6 @@ class CountingTransport(httpx.AsyncBaseTransport):
         return [r for r in self.sent if r.method == "GET" and r.url.path == PATH]
 
 
-@pytest.fixture(autouse=True)
-def backoff_waits(retry_waits: list[float]) -> list[float]:
-    """The retry waits the SDK asked for (the testing mode skips them)."""
-    return retry_waits
-
-
 @pytest.fixture
 def emu() -> Iterator[emulator.Emulator]:
     """A fresh in-memory emulator with small pages."""
