@@ -10,6 +10,21 @@ import pytest
 import pictory_vimeo as pv
 from tests.retries.conftest import FakeApi, FakeClock
 
+pytestmark = pytest.mark.usefixtures("clock")
+
+
+@pytest.fixture
+def client(fake_client: pv.AsyncPictoryClient) -> pv.AsyncPictoryClient:
+    """The client on the fake API."""
+    return fake_client
+
+
+@pytest.fixture
+def conns(fake_client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
+    """The fake API's connections."""
+    return fake_client.vimeo_connections
+
+
 WRITERS = 50
 #: Scheduler turns per second of a wait: the jitter then spreads the writers out.
 TURNS = 1000

@@ -8,7 +8,23 @@ import httpx
 import pytest
 
 import pictory_vimeo as pv
-from tests.retries.conftest import PATH, Effect, FakeApi
+from tests._support import PATH
+from tests.retries.conftest import Effect, FakeApi
+
+pytestmark = pytest.mark.usefixtures("clock")
+
+
+@pytest.fixture
+def client(fake_client: pv.AsyncPictoryClient) -> pv.AsyncPictoryClient:
+    """The client on the fake API."""
+    return fake_client
+
+
+@pytest.fixture
+def conns(fake_client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
+    """The fake API's connections."""
+    return fake_client.vimeo_connections
+
 
 SECRETS: dict[str, Any] = {
     "client_secret": "SECRET-client-secret",

@@ -12,7 +12,23 @@ import respx
 
 import pictory_vimeo as pv
 from pictory_vimeo import _error_bodies
-from tests.retries.conftest import PATH, FakeClock
+from tests._support import PATH
+from tests.retries.conftest import FakeClock
+
+pytestmark = pytest.mark.usefixtures("clock")
+
+
+@pytest.fixture
+def client(fake_client: pv.AsyncPictoryClient) -> pv.AsyncPictoryClient:
+    """The client on the fake API."""
+    return fake_client
+
+
+@pytest.fixture
+def conns(fake_client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
+    """The fake API's connections."""
+    return fake_client.vimeo_connections
+
 
 ID = "20250101000000001000000000000001"
 ITEM = f"{PATH}/{ID}"
