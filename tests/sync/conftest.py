@@ -10,12 +10,12 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
+from tests._support import PATH
 
 KEY = "pictai_sync_test"
 BASE_URL = "http://localhost"
 SECRET = "sync-client-secret"
 TOKEN = "sync-access-token"
-PATH = "/pictoryapis/v1/vimeo-connections"
 #: Small pages, so a handful of connections already spans several of them.
 PAGE_SIZE = 2
 
