@@ -1,6 +1,6 @@
 """Fixtures of the retry suite: the emulator with scripted faults, in process where speed
-matters, over real loopback HTTP (the root conftest's ``served`` and ``make_client``) where a
-test is about what a user meets.
+matters, over real loopback HTTP where a test is about what a user meets (``served``: one
+server for the suite, as good as new for each test; the root conftest's ``make_client``).
 
 In process, the SDK reaches ``Emulator.transport()`` through a :class:`Wire`, which adds what
 a scripted fault cannot say: an answer lost after the emulator applied the request, as a

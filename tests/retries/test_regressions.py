@@ -155,10 +155,10 @@ async def test_optimistic_secret_rotation_after_an_unapplied_503_stores_exactly_
 # --- 2. Reconciliation within the call's deadline -----------------------------------------
 
 #: The deadline of each call below.
-TIMEOUT: Final = 1.0
-#: An account of 600 connections read 25 to a page at 50 ms a page: 25 pages, 1.25 s, to
+TIMEOUT: Final = 0.6
+#: An account of 400 connections read 25 to a page at 50 ms a page: 17 pages, 0.85 s, to
 #: reach ours, the last; with a fresh deadline per page the call ended well past its own.
-ACCOUNT_SIZE: Final = 600
+ACCOUNT_SIZE: Final = 400
 PAGE_LATENCY_MS: Final = 50
 
 
@@ -218,14 +218,14 @@ async def test_update_reread_gives_up_at_the_calls_deadline(
     slow_from_the_first_retry: Callable[[float], None],
 ) -> None:
     """After a dropped answer and the retry's 409, the re-read that checks our update shares
-    the call's deadline. From the retry on, answers take 0.6 s: the retried PUT leaves under
-    0.4 s of the 1 s, too little for the re-read (a fresh 1 s would have let it finish and
-    the call succeed late): APITimeoutError says the write's outcome is unknown.
+    the call's deadline. From the retry on, answers take 0.4 s: the retried PUT leaves under
+    0.2 s of the 0.6 s, too little for the re-read (a fresh 0.6 s would have let it finish
+    and the call succeed late): APITimeoutError says the write's outcome is unknown.
     """
     with other_writer(served.base_url, api_key) as http:
         cid = str(create_directly(http, "Main")["connectionId"])
     served.emulator.fail_next(method="PUT", drop_after_commit=True)
-    slow_from_the_first_retry(600)
+    slow_from_the_first_retry(400)
     conns = make_client(timeout=TIMEOUT).vimeo_connections
     started = time.monotonic()
     with pytest.raises(pv.APITimeoutError, match="outcome is unknown"):
