@@ -145,6 +145,33 @@ async def test_create_meeting_someone_elses_connection_is_a_duplicate(
     assert count(wire, "GET", item=False) == 1
 
 
+async def test_a_twin_created_by_someone_else_during_our_call_is_claimed(
+    emu: emulator.Emulator,
+    wire: Wire,
+    rival: Rival,
+    conns: pv.AsyncVimeoConnections,
+    api_key: str,
+) -> None:
+    """The ambiguity that remains, as documented: our first attempt gets a 503 (not applied)
+    and, before our retry, someone else creates the same name with our readable fields and
+    other secrets. Nothing readable tells it from ours, and it was created inside the window
+    of our attempts, so it is returned as ours; the secrets stored are theirs.
+    """
+
+    async def twin_arrives(request: httpx.Request) -> None:
+        if request.method == "POST" and count(wire, "POST") == 2:  # just before our retry
+            await rival.create("Marketing", clientIdentifier="cid", description="Team")
+
+    wire.before = twin_arrives
+    emu.fail_next(503, method="POST")
+    made = await conns.create(
+        name="Marketing", client_identifier="cid", description="Team", **SECRETS
+    )
+    [connection] = stored(emu, api_key).values()
+    assert made.connection_id == connection["connectionId"]
+    assert connection["clientSecret"] == fingerprint("rival-secret")
+
+
 async def test_create_conflict_on_the_first_attempt_is_raised_unchecked(
     wire: Wire, rival: Rival, conns: pv.AsyncVimeoConnections, codeless: bool
 ) -> None:
