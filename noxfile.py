@@ -33,6 +33,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks against the local emulator and print the comparison tables."""
+    """Run the benchmarks; with no arguments a full run that refreshes benchmarks/README.md.
+
+    `nox -s bench` is `python -m benchmarks --save` (several minutes; writes
+    benchmarks/results/ and the README's results); `nox -s bench -- --quick` is a smoke run
+    that writes nothing committed; any other arguments are passed on as they are.
+    """
     session.install(".[bench]")
-    session.run("python", "-m", "benchmarks", *session.posargs)
+    session.run("python", "-m", "benchmarks", *(session.posargs or ["--save"]))

@@ -1,52 +1,499 @@
-"""Timing and reporting shared by every benchmark: best-of-N rounds, one table row each."""
+"""What every benchmark shares: the server process, core pinning, contenders, rounds, samples.
+
+A benchmark starts its own server (:func:`server`) in a separate process pinned to core 0
+and runs in this process, pinned to core 1 (:func:`pin_client`). Its contenders share one
+interface (:class:`Contender`: ``setup``/``call``/``teardown``) and one measuring loop
+(:func:`measure`): ``N`` tasks call in a loop for a fixed time or a fixed count, errors are
+counted, and the process's CPU time is read around the measured window. Rounds alternate
+the contenders (A B C A B C ...), and every round's sample is kept (:class:`Sample`), so
+the report can give medians with min-max and the JSON keeps the raw figures.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import importlib
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
-import attrs
+import anyio
+import anyio.lowlevel
+import anyio.to_thread
+
+API_KEY = "pictai_benchmark"
+PATH = "/pictoryapis/v1/vimeo-connections"
+HERE = Path(__file__).resolve().parent
+#: The server's core and the client's, on a machine with at least two.
+SERVER_CORE = 0
+CLIENT_CORE = 1
 
 
-@attrs.frozen
-class Row:
-    """One comparison: the same work done by a baseline and by the SDK."""
+def optional(module: str) -> Any | None:
+    """``module`` imported, or ``None`` when it is not installed (optional contenders)."""
+    if importlib.util.find_spec(module.partition(".")[0]) is None:
+        return None
+    return importlib.import_module(module)
 
-    scenario: str
-    unit: str
-    baseline_name: str
-    baseline: float
-    sdk: float
-    note: str = ""
+
+# --- progress -------------------------------------------------------------------------
+
+
+def progress(text: str) -> None:
+    """One progress line on stderr (stdout carries the tables)."""
+    print(f"  {text}", file=sys.stderr, flush=True)
+
+
+_STARTED = time.perf_counter()
+
+
+def heading(text: str) -> None:
+    """The start of a benchmark, on stderr (with the time since the run started)."""
+    elapsed = time.perf_counter() - _STARTED
+    print(f"\n== [{elapsed // 60:.0f}:{elapsed % 60:04.1f}] {text}", file=sys.stderr, flush=True)
+
+
+# --- processes and cores --------------------------------------------------------------
+
+
+#: The cores this process may use when it starts (before it pins itself to one).
+_CORES = frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else frozenset()
+
+
+def can_pin() -> bool:
+    """Whether the server and client can each have a core of their own."""
+    return hasattr(os, "sched_setaffinity") and {SERVER_CORE, CLIENT_CORE} <= _CORES
+
+
+@contextlib.contextmanager
+def pin_client() -> Iterator[str]:
+    """Run this process on core 1 for the block (the server has core 0); what was done."""
+    if not can_pin():
+        yield "not pinned (fewer than 2 cores, or no sched_setaffinity)"
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {CLIENT_CORE})
+    try:
+        yield f"client pinned to core {CLIENT_CORE}"
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def raise_file_limit() -> None:
+    """Allow as many sockets as the hard limit does: 512 concurrent calls need them."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def pinned_command(argv: list[str], core: int) -> tuple[list[str], bool]:
+    """``argv`` under ``taskset -c core`` when it can be pinned; whether it was."""
+    taskset = shutil.which("taskset")
+    if taskset is None or not can_pin():
+        return argv, False
+    return [taskset, "-c", str(core), *argv], True
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running benchmark server."""
+
+    url: str
+    ids: list[str]
+    seed_seconds: float
+    pinned: bool
+
+
+@contextlib.asynccontextmanager
+async def server(
+    *, latency_ms: float = 0.0, page_size: int = 25, seed: int = 0, print_ids: int = 1000
+) -> AsyncIterator[Server]:
+    """Start ``_server.py`` in its own process (core 0), yield its URL, stop it after."""
+    argv = [
+        sys.executable,
+        str(HERE / "_server.py"),
+        f"--latency-ms={latency_ms}",
+        f"--page-size={page_size}",
+        f"--seed={seed}",
+        f"--print-ids={print_ids}",
+        f"--api-key={API_KEY}",
+    ]
+    command, pinned = pinned_command(argv, SERVER_CORE)
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(  # noqa: ASYNC220 - started once, before any timing
+            command, stdout=subprocess.PIPE, stderr=errors, text=True, env=_child_environment()
+        )
+        try:
+            assert process.stdout is not None
+            with anyio.fail_after(120):
+                line = await anyio.to_thread.run_sync(process.stdout.readline)
+            if not line:
+                errors.seek(0)
+                raise RuntimeError(f"the benchmark server did not start:\n{errors.read()[-3000:]}")
+            ready = json.loads(line)
+            yield Server(ready["url"], ready["ids"], ready["seconds"], pinned)
+        finally:
+            process.terminate()
+            try:
+                await anyio.to_thread.run_sync(process.wait, 10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                await anyio.to_thread.run_sync(process.wait)
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment, less the SDK's log switch (the server's stderr stays quiet)."""
+    env = dict(os.environ)
+    env.pop("PICTORY_LOG", None)
+    return env
+
+
+# --- contenders and samples -----------------------------------------------------------
+
+
+class Contender:
+    """One way of making the call under test; the harness drives every one the same way.
+
+    ``setup(concurrency)`` builds the client (its own pool, sized for ``concurrency``);
+    ``call(worker)`` makes one call and raises on failure; ``teardown()`` closes it.
+    A ``blocking`` contender makes its calls with ``call_blocking`` instead, one at a time.
+    """
+
+    #: Short, stable identifier (JSON keys, plot legend order).
+    key: str = ""
+    #: How tables and the plot name it.
+    label: str = ""
+    #: Blocking client (e.g. requests): runs at concurrency 1 only.
+    blocking: bool = False
+    #: Sends over httpx's own pool (httpcore).
+    httpx_pool: bool = False
+
+    async def setup(self, concurrency: int) -> None:
+        """Build the client for ``concurrency`` workers."""
+
+    async def call(self, worker: int) -> None:
+        """One call by ``worker``; raises on failure."""
+        raise NotImplementedError
+
+    def call_blocking(self, worker: int) -> None:
+        """One blocking call (``blocking`` contenders only)."""
+        raise NotImplementedError
+
+    async def teardown(self) -> None:
+        """Close the client."""
+
+
+@dataclass
+class Sample:
+    """One round of one contender at one point (a concurrency level, an operation ...)."""
+
+    contender: str
+    point: str
+    round: int
+    #: Successful calls (or items, or updates) in the measured window.
+    count: int
+    errors: int
+    wall_s: float
+    cpu_s: float
+    #: The calls ``cpu_s`` was spent on (timed runs also finish the calls in flight).
+    cpu_count: int
+    error_example: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
 
     @property
-    def ratio(self) -> float:
-        """SDK cost relative to the baseline (1.00 = the same; lower is better)."""
-        return self.sdk / self.baseline if self.baseline else float("nan")
+    def per_second(self) -> float:
+        """Successful calls per second of wall time."""
+        return self.count / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def cpu_us_per_call(self) -> float:
+        """Client CPU time per successful call, in microseconds."""
+        return self.cpu_s / self.cpu_count * 1e6 if self.cpu_count else float("nan")
+
+    def as_json(self) -> dict[str, Any]:
+        """The sample as stored in ``results/<name>.json``."""
+        return asdict(self)
 
 
-async def best_of(rounds: int, work: Callable[[], Awaitable[None]]) -> float:
-    """The fastest of ``rounds`` runs of ``work``, in seconds (least disturbed by noise)."""
-    best = float("inf")
-    for _ in range(rounds):
-        started = time.perf_counter()
-        await work()
-        best = min(best, time.perf_counter() - started)
-    return best
+def describe(exc: BaseException) -> str:
+    """A short description of an error, for the table's flag and the JSON."""
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
-def render(rows: list[Row], header: str) -> str:
-    """A Markdown table of the rows, with a bar showing each SDK/baseline ratio."""
-    lines = [
-        header,
-        "",
-        "| scenario | baseline is | baseline | SDK | SDK / baseline | |",
-        "| --- | --- | ---: | ---: | ---: | --- |",
-    ]
-    for row in rows:
-        bar = "#" * max(1, round(row.ratio * 10))
-        lines.append(
-            f"| {row.scenario} | {row.baseline_name} | {row.baseline:.1f} {row.unit} "
-            f"| {row.sdk:.1f} {row.unit} | {row.ratio:.2f} | `{bar}` {row.note} |"
-        )
-    return "\n".join(lines) + "\n"
+async def measure(
+    contender: Contender,
+    concurrency: int,
+    *,
+    point: str,
+    round_number: int,
+    duration: float | None = None,
+    warmup_seconds: float = 0.5,
+    count: int | None = None,
+    warmup_calls: int = 1,
+) -> Sample:
+    """One round of ``contender`` with ``concurrency`` workers: set up, measure, tear down.
+
+    Timed (``duration``): the workers call in a loop throughout; after ``warmup_seconds``
+    a window of ``duration`` seconds opens, and the calls that end inside it are counted
+    against it, with the CPU time the process spent in it (a steady state: the workers
+    are never restarted in step). Counted (``count``): after ``warmup_calls`` calls per
+    worker, the workers share ``count`` calls; CPU and wall time cover them all. Errors
+    are counted from the first call to the last, warm-up included.
+    """
+    if (duration is None) == (count is None):
+        raise ValueError("give either duration or count")
+    await contender.setup(concurrency)
+    try:
+        if contender.blocking:
+            return _blocking(contender, point, round_number, duration, warmup_seconds, count)
+        if duration is not None:
+            return await _timed(
+                contender, concurrency, point, round_number, duration, warmup_seconds
+            )
+        assert count is not None
+        return await _counted(contender, concurrency, point, round_number, count, warmup_calls)
+    finally:
+        await contender.teardown()
+
+
+@dataclass
+class _Tally:
+    done: int = 0
+    errors: int = 0
+    example: str = ""
+
+    def failed(self, exc: Exception) -> None:
+        self.errors += 1
+        self.example = self.example or describe(exc)
+
+
+#: How long calls still in flight when a timed window closes may take to finish (they
+#: are not counted either way; past this they are cancelled).
+_GRACE_SECONDS = 1.0
+
+
+async def _timed(
+    contender: Contender,
+    concurrency: int,
+    point: str,
+    round_number: int,
+    duration: float,
+    warmup: float,
+) -> Sample:
+    tally = _Tally()
+    opened = closed = float("inf")
+    stop = False
+    running = concurrency
+    all_done = anyio.Event()
+    cpu = 0.0
+
+    async def worker(index: int) -> None:
+        nonlocal running
+        try:
+            while not stop:
+                try:
+                    await contender.call(index)
+                except Exception as exc:
+                    tally.failed(exc)
+                    # a failing call may not yield: let the others run
+                    await anyio.lowlevel.checkpoint()
+                else:
+                    if opened <= time.perf_counter() <= closed:
+                        tally.done += 1
+        finally:
+            running -= 1
+            if not running:
+                all_done.set()
+
+    async with anyio.create_task_group() as group:
+
+        async def clock() -> None:
+            nonlocal opened, closed, stop, cpu
+            await anyio.sleep(warmup)
+            cpu = time.process_time()
+            opened = time.perf_counter()
+            await anyio.sleep(duration)
+            closed = time.perf_counter()
+            cpu = time.process_time() - cpu
+            stop = True
+            with anyio.move_on_after(_GRACE_SECONDS):
+                await all_done.wait()
+            group.cancel_scope.cancel()  # calls stuck past the grace: not counted anyway
+
+        gc.collect()
+        for index in range(concurrency):
+            group.start_soon(worker, index)
+        group.start_soon(clock)
+    window = closed - opened
+    return Sample(
+        contender.key,
+        point,
+        round_number,
+        tally.done,
+        tally.errors,
+        window,
+        cpu,
+        tally.done,
+        tally.example,
+    )
+
+
+async def _counted(
+    contender: Contender,
+    concurrency: int,
+    point: str,
+    round_number: int,
+    count: int,
+    warmup: int,
+) -> Sample:
+    tally = _Tally()
+    left = count
+
+    async def warm(index: int) -> None:
+        for _ in range(warmup):
+            try:
+                await contender.call(index)
+            except Exception as exc:
+                tally.failed(exc)
+
+    async def worker(index: int) -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            try:
+                await contender.call(index)
+            except Exception as exc:
+                tally.failed(exc)
+                await anyio.lowlevel.checkpoint()
+            else:
+                tally.done += 1
+
+    async with anyio.create_task_group() as group:
+        for index in range(concurrency):
+            group.start_soon(warm, index)
+    gc.collect()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for index in range(concurrency):
+            group.start_soon(worker, index)
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    return Sample(
+        contender.key,
+        point,
+        round_number,
+        tally.done,
+        tally.errors,
+        wall,
+        cpu,
+        tally.done,
+        tally.example,
+    )
+
+
+def _blocking(
+    contender: Contender,
+    point: str,
+    round_number: int,
+    duration: float | None,
+    warmup: float,
+    count: int | None,
+) -> Sample:
+    """A blocking client, one call after another: warm up, then time or count calls."""
+    tally = _Tally()
+
+    def one() -> None:
+        try:
+            contender.call_blocking(0)
+        except Exception as exc:
+            tally.failed(exc)
+        else:
+            tally.done += 1
+
+    until = time.perf_counter() + warmup
+    while time.perf_counter() < until:
+        one()
+    tally.done = 0
+    gc.collect()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    if duration is not None:
+        until = started + duration
+        while time.perf_counter() < until:
+            one()
+    else:
+        for _ in range(count or 0):
+            one()
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    return Sample(
+        contender.key,
+        point,
+        round_number,
+        tally.done,
+        tally.errors,
+        wall,
+        cpu,
+        tally.done,
+        tally.example,
+    )
+
+
+# --- statistics -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and range of one figure over rounds."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        """The spread of ``values`` (NaN for none)."""
+        if not values:
+            nan = float("nan")
+            return cls(nan, nan, nan)
+        return cls(statistics.median(values), min(values), max(values))
+
+
+def spread(samples: Sequence[dict[str, Any]], figure: str) -> Spread:
+    """The spread of ``figure`` over stored samples (``per_second``, ``cpu_us`` or a field)."""
+    values: list[float] = []
+    for sample in samples:
+        if figure == "per_second":
+            value = sample["count"] / sample["wall_s"] if sample["wall_s"] > 0 else 0.0
+        elif figure == "cpu_us":
+            if not sample["cpu_count"]:
+                continue
+            value = sample["cpu_s"] / sample["cpu_count"] * 1e6
+        elif figure in sample:
+            value = float(sample[figure])
+        else:
+            value = float(sample["extra"][figure])
+        values.append(value)
+    return Spread.of(values)
+
+
+def select(data: dict[str, Any], contender: str, point: str) -> list[dict[str, Any]]:
+    """The stored samples of ``contender`` at ``point``."""
+    return [s for s in data["samples"] if s["contender"] == contender and str(s["point"]) == point]

@@ -1,90 +1,99 @@
-"""SDK overhead per call, with the network taken out: both sides talk to httpx.MockTransport.
+"""2. Overhead: client CPU time per call, with no server latency, 8 calls at once.
 
-The baseline is what a careful hand-written client does for the same call: build the
-request with the key, send it, check the status, parse the JSON. The difference is what
-the SDK adds: validation, the retry loop, the deadline, error mapping and typed models.
+For ``get``, ``list_page`` (25 connections) and ``update``: the SDK with each transport
+beside the raw client of the same pool (the SDK on aiohttp's pool beside raw aiohttp, on
+httpx's beside raw httpx), plus raw httpx over httpx-aiohttp (the adapter the SDK's
+aiohttp transport goes through, so the SDK's own share can be told from the adapter's)
+and, for ``get``, openai-python's ``AsyncOpenAI``. The ratio SDK ÷ raw is the SDK's cost.
 """
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
-import httpx
+from ._contenders import OPS, OpenAI, RawAiohttp, RawHttpx, Sdk, openai_missing
+from ._harness import Contender, Sample, heading, measure, progress, server
+from ._plan import Plan
 
-import pictory_vimeo as pv
-
-from ._harness import Row, best_of
-
-KEY = "pictai_benchmark"
-BASE = "https://api.pictory.ai"
-PATH = "/pictoryapis/v1/vimeo-connections"
-CONNECTION = {
-    "connectionId": "20251222155613307xv0nodhitf9cd0f",
-    "name": "Benchmark",
-    "description": "a connection",
-    "clientIdentifier": "client",
-    "type": "VIMEO",
-    "enabled": True,
-    "createdDate": "2025-12-22T15:56:12.309Z",
-    "updatedDate": "2025-12-22T15:56:12.309Z",
-    "version": 1,
+NAME = "overhead"
+_SEEDED = 64
+#: SDK contender -> the raw client on the same pool, per backend.
+PAIRS = {
+    "asyncio": {"sdk-auto": "raw-aiohttp", "sdk-httpx": "raw-httpx"},
+    "trio": {"sdk-auto": "raw-httpx"},
 }
-_BODY = json.dumps(CONNECTION).encode()
-_PAGE = json.dumps({"Items": [CONNECTION] * 25}).encode()
 
 
-def _answer(request: httpx.Request) -> httpx.Response:
-    body = _PAGE if request.url.path == PATH else _BODY
-    return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+def contenders(
+    backend: str, base_url: str, ids: list[str], op: str
+) -> tuple[list[Contender], list[dict[str, str]]]:
+    """The contenders for ``op`` under ``backend``, and those skipped (with why)."""
+    if backend == "trio":
+        return [
+            Sdk(base_url, ids, op, transport="auto", label="SDK, transport=auto (httpx)"),
+            RawHttpx(base_url, ids, op),
+        ], []
+    chosen: list[Contender] = [
+        Sdk(base_url, ids, op, transport="auto", label="SDK, transport=auto (aiohttp)"),
+        RawAiohttp(base_url, ids, op),
+        RawHttpx(base_url, ids, op, over_aiohttp=True),
+        Sdk(base_url, ids, op, transport="httpx", label="SDK, transport=httpx"),
+        RawHttpx(base_url, ids, op),
+    ]
+    skipped: list[dict[str, str]] = []
+    if op == "get":
+        why = openai_missing()
+        if why is None:
+            chosen.append(OpenAI(base_url, ids, op))
+        else:
+            skipped.append({"label": OpenAI.label, "why": why})
+    return chosen, skipped
 
 
-async def run(calls: int, rounds: int) -> list[Row]:
-    """Per-call cost of get, update and a 25-item page: raw httpx vs the SDK."""
-    http = httpx.AsyncClient(transport=httpx.MockTransport(_answer))
-    headers = {"Authorization": KEY}
-    url = f"{BASE}{PATH}/{CONNECTION['connectionId']}"
-    rows: list[Row] = []
-    async with pv.AsyncPictoryClient(api_key=KEY, base_url=BASE, http_client=http) as client:
-        conns = client.vimeo_connections
-
-        async def raw_get() -> None:
-            for _ in range(calls):
-                response = await http.get(url, headers=headers)
-                response.raise_for_status()
-                json.loads(response.content)
-
-        async def sdk_get() -> None:
-            for _ in range(calls):
-                await conns.get(str(CONNECTION["connectionId"]))
-
-        async def raw_update() -> None:
-            for _ in range(calls):
-                body = {"version": 1, "description": "new"}
-                response = await http.put(url, json=body, headers=headers)
-                response.raise_for_status()
-                json.loads(response.content)
-
-        async def sdk_update() -> None:
-            for _ in range(calls):
-                await conns.update(str(CONNECTION["connectionId"]), version=1, description="new")
-
-        async def raw_page() -> None:
-            for _ in range(calls):
-                response = await http.get(BASE + PATH, headers=headers)
-                response.raise_for_status()
-                json.loads(response.content)
-
-        async def sdk_page() -> None:
-            for _ in range(calls):
-                await conns.list_page()
-
-        for scenario, raw, sdk in (
-            ("get (in-process)", raw_get, sdk_get),
-            ("update (in-process)", raw_update, sdk_update),
-            ("list_page of 25 (in-process)", raw_page, sdk_page),
-        ):
-            baseline = await best_of(rounds, raw) / calls * 1e6
-            ours = await best_of(rounds, sdk) / calls * 1e6
-            rows.append(Row(scenario, "µs/call", "raw httpx + json", baseline, ours))
-    await http.aclose()
-    return rows
+async def run(plan: Plan, backend: str) -> dict[str, Any]:
+    """Every operation, every round, every contender in turn."""
+    concurrency = plan.overhead_concurrency
+    heading(f"overhead ({backend}): CPU per call, no latency, concurrency {concurrency}")
+    samples: list[Sample] = []
+    labels: dict[str, str] = {}
+    skipped: list[dict[str, str]] = []
+    async with server(latency_ms=0.0, seed=_SEEDED, page_size=25) as srv:
+        for op in OPS:
+            chosen, missing = contenders(backend, srv.url, srv.ids, op)
+            skipped += [m for m in missing if m not in skipped]
+            for round_number in range(1, plan.rounds + 1):
+                for contender in chosen:
+                    labels[contender.key] = contender.label
+                    sample = await measure(
+                        contender,
+                        concurrency,
+                        point=op,
+                        round_number=round_number,
+                        count=plan.overhead_calls,
+                        warmup_calls=5,
+                    )
+                    samples.append(sample)
+                    errors = f", {sample.errors} errors" if sample.errors else ""
+                    progress(
+                        f"{op} · round {round_number}/{plan.rounds} · {contender.label}: "
+                        f"{sample.cpu_us_per_call:,.0f} µs CPU/call, "
+                        f"{sample.per_second:,.0f} calls/s{errors}"
+                    )
+    return {
+        "benchmark": NAME,
+        "backend": backend,
+        "mode": plan.mode,
+        "settings": {
+            "operations": list(OPS),
+            "latency_ms": 0.0,
+            "concurrency": concurrency,
+            "calls_per_round": plan.overhead_calls,
+            "rounds": plan.rounds,
+            "page_size": 25,
+            "server_pinned": srv.pinned,
+        },
+        "pairs": PAIRS[backend],
+        "contenders": [{"key": key, "label": label} for key, label in labels.items()],
+        "skipped": skipped,
+        "samples": [s.as_json() for s in samples],
+    }

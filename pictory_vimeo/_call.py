@@ -35,13 +35,14 @@ from ._errors import (
 from ._logging import log_attempt, log_retry
 from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._rules import FieldError
-from ._session import ApiSession
-from ._types import Headers, NotGiven
+from ._session import ApiSession, Slots
+from ._types import NOT_GIVEN, Headers, NotGiven
 
 __all__ = [
     "Call",
     "CallContext",
     "CallRecord",
+    "PerCall",
     "capture_records",
     "encode_body",
     "release_records",
@@ -92,6 +93,15 @@ def encode_body(body: object) -> bytes:
 
 
 @attrs.frozen
+class PerCall:
+    """What a caller set for one call only (each ``NOT_GIVEN`` when left to the client)."""
+
+    timeout: float | NotGiven = NOT_GIVEN
+    max_retries: int | NotGiven = NOT_GIVEN
+    extra_headers: Headers | NotGiven | None = NOT_GIVEN
+
+
+@attrs.frozen
 class CallContext:
     """What a client's resources start calls with: its session, options, headers and slots."""
 
@@ -100,25 +110,24 @@ class CallContext:
     #: The session's headers with the client's ``default_headers`` merged in.
     headers: httpx.Headers
     #: In-flight requests of this client (``max_concurrency``).
-    limiter: anyio.CapacityLimiter
+    slots: Slots
 
     def start(
         self,
         method: str,
         path: str,
+        per_call: PerCall,
         *,
-        timeout: float | NotGiven,
-        max_retries: int | NotGiven,
-        extra_headers: Headers | NotGiven | None,
         connection_id: str | None = None,
         secrets: Iterable[str] = (),
     ) -> Call:
         """A new call with the per-call settings on top of the client's."""
-        options = self.options.merged(timeout=timeout, max_retries=max_retries)
+        options = self.options.merged(timeout=per_call.timeout, max_retries=per_call.max_retries)
         headers = self.headers
-        if not isinstance(extra_headers, NotGiven) and extra_headers:
+        extra = per_call.extra_headers
+        if not isinstance(extra, NotGiven) and extra:
             headers = self.headers.copy()
-            headers.update(check_headers(extra_headers, "extra_headers"))
+            headers.update(check_headers(extra, "extra_headers"))
         return Call(
             self, options, headers, method, path, connection_id=connection_id, secrets=secrets
         )
@@ -151,7 +160,9 @@ class Call:
         self.unclear = False
         #: When the first unclear attempt was sent (``time.time()``).
         self.unclear_since: float | None = None
+        #: This call's headers; ``_sent_headers`` adds what its own body needs.
         self._headers = headers
+        self._sent_headers = headers
         self._started = time.perf_counter()
         self._last: Failure | None = None
 
@@ -169,7 +180,11 @@ class Call:
         ``reconcile(call, conflict)`` gets a ``409`` met after an unclear attempt and
         returns the result (and the response it came from), or raises.
         """
-        content = None if body is None else encode_body(body)
+        content = None
+        if body is not None:
+            content = encode_body(body)
+            self._sent_headers = self._headers.copy()
+            self._sent_headers["Content-Type"] = "application/json"
         try:
             response = await self.send(content=content, params=params)
         except ConflictError as conflict:
@@ -239,18 +254,6 @@ class Call:
             # The wait before this attempt overran the deadline: it was never made.
             self.attempts -= 1
             self._raise_timeout()
-        session = self.context.session
-        http = session.http
-        request = http.build_request(
-            self.method,
-            session.base_url + self.path,
-            content=content,
-            params=params,
-            headers=self._headers,
-            timeout=remaining,
-        )
-        if content is not None:
-            request.headers["Content-Type"] = "application/json"
         sent_at = time.time()
         started = time.perf_counter()
         sent = False
@@ -258,9 +261,16 @@ class Call:
             # httpx's timeouts bound each phase; this bounds the attempt as a whole,
             # the wait for a concurrency slot included.
             with anyio.fail_after(remaining):
-                async with self.context.limiter:
+                async with self.context.slots.limiter():
                     sent = True
-                    response = await _exchange(http, request)
+                    response = await self.context.session.exchange(
+                        self.method,
+                        self.path,
+                        headers=self._sent_headers,
+                        content=content,
+                        params=params,
+                        phase_timeout=remaining,
+                    )
         except TimeoutError:
             self._note_unclear(sent, sent_at)
             log_attempt(self.method, self.path, self.attempts, "deadline passed")
@@ -312,16 +322,3 @@ class Call:
         )
         cause = self._last.error if self._last is not None else None
         raise error from cause
-
-
-async def _exchange(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """Send ``request`` and read the whole body; the connection is released either way."""
-    response = await http.send(request, stream=True)
-    try:
-        await response.aread()
-    finally:
-        # Shielded, so a cancelled read still hands its connection back (or closes it)
-        # instead of leaving the stream for the garbage collector to warn about.
-        with anyio.CancelScope(shield=True):
-            await response.aclose()
-    return response

@@ -15,7 +15,6 @@ import httpx
 
 from ._call import CallContext
 from ._config import (
-    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     KEY_PREFIX,
@@ -24,31 +23,14 @@ from ._config import (
     TransportName,
     check_headers,
     check_max_concurrency,
-    check_transport,
-    request_options,
-    resolve_api_key,
-    resolve_base_url,
+    client_settings,
 )
-from ._errors import ValidationError
 from ._logging import logger
-from ._rules import FieldError
-from ._session import ApiSession
+from ._session import ApiSession, Slots
 from ._types import NOT_GIVEN, NotGiven
 from .resources.vimeo_connections import AsyncVimeoConnections
 
 __all__ = ["AsyncPictoryClient"]
-
-
-def _check_http_client(http_client: object, transport: object) -> httpx.AsyncClient | None:
-    if http_client is None:
-        return None
-    if not isinstance(http_client, httpx.AsyncClient):
-        raise ValidationError([FieldError("http_client", "must be an httpx.AsyncClient or None")])
-    if transport != "auto":
-        raise ValidationError(
-            [FieldError("transport", "cannot be given with http_client (it has its own)")]
-        )
-    return http_client
 
 
 class AsyncPictoryClient:
@@ -57,12 +39,13 @@ class AsyncPictoryClient:
     ``timeout`` is the deadline of a whole call in seconds, covering every attempt and the
     waits between them; ``max_retries`` is how many times a transient failure is retried.
     ``transport`` picks the connection pool: ``"auto"`` (aiohttp's under asyncio, httpx's
-    under trio), ``"aiohttp"``, ``"httpx"``, or an ``httpx.AsyncBaseTransport``; at most
-    ``max_concurrency`` requests are in flight at once, the rest wait their turn within
-    their deadline. Pass ``http_client`` to use your own ``httpx.AsyncClient`` as is: the
-    SDK never closes it. The key is never sent over plain ``http://`` except to loopback,
-    unless ``allow_insecure_http``; ``validate=False`` sends input the SDK's copy of the
-    documented rules would refuse. Use it as ``async with`` so listings can read ahead.
+    under trio), ``"aiohttp"``, ``"httpx"``, or an ``httpx.AsyncBaseTransport``. At most
+    ``max_concurrency`` requests are in flight at once (unset: 256 on aiohttp's pool, 16 on
+    httpx's, as measured); the rest wait their turn within their deadline. Pass
+    ``http_client`` to use your own ``httpx.AsyncClient`` as is: the SDK never closes it.
+    The key is never sent over plain ``http://`` except to loopback, unless
+    ``allow_insecure_http``; ``validate=False`` sends input the SDK's copy of the documented
+    rules would refuse. Use it as ``async with`` so listings can read ahead.
     """
 
     vimeo_connections: AsyncVimeoConnections
@@ -77,53 +60,59 @@ class AsyncPictoryClient:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: TransportName | httpx.AsyncBaseTransport = "auto",
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
     ) -> None:
-        check = Checks()
-        key = check(resolve_api_key, api_key)
-        url = check(resolve_base_url, base_url, allow_insecure_http=allow_insecure_http)
-        options = check(
-            request_options, timeout=timeout, max_retries=max_retries, validate=validate
+        settings = client_settings(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            http_client=http_client,
+            transport=transport,
+            max_concurrency=max_concurrency,
+            allow_insecure_http=allow_insecure_http,
+            validate=validate,
         )
-        headers = check(check_headers, default_headers, "default_headers")
-        limit = check(check_max_concurrency, max_concurrency)
-        choice = check(check_transport, transport)
-        http = check(_check_http_client, http_client, transport)
-        check.done()
-        if not key.startswith(KEY_PREFIX):
+        if not settings.api_key.startswith(KEY_PREFIX):
             logger.warning(
                 "the API key does not start with %r; Pictory keys normally do", KEY_PREFIX
             )
         session = ApiSession(
-            api_key=key,
-            base_url=url,
-            transport=choice,
-            max_concurrency=limit,
-            http_client=http,
+            api_key=settings.api_key,
+            base_url=settings.base_url,
+            transport=settings.transport,
+            max_concurrency=settings.max_concurrency,
+            http_client=settings.http_client,
         )
-        self._init(session, options, headers, limit, owner=True)
+        self._init(
+            session,
+            settings.options,
+            settings.default_headers,
+            Slots(session, settings.max_concurrency),
+            owner=True,
+        )
 
     def _init(
         self,
         session: ApiSession,
         options: RequestOptions,
         default_headers: dict[str, str],
-        max_concurrency: int,
+        slots: Slots,
         *,
         owner: bool,
     ) -> None:
         self._session = session
         self._options = options
         self._default_headers = default_headers
-        self._max_concurrency = max_concurrency
         self._owner = owner
         headers = session.headers.copy()
         headers.update(default_headers)
         headers["Authorization"] = session.headers["Authorization"]
-        limiter = anyio.CapacityLimiter(max_concurrency)
-        context = CallContext(session, options, headers, limiter)
+        self._slots = slots
+        context = CallContext(session, options, headers, slots)
         self.vimeo_connections = AsyncVimeoConnections(context)
 
     @property
@@ -143,8 +132,12 @@ class AsyncPictoryClient:
 
     @property
     def max_concurrency(self) -> int:
-        """How many of this client's requests may be in flight at once."""
-        return self._max_concurrency
+        """How many of this client's requests may be in flight at once.
+
+        Unless set, the pool's own best: 256 on aiohttp's, 16 on httpx's (decided, for
+        ``transport="auto"`` outside an event loop, when the first call chooses the pool).
+        """
+        return self._slots.total
 
     @property
     def transport(self) -> str:
@@ -162,13 +155,13 @@ class AsyncPictoryClient:
         timeout: float | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
-        max_concurrency: int | NotGiven = NOT_GIVEN,
+        max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
-        ``default_headers`` replaces this client's; ``max_concurrency`` gives the new
-        client slots of its own on the shared pool.
+        ``default_headers`` replaces this client's. The new client shares this one's slots
+        of ``max_concurrency`` too, unless it is given one of its own.
         """
         check = Checks()
         options = check(
@@ -177,12 +170,12 @@ class AsyncPictoryClient:
         headers = self._default_headers
         if not isinstance(default_headers, NotGiven):
             headers = check(check_headers, default_headers, "default_headers")
-        limit = self._max_concurrency
+        slots = self._slots
         if not isinstance(max_concurrency, NotGiven):
-            limit = check(check_max_concurrency, max_concurrency)
+            slots = Slots(self._session, check(check_max_concurrency, max_concurrency))
         check.done()
         derived = object.__new__(type(self))
-        derived._init(self._session, options, headers, limit, owner=False)
+        derived._init(self._session, options, headers, slots, owner=False)
         return derived
 
     async def aclose(self) -> None:

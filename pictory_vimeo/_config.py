@@ -27,22 +27,25 @@ __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
-    "DEFAULT_MAX_CONCURRENCY",
+    "AIOHTTP_MAX_CONCURRENCY",
     "DEFAULT_MAX_EMPTY_PAGES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "HTTPX_MAX_CONCURRENCY",
     "KEY_PREFIX",
     "LOGGER_NAME",
     "LOG_ENV",
     "TRANSPORT_NAMES",
     "USER_AGENT",
     "Checks",
+    "ClientSettings",
     "RequestOptions",
     "TestingMode",
     "TransportName",
     "check_headers",
     "check_max_concurrency",
     "check_transport",
+    "client_settings",
     "is_loopback",
     "is_testing",
     "request_options",
@@ -54,9 +57,11 @@ __all__ = [
 DEFAULT_BASE_URL: Final = "https://api.pictory.ai"
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RETRIES: Final = 2
-#: In-flight requests per client. Measured (benchmarks/README.md): on the aiohttp pool,
-#: throughput keeps rising up to about this many; beyond it, more sockets add only load.
-DEFAULT_MAX_CONCURRENCY: Final = 256
+#: In-flight requests per client when ``max_concurrency`` is not given, by pool. Measured
+#: (benchmarks/README.md): aiohttp's pool keeps gaining throughput up to about 256 in
+#: flight; httpcore's loses throughput beyond a few dozen, and holds steady at 16.
+AIOHTTP_MAX_CONCURRENCY: Final = 256
+HTTPX_MAX_CONCURRENCY: Final = 16
 #: Consecutive empty pages that still carry a nextPageKey before a listing gives up.
 DEFAULT_MAX_EMPTY_PAGES: Final = 100
 API_KEY_ENV: Final = "PICTORY_API_KEY"
@@ -251,11 +256,13 @@ def resolve_base_url(base_url: object, *, allow_insecure_http: object = False) -
     return url.rstrip("/")
 
 
-def check_max_concurrency(value: object) -> int:
-    """``max_concurrency`` as checked: an integer >= 1."""
+def check_max_concurrency(value: object) -> int | None:
+    """``max_concurrency`` as checked: an integer >= 1, or ``None`` (the pool's default)."""
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValidationError(
-            [FieldError("max_concurrency", f"must be an integer >= 1 (got {value!r:.40})")]
+            [FieldError("max_concurrency", f"must be an integer >= 1, or None (got {value!r:.40})")]
         )
     return value
 
@@ -275,6 +282,67 @@ def check_transport(value: object) -> TransportName | httpx.AsyncBaseTransport:
             )
         ]
     )
+
+
+@attrs.frozen
+class ClientSettings:
+    """A client's arguments, each checked: what both clients are built from."""
+
+    api_key: str = attrs.field(repr=False)
+    base_url: str
+    options: RequestOptions
+    default_headers: dict[str, str]
+    max_concurrency: int | None
+    transport: TransportName | httpx.AsyncBaseTransport
+    http_client: httpx.AsyncClient | None
+
+
+def _check_http_client(http_client: object, transport: object) -> httpx.AsyncClient | None:
+    if http_client is None:
+        return None
+    if not isinstance(http_client, httpx.AsyncClient):
+        raise ValidationError(
+            [
+                FieldError(
+                    "http_client",
+                    "must be an httpx.AsyncClient (to customise only the connection, "
+                    "pass transport= an httpx.AsyncBaseTransport instead)",
+                )
+            ]
+        )
+    if transport != "auto":
+        raise ValidationError(
+            [FieldError("transport", "cannot be given with http_client (it has its own)")]
+        )
+    return http_client
+
+
+def client_settings(
+    *,
+    api_key: object,
+    base_url: object,
+    timeout: object,
+    max_retries: object,
+    default_headers: object,
+    http_client: object,
+    transport: object,
+    max_concurrency: object,
+    allow_insecure_http: object,
+    validate: object,
+) -> ClientSettings:
+    """Every argument of a client checked, or one ``ValidationError`` naming each bad one."""
+    check = Checks()
+    settings = ClientSettings(
+        api_key=check(resolve_api_key, api_key),
+        base_url=check(resolve_base_url, base_url, allow_insecure_http=allow_insecure_http),
+        options=check(request_options, timeout=timeout, max_retries=max_retries, validate=validate),
+        default_headers=check(check_headers, default_headers, "default_headers"),
+        max_concurrency=check(check_max_concurrency, max_concurrency),
+        transport=check(check_transport, transport),
+        http_client=check(_check_http_client, http_client, transport),
+    )
+    check.done()
+    return settings
 
 
 class _Testing:

@@ -18,7 +18,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ._errors import ValidationError
 from ._redact import REDACTED
-from ._rules import FieldError
+from ._rules import CONNECTION_FIELDS, FieldError
 from ._types import NOT_GIVEN, NotGiven
 
 __all__ = [
@@ -69,7 +69,7 @@ class VimeoConnection:
         create, a missing ``description``) is ``None``. Secrets are never part of it.
         """
         raw: dict[str, object] = converter.unstructure(self)
-        return {key: raw[key] for key in _JSON_ORDER}
+        return {key: raw[key] for key in CONNECTION_FIELDS}
 
     def to_json(self, **dumps_kwargs: Any) -> str:
         """``to_dict()`` as JSON text; keyword arguments go to ``json.dumps``."""
@@ -88,20 +88,6 @@ class VimeoConnection:
         except Exception as exc:
             raise ValidationError([FieldError("data", first_problem(exc))]) from None
         return connection
-
-
-#: The order of the reference's connection object.
-_JSON_ORDER: Final = (
-    "connectionId",
-    "name",
-    "description",
-    "clientIdentifier",
-    "type",
-    "enabled",
-    "createdDate",
-    "updatedDate",
-    "version",
-)
 
 
 @attrs.frozen

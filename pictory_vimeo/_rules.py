@@ -15,6 +15,7 @@ from typing import Final, Literal
 import attrs
 
 __all__ = [
+    "CONNECTION_FIELDS",
     "CONNECTION_ID_PATTERN",
     "CREATE_FIELDS",
     "FIELD_RULES",
@@ -132,6 +133,18 @@ FIELD_RULES: Final[Mapping[str, FieldRule]] = {
     )
 }
 
+#: The fields of the connection object the API returns, in the reference's order.
+CONNECTION_FIELDS: Final = (
+    "connectionId",
+    "name",
+    "description",
+    "clientIdentifier",
+    "type",
+    "enabled",
+    "createdDate",
+    "updatedDate",
+    "version",
+)
 #: Fields a create body may carry, in the reference's order.
 CREATE_FIELDS: Final = (
     "name",

@@ -9,16 +9,17 @@ and httpx's own pool under trio, where aiohttp cannot run. Either way the SDK ta
 from __future__ import annotations
 
 import importlib.util
+import urllib.request
 from typing import Final
 
 import anyio
 import httpx
 
-from ._config import TransportName
+from ._config import AIOHTTP_MAX_CONCURRENCY, HTTPX_MAX_CONCURRENCY, TransportName
 from ._errors import ValidationError
 from ._rules import FieldError
 
-__all__ = ["open_pool", "running_backend", "transport_label"]
+__all__ = ["open_pool", "pool_size", "running_backend", "transport_label"]
 
 #: Seconds an idle pooled connection is kept (httpx's own default).
 _KEEPALIVE_EXPIRY: Final = 5.0
@@ -70,43 +71,76 @@ def _limits(max_concurrency: int) -> httpx.Limits:
     )
 
 
-def _aiohttp_transport(max_concurrency: int) -> httpx.AsyncBaseTransport:
+def pool_size(name: str, max_concurrency: int | None) -> int:
+    """How many requests the pool named ``name`` serves at once when nothing is asked for.
+
+    Measured (benchmarks/README.md): aiohttp's pool keeps gaining throughput up to a few
+    hundred requests in flight; httpcore's does work quadratic in its size per checkout and
+    loses throughput beyond a few dozen, so its callers are better off waiting their turn.
+    """
+    if max_concurrency is not None:
+        return max_concurrency
+    return AIOHTTP_MAX_CONCURRENCY if name == "aiohttp" else HTTPX_MAX_CONCURRENCY
+
+
+def _proxy_for(base_url: str) -> httpx.Proxy | None:
+    """The proxy the environment names for ``base_url`` (``NO_PROXY`` honoured), read once."""
+    url = httpx.URL(base_url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(url.host):
+        return None
+    return httpx.Proxy(proxy)
+
+
+def _aiohttp_transport(size: int, base_url: str) -> httpx.AsyncBaseTransport:
     import aiohttp
 
     from ._aiohttp_transport import MappedAiohttpTransport
 
     def session() -> aiohttp.ClientSession:
-        # trust_env: honour HTTPS_PROXY and NO_PROXY as httpx does; cookies are not the
-        # API's business, so none are kept between calls.
+        # trust_env=False: with it on, aiohttp reads .netrc and the proxy settings in a
+        # worker thread for every request (half the client's CPU per call, measured) and
+        # lets a .netrc entry clash with the Authorization header. The proxy is read once,
+        # below, instead; no cookies are kept: they are not the API's business.
         connector = aiohttp.TCPConnector(
-            limit=max_concurrency, keepalive_timeout=_KEEPALIVE_EXPIRY, ssl=transport.ssl_context
+            limit=size, keepalive_timeout=_KEEPALIVE_EXPIRY, ssl=transport.ssl_context
         )
         return aiohttp.ClientSession(
-            connector=connector, trust_env=True, cookie_jar=aiohttp.DummyCookieJar()
+            connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
         )
 
-    transport = MappedAiohttpTransport(limits=_limits(max_concurrency), client=session)
+    transport = MappedAiohttpTransport(
+        limits=_limits(size), client=session, proxy=_proxy_for(base_url)
+    )
     return transport
 
 
 def open_pool(
-    choice: TransportName | httpx.AsyncBaseTransport, max_concurrency: int
-) -> tuple[httpx.AsyncClient, str]:
-    """A new ``httpx.AsyncClient`` over the chosen transport, and that transport's label.
+    choice: TransportName | httpx.AsyncBaseTransport, max_concurrency: int | None, base_url: str
+) -> tuple[httpx.AsyncClient, str, httpx.AsyncBaseTransport | None]:
+    """A new ``httpx.AsyncClient`` for the chosen pool, its label, and the transport that
+    requests may be handed to directly (``None``: they must go through the client).
 
     Call it inside the event loop the client will run in, so ``"auto"`` can see it.
     """
     if isinstance(choice, httpx.AsyncBaseTransport):
-        transport, label = choice, transport_label(choice)
-    else:
-        name = resolve_name(choice, running_backend())
-        if name == "auto":  # no loop running: httpx's pool works under any of them
-            name = "httpx"
-        if name == "aiohttp":
-            transport, label = _aiohttp_transport(max_concurrency), "aiohttp"
-        else:
-            transport, label = httpx.AsyncHTTPTransport(limits=_limits(max_concurrency)), "httpx"
-    return httpx.AsyncClient(transport=transport, follow_redirects=False), label
+        return _client(choice), transport_label(choice), choice
+    name = resolve_name(choice, running_backend())
+    if name == "aiohttp":  # the proxy, if any, is given to aiohttp's session itself
+        transport = _aiohttp_transport(pool_size("aiohttp", max_concurrency), base_url)
+        return _client(transport), "aiohttp", transport
+    limits = _limits(pool_size("httpx", max_concurrency))
+    if urllib.request.getproxies():
+        # A proxy is configured in the environment: httpx's client routes each URL to the
+        # proxy (or not, by NO_PROXY), so requests must go through it.
+        return httpx.AsyncClient(limits=limits, follow_redirects=False), "httpx", None
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    return _client(transport), "httpx", transport
+
+
+def _client(transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=transport, follow_redirects=False)
 
 
 def transport_label(transport: object) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -48,9 +49,18 @@ WORDING = [
 ]
 #: Async type names -> their sync twins, in annotations.
 TYPES = {"AsyncPaginator": "SyncPaginator", "AsyncRawResponses": "SyncRawResponses"}
+#: Stands for a third-party module imported whole (``import httpx``).
+THIRD_PARTY = ""
 #: Where the names an annotation or default may use are imported from (absolute modules).
 HOMES = {
+    "Any": "typing",
+    "Backend": "pictory_vimeo._sync._portal",
+    "DEFAULT_MAX_CONCURRENCY": "pictory_vimeo._config",
     "DEFAULT_MAX_EMPTY_PAGES": "pictory_vimeo._config",
+    "DEFAULT_MAX_RETRIES": "pictory_vimeo._config",
+    "DEFAULT_TIMEOUT": "pictory_vimeo._config",
+    "TransportName": "pictory_vimeo._config",
+    "httpx": THIRD_PARTY,
     "Headers": "pictory_vimeo._types",
     "Mapping": "collections.abc",
     "NOT_GIVEN": "pictory_vimeo._types",
@@ -104,6 +114,15 @@ def _docstring(node: ast.FunctionDef | ast.AsyncFunctionDef, indent: str) -> lis
     return [f'{indent}"""{lines[0]}', *body, f'{indent}"""']
 
 
+def _default(node: ast.expr | None) -> str:
+    """A default as ruff formats it: strings in double quotes."""
+    if node is None:
+        return ""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return json.dumps(node.value)
+    return ast.unparse(node)
+
+
 def _parameters(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, str, str, str]]:
     """``(kind, name, annotation, default)`` of every parameter after ``self``."""
     args = func.args
@@ -116,7 +135,7 @@ def _parameters(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str,
                 "positional",
                 arg.arg,
                 _annotation(arg.annotation),
-                ast.unparse(default) if default else "",
+                _default(default),
             )
         )
     for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
@@ -125,7 +144,7 @@ def _parameters(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str,
                 "keyword",
                 arg.arg,
                 _annotation(arg.annotation),
-                ast.unparse(default) if default else "",
+                _default(default),
             )
         )
     return found
@@ -184,11 +203,13 @@ def _imports(code: str, own_module: str, extra: Iterable[tuple[str, str]]) -> li
     for name, module in [*HOMES.items(), *extra]:
         if name in used:
             wanted.setdefault(module, set()).add(name)
-    stdlib = sorted(m for m in wanted if not m.startswith("pictory_vimeo"))
+    stdlib = sorted(m for m in wanted if m and not m.startswith("pictory_vimeo"))
     local = sorted(
         (m for m in wanted if m.startswith("pictory_vimeo")), key=lambda m: _relative(m, own_module)
     )
     lines = [f"from {m} import {_names(wanted[m])}" for m in stdlib]
+    if THIRD_PARTY in wanted:
+        lines += ["", *(f"import {name}" for name in sorted(wanted[THIRD_PARTY]))]
     if local:
         lines.append("")
         lines += [f"from {_relative(m, own_module)} import {_names(wanted[m])}" for m in local]
@@ -285,18 +306,41 @@ def generate_resource() -> str:
     return "\n".join(head) + code + "\n"
 
 
+def _init(cls: ast.ClassDef) -> list[str]:
+    """``__init__``: the async client's parameters, plus ``backend``; handed to ``_open``."""
+    (init,) = (n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    params = [*_parameters(init), ("keyword", "backend", "Backend", '"asyncio"')]
+    lines = _signature("__init__", params, "None")
+    lines += [
+        '        """Check every argument, start the event loop, and build the client in it."""',
+        "        self._open(",
+        "            {",
+        *(f'                "{arg}": {arg},' for _, arg, _, _ in params[:-1]),
+        "            },",
+        "            backend,",
+        "        )",
+    ]
+    return lines
+
+
 def generate_members() -> str:
     """The source of ``_sync/_client_members.py``."""
     cls = _class(ast.parse(CLIENT_SOURCE.read_text(encoding="utf-8")), "AsyncPictoryClient")
     body = [
         "class ClientMembers(ABC):",
-        '    """The async client\'s settings and ``with_options``, passed through to it."""',
+        '    """The async client\'s arguments, settings and ``with_options``, passed through."""',
         "",
         "    _async: AsyncPictoryClient",
         "",
         "    @abstractmethod",
+        "    def _open(self, arguments: dict[str, Any], backend: Backend) -> None:",
+        '        """Start the event loop under ``backend`` and build the async client in it."""',
+        "",
+        "    @abstractmethod",
         "    def _derive(self, client: AsyncPictoryClient) -> Self:",
         '        """A client of this class over ``client``, sharing this one\'s loop."""',
+        "",
+        *_init(cls),
     ]
     for func in _public(cls):
         if _is_property(func):
@@ -325,7 +369,7 @@ def generate_members() -> str:
     )
     head = [
         HEADER.format(source="_client.py").rstrip("\n"),
-        '"""``PictoryClient``\'s pass-through members: the async client\'s settings."""',
+        '"""``PictoryClient``\'s pass-through members: the async client\'s arguments, settings."""',
         "",
         "from __future__ import annotations",
         "",

@@ -32,7 +32,7 @@ def _testing_mode() -> Iterator[None]:
 
 
 @pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record every sleep the SDK asks anyio for (and yield instead of sleeping)."""
     asked: list[float] = []
 
@@ -41,8 +41,7 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
         await anyio.lowlevel.checkpoint()
 
     monkeypatch.setattr(anyio, "sleep", sleep)
-    yield asked
-    pv.set_testing(False)
+    return asked
 
 
 async def three_attempts() -> None:
@@ -67,10 +66,22 @@ async def three_attempts() -> None:
 async def test_the_testing_mode_skips_every_wait(waits: list[float]) -> None:
     """With the testing mode on, retries still happen but no wait is longer than zero."""
     assert not pv.is_testing()
+    with pv.set_testing(True):
+        assert pv.is_testing()
+        await three_attempts()
+    assert waits == [0, 0]
+    assert not pv.is_testing()
+
+
+@pytest.mark.anyio
+async def test_a_plain_call_stays_in_force(waits: list[float]) -> None:
+    """Called without ``with``, the setting holds until it is changed again."""
     pv.set_testing(True)
     assert pv.is_testing()
     await three_attempts()
     assert waits == [0, 0]
+    pv.set_testing(False)
+    assert not pv.is_testing()
 
 
 @pytest.mark.anyio
@@ -85,4 +96,48 @@ def test_set_testing_takes_only_a_bool() -> None:
     """A truthy non-bool is refused rather than guessed at."""
     with pytest.raises(TypeError, match="True or False"):
         pv.set_testing("yes")  # type: ignore[arg-type]
+    assert not pv.is_testing()
+
+
+@pytest.mark.parametrize("before", [False, True])
+@pytest.mark.parametrize("inside", [False, True])
+def test_the_with_form_restores_the_previous_state(before: bool, inside: bool) -> None:
+    """``with pv.set_testing(x)`` sets ``x`` at once and restores what was before on exit."""
+    pv.set_testing(before)
+    with pv.set_testing(inside) as entered:
+        assert entered is None
+        assert pv.is_testing() is inside
+    assert pv.is_testing() is before
+
+
+def test_the_with_form_restores_it_when_the_block_raises() -> None:
+    """An exception leaving the block still restores the previous state, and propagates."""
+
+    def fails_in_testing_mode() -> None:
+        with pv.set_testing(True):
+            raise LookupError("inside")
+
+    with pytest.raises(LookupError, match="inside"):
+        fails_in_testing_mode()
+    assert not pv.is_testing()
+
+
+def test_nested_with_forms_unwind_in_order() -> None:
+    """Each block restores the state its own call found, innermost first."""
+    with pv.set_testing(True):
+        with pv.set_testing(False):
+            with pv.set_testing(True):
+                assert pv.is_testing()
+            assert not pv.is_testing()
+        assert pv.is_testing()
+    assert not pv.is_testing()
+
+
+def test_the_switch_takes_effect_before_with_is_entered() -> None:
+    """The call itself switches, as in stamina; ``with`` only adds the restoring."""
+    mode = pv.set_testing(True)
+    assert pv.is_testing()
+    assert repr(mode) == "<testing mode on>"
+    with mode:
+        assert pv.is_testing()
     assert not pv.is_testing()

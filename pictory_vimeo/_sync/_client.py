@@ -14,27 +14,15 @@ A caller's ``httpx.AsyncClient`` is accepted as ``http_client`` when no other lo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from functools import partial
 from types import TracebackType
-from typing import Self
-
-import httpx
+from typing import Any, Self
 
 from .._client import AsyncPictoryClient
 from .._config import (
-    DEFAULT_MAX_CONCURRENCY,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
     Checks,
-    TransportName,
-    check_headers,
-    check_max_concurrency,
-    check_transport,
-    request_options,
-    resolve_api_key,
-    resolve_base_url,
+    client_settings,
 )
 from .._errors import ValidationError
 from .._rules import FieldError
@@ -45,22 +33,11 @@ from ._portal import BACKENDS, Backend, Loop, PortalCalls, refuse_inside
 __all__ = ["PictoryClient"]
 
 
-def _check_sync_arguments(backend: object, http_client: object, transport: object) -> None:
-    problems = []
+def _check_backend(backend: object) -> None:
     if backend not in BACKENDS:
-        problems.append(FieldError("backend", f"must be one of {BACKENDS} (got {backend!r:.40})"))
-    if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-        problems.append(
-            FieldError(
-                "http_client",
-                "must be an httpx.AsyncClient: the sync client runs it in its own event "
-                "loop (to customise the connection, pass transport= instead)",
-            )
+        raise ValidationError(
+            [FieldError("backend", f"must be one of {BACKENDS} (got {backend!r:.40})")]
         )
-    elif http_client is not None and transport != "auto":
-        problems.append(FieldError("transport", "cannot be given with http_client"))
-    if problems:
-        raise ValidationError(problems)
 
 
 class PictoryClient(ClientMembers):
@@ -75,45 +52,15 @@ class PictoryClient(ClientMembers):
 
     vimeo_connections: SyncVimeoConnections
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        transport: TransportName | httpx.AsyncBaseTransport = "auto",
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-        allow_insecure_http: bool = False,
-        validate: bool = True,
-        backend: Backend = "asyncio",
-    ) -> None:
+    def _open(self, arguments: dict[str, Any], backend: Backend) -> None:
+        """Check everything, then start the loop and build and enter the async client in it."""
         # Everything is checked before the thread starts, so bad input never leaves one behind.
         check = Checks()
-        check(resolve_api_key, api_key)
-        check(resolve_base_url, base_url, allow_insecure_http=allow_insecure_http)
-        check(request_options, timeout=timeout, max_retries=max_retries, validate=validate)
-        check(check_headers, default_headers, "default_headers")
-        check(check_max_concurrency, max_concurrency)
-        check(check_transport, transport)
-        check(_check_sync_arguments, backend, http_client, transport)
+        check(client_settings, **arguments)
+        check(_check_backend, backend)
         check.done()
         loop = Loop.start(backend)
-        build = partial(
-            AsyncPictoryClient,
-            api_key,
-            base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            http_client=http_client,
-            transport=transport,
-            max_concurrency=max_concurrency,
-            allow_insecure_http=allow_insecure_http,
-            validate=validate,
-        )
+        build = partial(AsyncPictoryClient, **arguments)
         entered: AbstractContextManager[AsyncPictoryClient] | None = None
         try:
             client = loop.portal.call(_build, build)

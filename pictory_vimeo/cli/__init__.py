@@ -39,6 +39,7 @@ from ._output import (
     UsageError,
     describe_error,
     emit,
+    error_json,
 )
 from ._parser import PROG, build_parser, parse
 
@@ -176,11 +177,19 @@ def _reader_went_away() -> int:
     return EXIT_API
 
 
-def _report(raised: Exception, debug: bool, context: ErrorContext) -> int:
-    """Print the error line(s) (and with ``--debug`` the traceback); return the exit status."""
-    if debug:
+def _report(raised: Exception, args: argparse.Namespace, context: ErrorContext) -> int:
+    """Print the error (and with ``--debug`` the traceback) on stderr; return the exit status.
+
+    With ``--json`` the error is one JSON object, so scripts read failures as they read
+    results; otherwise it is a line (or a few) saying what happened and what to do.
+    """
+    if args.debug:
         traceback.print_exception(raised, file=sys.stderr)
-    lines, status = describe_error(_unwrap(raised), context)
+    error = _unwrap(raised)
+    lines, status = describe_error(error, context)
+    if getattr(args, "json", False):
+        emit(error_json(error, lines), sys.stderr)
+        return status
     emit(f"error: {lines[0]}", sys.stderr)
     for line in lines[1:]:
         emit(line, sys.stderr)
@@ -216,9 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         raise
                     emit("interrupted", sys.stderr)
                     return EXIT_INTERRUPTED
-                return _report(group, args.debug, context)
+                return _report(group, args, context)
             except Exception as raised:
-                return _report(raised, args.debug, context)
+                return _report(raised, args, context)
     finally:
         _secrets.REMEMBERED.clear()
 

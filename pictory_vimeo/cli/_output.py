@@ -30,7 +30,7 @@ from .._errors import (
     ValidationError,
     VersionConflictError,
 )
-from .._models import VimeoConnection, converter
+from .._models import VimeoConnection
 
 __all__ = [
     "EXIT_API",
@@ -40,7 +40,7 @@ __all__ = [
     "ErrorContext",
     "TableWriter",
     "UsageError",
-    "connection_json",
+    "error_json",
     "describe_error",
     "emit",
     "write_details",
@@ -65,18 +65,6 @@ _FLAG_OF: Final = {
     "timeout": "--timeout",
     "max_retries": "--max-retries",
 }
-#: The order of the reference's connection object.
-_JSON_ORDER: Final = (
-    "connectionId",
-    "name",
-    "description",
-    "clientIdentifier",
-    "type",
-    "enabled",
-    "createdDate",
-    "updatedDate",
-    "version",
-)
 _NAME_MAX_WIDTH: Final = 40
 _ID_WIDTH: Final = 32
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -128,17 +116,9 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def connection_json(connection: VimeoConnection) -> dict[str, object]:
-    """The connection in the API's own JSON shape and order, leaving out absent fields."""
-    raw: dict[str, object] = converter.unstructure(connection)
-    ordered: dict[str, object] = {key: raw[key] for key in _JSON_ORDER if key in raw}
-    ordered.update(raw)  # any field added to the model later still shows, at the end
-    return {key: value for key, value in ordered.items() if value is not None}
-
-
 def write_json_line(connection: VimeoConnection, stream: TextIO | None = None) -> None:
-    """One connection as one line of JSON."""
-    emit(json.dumps(connection_json(connection), ensure_ascii=False), stream)
+    """One connection as one line of JSON: ``to_dict()``, the same keys whatever the command."""
+    emit(connection.to_json(), stream)
 
 
 def write_details(connection: VimeoConnection, stream: TextIO | None = None) -> None:
@@ -283,3 +263,20 @@ def describe_error(error: BaseException, context: ErrorContext) -> tuple[list[st
     return [
         f"unexpected {type(error).__name__}{detail} — re-run with --debug for details"
     ], EXIT_API
+
+
+def error_json(error: BaseException, lines: list[str]) -> str:
+    """The error as one JSON object, for ``--json``: ``{"error": {type, status, code, ...}}``.
+
+    The keys are always the same; what an error does not have is ``null``. The message is
+    the same text the plain error line says (already free of any secret).
+    """
+    status = error.status_code if isinstance(error, APIStatusError) else None
+    body = {
+        "type": type(error).__name__,
+        "status": status,
+        "code": error.code if isinstance(error, APIStatusError) else None,
+        "message": " ".join(line.strip() for line in lines),
+        "requestId": error.request_id if isinstance(error, APIStatusError) else None,
+    }
+    return json.dumps({"error": body}, ensure_ascii=False)

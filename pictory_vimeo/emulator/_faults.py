@@ -34,6 +34,7 @@ FAULT_FIELDS: Final = {
     "error_rate": "errorRate",
     "rate_limit": "rateLimit",
     "drop_after_commit_rate": "dropAfterCommitRate",
+    "latency_jitter_ms": "latencyJitterMs",
 }
 _ERROR_STATUSES: Final = (500, 502, 503)
 _MAX_LATENCY_MS: Final = 600_000
@@ -75,13 +76,16 @@ class Faults:
     ``latency_ms`` delays every API request; ``error_rate`` is the chance of a 500/502/503
     before anything changes; ``rate_limit`` is requests per second per account (``None``: no
     limit); ``drop_after_commit_rate`` is the chance that a successful write is applied and
-    then the connection is cut before the answer is complete.
+    then the connection is cut before the answer is complete; ``latency_jitter_ms`` adds a
+    random extra delay of up to that much to each request, drawn anew every time (so
+    requests sent together are handled in a shuffled order).
     """
 
     latency_ms: float = attrs.field(default=0.0, validator=_latency)
     error_rate: float = attrs.field(default=0.0, validator=_probability)
     rate_limit: float | None = attrs.field(default=None, validator=_rate)
     drop_after_commit_rate: float = attrs.field(default=0.0, validator=_probability)
+    latency_jitter_ms: float = attrs.field(default=0.0, validator=_latency)
 
     def to_json(self) -> dict[str, float | None]:
         """The control route's view: camelCase keys."""
@@ -163,9 +167,13 @@ class FaultInjector:
 
     def request_seen(self) -> float:
         """Count one API request; return how long to delay it, in seconds."""
+        faults = self._faults
+        extra = 0.0
         with self._lock:
             self._counts["requests"] += 1
-        return float(self._faults.latency_ms) / 1000.0
+            if faults.latency_jitter_ms > 0:
+                extra = self._rng.uniform(0.0, float(faults.latency_jitter_ms))
+        return (float(faults.latency_ms) + extra) / 1000.0
 
     def retry_after(self, account: str) -> int | None:
         """Take a token from the account's bucket; if it is empty, the whole seconds to wait."""

@@ -195,16 +195,7 @@ _DOCUMENT: Final[dict[str, Any]] = {
             ),
             "Connection": {
                 "type": "object",
-                "required": [
-                    "connectionId",
-                    "name",
-                    "clientIdentifier",
-                    "type",
-                    "enabled",
-                    "createdDate",
-                    "updatedDate",
-                    "version",
-                ],
+                "required": [f for f in _rules.CONNECTION_FIELDS if f != "description"],
                 "properties": {
                     "connectionId": {"type": "string", "example": _EXAMPLE_ID},
                     "name": {"type": "string"},

@@ -58,6 +58,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="delay added to every API request",
     )
     parser.add_argument(
+        "--latency-jitter-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="random extra delay, up to MS, drawn for each API request",
+    )
+    parser.add_argument(
         "--error-rate", type=float, default=0.0, metavar="P", help="chance (0-1) of a 500/502/503"
     )
     parser.add_argument(
@@ -100,6 +107,7 @@ def _as_flags(message: str) -> str:
     """An error about a setting, naming the command-line flag rather than the Python name."""
     for name in (
         "latency_ms",
+        "latency_jitter_ms",
         "error_rate",
         "rate_limit",
         "drop_after_commit_rate",
@@ -157,6 +165,7 @@ def run_serve(args: argparse.Namespace) -> int:
             error_rate=args.error_rate,
             rate_limit=args.rate_limit,
             drop_after_commit_rate=args.drop_after_commit_rate,
+            latency_jitter_ms=args.latency_jitter_ms,
         )
         check_read_timeout(args.request_read_timeout)
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from .._call import CallContext
+from .._call import CallContext, PerCall
 from .._config import DEFAULT_MAX_EMPTY_PAGES
 from .._errors import ConflictError, DuplicateNameError, ValidationError, retype_conflict
 from .._models import (
@@ -83,13 +83,9 @@ class AsyncVimeoConnections:
         body = to_body(model)
         if self._context.options.validate:
             _check(check_create(body, naming="python"))
+        per_call = PerCall(timeout, max_retries, extra_headers)
         call = self._context.start(
-            "POST",
-            COLLECTION,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            secrets=(client_secret, access_token),
+            "POST", COLLECTION, per_call, secrets=(client_secret, access_token)
         )
         try:
             return await call.run(
@@ -108,13 +104,9 @@ class AsyncVimeoConnections:
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> VimeoConnection:
         """The connection with this ID (``NotFoundError`` if the account has none)."""
+        per_call = PerCall(timeout, max_retries, extra_headers)
         call = self._context.start(
-            "GET",
-            connection_path(connection_id),
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            connection_id=connection_id,
+            "GET", connection_path(connection_id), per_call, connection_id=connection_id
         )
         return await call.run(parse_connection)
 
@@ -131,9 +123,7 @@ class AsyncVimeoConnections:
             isinstance(next_page_key, str) and is_utf8_encodable(next_page_key)
         ):
             raise ValidationError([FieldError("next_page_key", "must be a string, as received")])
-        call = self._context.start(
-            "GET", COLLECTION, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
-        )
+        call = self._context.start("GET", COLLECTION, PerCall(timeout, max_retries, extra_headers))
         params = {"nextPageKey": next_page_key} if next_page_key else None
         return await call.run(parse_page, params=params)
 
@@ -226,9 +216,7 @@ class AsyncVimeoConnections:
         call = self._context.start(
             "PUT",
             connection_path(connection_id),
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
+            PerCall(timeout, max_retries, extra_headers),
             connection_id=connection_id,
             secrets=[s for s in (client_secret, access_token) if isinstance(s, str)],
         )
@@ -244,12 +232,8 @@ class AsyncVimeoConnections:
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> None:
         """Delete the connection. Deleting one that is already gone is not an error."""
+        per_call = PerCall(timeout, max_retries, extra_headers)
         call = self._context.start(
-            "DELETE",
-            connection_path(connection_id),
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            connection_id=connection_id,
+            "DELETE", connection_path(connection_id), per_call, connection_id=connection_id
         )
         await call.run(parse_deleted)

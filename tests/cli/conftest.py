@@ -18,7 +18,6 @@ from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import cli, emulator
-from pictory_vimeo._models import converter
 from tests.conftest import PICTORY_ENVIRONMENT
 
 #: Small pages, so a handful of connections already spans several of them.
@@ -95,7 +94,7 @@ def create(run: Run) -> Callable[..., pv.VimeoConnection]:
                 "connections", "create", "--name", name, "--client-id", "cid", "--json", *flags
             )
         assert done.returncode == 0, done.stderr
-        return converter.structure(json.loads(done.stdout), pv.VimeoConnection)
+        return pv.VimeoConnection.from_dict(json.loads(done.stdout))
 
     return make
 

@@ -26,6 +26,7 @@ async def test_faults_can_be_read_and_patched_over_http(
         "errorRate": 0.0,
         "rateLimit": None,
         "dropAfterCommitRate": 0.0,
+        "latencyJitterMs": 0.0,
     }
     patched = await client.patch("/_emulator/faults", json={"errorRate": 0.5, "rateLimit": 10})
     assert patched.status_code == 200
@@ -34,6 +35,7 @@ async def test_faults_can_be_read_and_patched_over_http(
         "errorRate": 0.5,
         "rateLimit": 10,
         "dropAfterCommitRate": 0.0,
+        "latencyJitterMs": 0.0,
     }
     assert emu.faults == emulator.Faults(error_rate=0.5, rate_limit=10)
     cleared = await client.patch("/_emulator/faults", json={"rateLimit": None})

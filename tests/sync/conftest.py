@@ -1,15 +1,15 @@
-"""Fixtures of the sync-client suite: the emulator served in process, no sockets, no waits."""
+"""Fixtures of the sync-client suite: the plugin's in-process emulator, with small pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 import pictory_vimeo as pv
-from pictory_vimeo import emulator
+from pictory_vimeo.emulator import ServedRequest
+from pictory_vimeo.testing import PictoryEmulator
 from tests._support import PATH
 
 KEY = "pictai_sync_test"
@@ -19,72 +19,34 @@ TOKEN = "sync-access-token"
 #: Small pages, so a handful of connections already spans several of them.
 PAGE_SIZE = 2
 
-MakeClient = Callable[..., pv.PictoryClient]
 
-
-class CountingTransport(httpx.AsyncBaseTransport):
-    """Passes requests to another transport and remembers each one it sent."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.sent: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Record ``request`` and let the inner transport answer it."""
-        self.sent.append(request)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        """Close the inner transport."""
-        await self.inner.aclose()
-
-    def lists(self) -> list[httpx.Request]:
-        """The list requests sent so far."""
-        return [r for r in self.sent if r.method == "GET" and r.url.path == PATH]
+@pytest.fixture
+def pictory_emulator_options() -> dict[str, Any]:
+    """Each test's emulator: small pages, and this suite's key for the clients it makes."""
+    return {"page_size": PAGE_SIZE, "api_key": KEY}
 
 
 @pytest.fixture
-def emu() -> Iterator[emulator.Emulator]:
-    """A fresh in-memory emulator with small pages."""
-    instance = emulator.Emulator(seed=1, page_size=PAGE_SIZE)
-    yield instance
-    instance.close()
-
-
-@pytest.fixture
-def counting(emu: emulator.Emulator) -> CountingTransport:
-    """The emulator's in-process transport, counting the requests it serves."""
-    return CountingTransport(emu.transport())
-
-
-@pytest.fixture
-def make_client(counting: CountingTransport) -> Iterator[MakeClient]:
-    """``make_client(**options)``: a sync client of the emulator, closed after the test."""
-    made: list[pv.PictoryClient] = []
-
-    def make(**options: Any) -> pv.PictoryClient:
-        options.setdefault("api_key", KEY)
-        options.setdefault("base_url", BASE_URL)
-        options.setdefault("transport", counting)
-        client = pv.PictoryClient(**options)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
-
-
-@pytest.fixture
-def client(make_client: MakeClient) -> pv.PictoryClient:
-    """A sync client of the emulator with the default settings."""
-    return make_client()
+def client(pictory_emulator: PictoryEmulator) -> pv.PictoryClient:
+    """A sync client of the emulator with the default settings, closed after the test."""
+    return pictory_emulator.sync_client()
 
 
 @pytest.fixture
 def conns(client: pv.PictoryClient) -> pv.SyncVimeoConnections:
     """The test account's connections, through the sync client."""
     return client.vimeo_connections
+
+
+def lists(emu: PictoryEmulator) -> list[ServedRequest]:
+    """The list requests the emulator has served so far."""
+    return [r for r in emu.requests if r.method == "GET" and r.path == PATH]
+
+
+def next_page_key(request: ServedRequest) -> str | None:
+    """The ``nextPageKey`` a list request sent, decoded as the client encoded it."""
+    key = httpx.QueryParams(request.query).get("nextPageKey")
+    return None if key is None else str(key)
 
 
 def create(conns: pv.SyncVimeoConnections, name: str, **fields: Any) -> pv.VimeoConnection:

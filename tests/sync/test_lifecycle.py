@@ -13,7 +13,8 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo._sync import _portal
-from tests.sync.conftest import BASE_URL, KEY, CountingTransport, MakeClient, create
+from pictory_vimeo.testing import PictoryEmulator
+from tests.sync.conftest import BASE_URL, KEY, create
 
 
 @pytest.fixture
@@ -25,10 +26,10 @@ def threads_before() -> Iterator[int]:
 
 
 def test_close_stops_the_thread_and_is_idempotent(
-    threads_before: int, counting: CountingTransport
+    threads_before: int, pictory_emulator: PictoryEmulator
 ) -> None:
     """One thread while open; none after close(); a second close() does nothing."""
-    client = pv.PictoryClient(KEY, BASE_URL, transport=counting)
+    client = pictory_emulator.sync_client()
     assert threading.active_count() == threads_before + 1
     create(client.vimeo_connections, "Alive")
     client.close()
@@ -37,33 +38,43 @@ def test_close_stops_the_thread_and_is_idempotent(
     assert threading.active_count() == threads_before
 
 
-def test_with_block_closes_the_client(threads_before: int, counting: CountingTransport) -> None:
+def test_with_block_closes_the_client(
+    threads_before: int, pictory_emulator: PictoryEmulator
+) -> None:
     """Leaving ``with`` closes the client, also when the block raises."""
-    with pytest.raises(pv.NotFoundError), pv.PictoryClient(KEY, BASE_URL, transport=counting) as c:
+    with pytest.raises(pv.NotFoundError), pictory_emulator.sync_client() as c:
         c.vimeo_connections.get("20251222155613307xv0nodhitf9cd0f")
     assert threading.active_count() == threads_before
     with pytest.raises(RuntimeError, match="the client is closed"):
         c.vimeo_connections.list_page()
 
 
-def test_close_closes_the_pool_and_its_transport(counting: CountingTransport) -> None:
+def test_close_closes_the_pool_and_its_transport(pictory_emulator: PictoryEmulator) -> None:
     """close() closes the httpx pool the client made, which closes the given transport."""
     closed: list[bool] = []
 
-    class Recording(CountingTransport):
+    class Recording(httpx.AsyncBaseTransport):
+        def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+            self.inner = inner
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return await self.inner.handle_async_request(request)
+
         async def aclose(self) -> None:
             closed.append(True)
-            await super().aclose()
+            await self.inner.aclose()
 
-    client = pv.PictoryClient(KEY, BASE_URL, transport=Recording(counting.inner))
+    client = pictory_emulator.sync_client(
+        transport=Recording(pictory_emulator.emulator.transport())
+    )
     client.vimeo_connections.list_page()
     client.close()
     assert closed == [True]
 
 
-def test_every_call_after_close_raises_a_clear_error(make_client: MakeClient) -> None:
+def test_every_call_after_close_raises_a_clear_error(pictory_emulator: PictoryEmulator) -> None:
     """After close, calls and pending iterations raise ``RuntimeError``, never hang."""
-    client = make_client()
+    client = pictory_emulator.sync_client()
     conns = client.vimeo_connections
     made = create(conns, "Gone")
     paginator = conns.list()
@@ -118,13 +129,13 @@ def test_a_failure_while_building_leaves_no_thread(threads_before: int) -> None:
         pv.PictoryClient(KEY, BASE_URL, transport="aiohttp", backend="trio")
 
 
-def test_repr_shows_settings_and_never_the_key(make_client: MakeClient) -> None:
+def test_repr_shows_settings_and_never_the_key(pictory_emulator: PictoryEmulator) -> None:
     """``repr`` names the settings and the transport, in the async client's style."""
-    client = make_client(timeout=5, max_retries=1, transport="httpx")
+    client = pictory_emulator.sync_client(timeout=5, max_retries=1, transport="httpx")
     text = repr(client)
     assert text == (
         "PictoryClient(base_url='http://localhost', transport='httpx', timeout=5.0, "
-        "max_retries=1, max_concurrency=256)"
+        "max_retries=1, max_concurrency=16)"
     )
     assert KEY not in text
     assert KEY not in repr(client.vimeo_connections)
@@ -132,10 +143,10 @@ def test_repr_shows_settings_and_never_the_key(make_client: MakeClient) -> None:
 
 
 def test_with_options_shares_the_thread_and_pool(
-    threads_before: int, make_client: MakeClient, counting: CountingTransport
+    threads_before: int, pictory_emulator: PictoryEmulator
 ) -> None:
     """A derived client adds no thread, sends through the same pool, and its close is local."""
-    parent = make_client()
+    parent = pictory_emulator.sync_client()
     derived = parent.with_options(timeout=7, max_retries=0)
     assert (derived.timeout, derived.max_retries) == (7.0, 0)
     assert (parent.timeout, parent.max_retries) == (30.0, 2)
@@ -144,7 +155,7 @@ def test_with_options_shares_the_thread_and_pool(
     assert parent.vimeo_connections.get(made.connection_id) == derived.vimeo_connections.get(
         made.connection_id
     )
-    assert [r.method for r in counting.sent] == ["POST", "GET", "GET"]
+    assert [r.method for r in pictory_emulator.requests] == ["POST", "GET", "GET"]
     derived.close()
     with pytest.raises(RuntimeError, match="the client is closed"):
         derived.vimeo_connections.get(made.connection_id)
@@ -156,10 +167,10 @@ def test_with_options_shares_the_thread_and_pool(
     assert threading.active_count() == threads_before
 
 
-def test_with_options_validates(make_client: MakeClient) -> None:
+def test_with_options_validates(client: pv.PictoryClient) -> None:
     """Bad derived settings raise ``ValidationError`` as the async client's do."""
     with pytest.raises(pv.ValidationError):
-        make_client().with_options(timeout=-1)
+        client.with_options(timeout=-1)
 
 
 def test_retries_are_the_async_clients(retry_waits: list[float]) -> None:
@@ -197,10 +208,10 @@ def test_the_deadline_covers_the_call() -> None:
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_usable_from_plain_threads(
-    threads_before: int, make_client: MakeClient, backend: Any
+    threads_before: int, pictory_emulator: PictoryEmulator, backend: Any
 ) -> None:
     """Several plain threads share one client (on either backend) without interference."""
-    conns = make_client(backend=backend).vimeo_connections
+    conns = pictory_emulator.sync_client(backend=backend).vimeo_connections
     failures: list[BaseException] = []
 
     def work(index: int) -> None:
@@ -220,11 +231,13 @@ def test_usable_from_plain_threads(
 
 
 @pytest.mark.anyio
-async def test_usable_from_an_event_loops_worker_thread(counting: CountingTransport) -> None:
+async def test_usable_from_an_event_loops_worker_thread(
+    pictory_emulator: PictoryEmulator,
+) -> None:
     """Inside an async program, the sync client works from ``anyio.to_thread.run_sync``."""
 
     def use_sync_client() -> list[str]:
-        with pv.PictoryClient(KEY, BASE_URL, transport=counting) as client:
+        with pictory_emulator.sync_client() as client:
             create(client.vimeo_connections, "From a worker")
             return [c.name for c in client.vimeo_connections.list()]
 
@@ -232,11 +245,11 @@ async def test_usable_from_an_event_loops_worker_thread(counting: CountingTransp
 
 
 def test_a_key_without_the_prefix_is_warned_about_once(
-    counting: CountingTransport, caplog: pytest.LogCaptureFixture
+    pictory_emulator: PictoryEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An unprefixed key gets exactly one warning, and the warning does not show the key."""
     with caplog.at_level("WARNING", logger="pictory_vimeo"):
-        pv.PictoryClient("legacy-key-123", BASE_URL, transport=counting).close()
+        pictory_emulator.sync_client(api_key="legacy-key-123").close()
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1
     assert "legacy-key-123" not in warnings[0].getMessage()
@@ -263,21 +276,24 @@ def test_a_script_that_never_closes_its_client_still_exits() -> None:
 
 
 def test_a_callers_async_client_is_used_and_left_open(
-    threads_before: int, counting: CountingTransport
+    threads_before: int, pictory_emulator: PictoryEmulator
 ) -> None:
     """``http_client=`` works as for the async client: used for every call, never closed."""
-    http = httpx.AsyncClient(transport=counting)
-    with pv.PictoryClient(KEY, BASE_URL, http_client=http) as client:
+    http = httpx.AsyncClient(transport=pictory_emulator.emulator.transport())
+    with pictory_emulator.sync_client(http_client=http) as client:
         create(client.vimeo_connections, "Borrowed")
     assert not http.is_closed
-    assert counting.sent
+    assert [r.method for r in pictory_emulator.requests] == ["POST"]
     anyio.run(http.aclose)
 
 
-def test_http_client_and_transport_together_are_refused(counting: CountingTransport) -> None:
+def test_http_client_and_transport_together_are_refused(
+    pictory_emulator: PictoryEmulator,
+) -> None:
     """Two ways to say how to connect is one too many: a ValidationError, no thread."""
-    http = httpx.AsyncClient(transport=counting)
+    transport = pictory_emulator.emulator.transport()
+    http = httpx.AsyncClient(transport=transport)
     with pytest.raises(pv.ValidationError) as caught:
-        pv.PictoryClient(KEY, BASE_URL, http_client=http, transport=counting)
+        pv.PictoryClient(KEY, BASE_URL, http_client=http, transport=transport)
     assert [e.field for e in caught.value.errors] == ["transport"]
     anyio.run(http.aclose)

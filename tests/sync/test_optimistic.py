@@ -9,7 +9,8 @@ import anyio.lowlevel
 import pytest
 
 import pictory_vimeo as pv
-from tests.sync.conftest import CountingTransport, MakeClient, create
+from pictory_vimeo.testing import PictoryEmulator
+from tests.sync.conftest import create
 
 
 def test_a_sync_mutate_is_applied_and_the_connection_returned(
@@ -40,14 +41,14 @@ def test_an_async_mutate_runs_in_the_clients_loop(conns: pv.SyncVimeoConnections
 
 
 def test_nothing_to_change_sends_no_update(
-    conns: pv.SyncVimeoConnections, counting: CountingTransport
+    conns: pv.SyncVimeoConnections, pictory_emulator: PictoryEmulator
 ) -> None:
     """A mutate returning None gives back the connection as read, and no PUT is sent."""
     made = create(conns, "Opt")
     result = pv.optimistic_update(conns, made.connection_id, lambda cur: None)
     assert result == conns.get(made.connection_id)
     assert result.version == 1
-    assert [r.method for r in counting.sent] == ["POST", "GET", "GET"]
+    assert [r.method for r in pictory_emulator.requests] == ["POST", "GET", "GET"]
 
 
 def test_racing_threads_each_apply_their_change_once(
@@ -93,11 +94,11 @@ def test_racing_threads_each_apply_their_change_once(
 
 
 def test_running_out_of_attempts_raises_optimistic_lock_error(
-    conns: pv.SyncVimeoConnections, make_client: MakeClient
+    conns: pv.SyncVimeoConnections, pictory_emulator: PictoryEmulator
 ) -> None:
     """A writer that always loses the race gets ``OptimisticLockError`` after max_attempts."""
     made = create(conns, "Lost")
-    rival = make_client().vimeo_connections
+    rival = pictory_emulator.sync_client().vimeo_connections
 
     def mutate(current: pv.VimeoConnection) -> dict[str, object]:
         # Another client moves the version between this writer's read and its write.
@@ -112,11 +113,11 @@ def test_running_out_of_attempts_raises_optimistic_lock_error(
 
 
 def test_a_mutate_calling_its_own_client_gets_a_clear_error(
-    conns: pv.SyncVimeoConnections, make_client: MakeClient
+    conns: pv.SyncVimeoConnections, pictory_emulator: PictoryEmulator
 ) -> None:
     """A sync mutate runs in the client's loop: using that client there raises, not hangs."""
     made = create(conns, "Nested")
-    client = make_client()
+    client = pictory_emulator.sync_client()
 
     def mutate(current: pv.VimeoConnection) -> None:
         client.vimeo_connections.get(current.connection_id)

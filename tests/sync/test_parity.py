@@ -8,20 +8,11 @@ from typing import Any, Literal
 
 import anyio
 import attrs
-import httpx
 import pytest
 
 import pictory_vimeo as pv
-from pictory_vimeo import emulator
-from tests.sync.conftest import (
-    BASE_URL,
-    KEY,
-    PAGE_SIZE,
-    SECRET,
-    TOKEN,
-    CountingTransport,
-    MakeClient,
-)
+from pictory_vimeo.testing import PictoryEmulator
+from tests.sync.conftest import KEY, PAGE_SIZE, SECRET, TOKEN
 
 MISSING_ID = "20251222155613307xv0nodhitf9cd0f"
 
@@ -118,21 +109,18 @@ async def _run_async(conns: pv.AsyncVimeoConnections) -> list[Any]:
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_the_same_scenario_gives_the_same_results_and_errors(
-    make_client: MakeClient, backend: Literal["asyncio", "trio"]
+    pictory_emulator: PictoryEmulator, backend: Literal["asyncio", "trio"]
 ) -> None:
     """CRUD, listing and every error kind match the async client's, attribute for attribute."""
-    sync_results = _run_sync(make_client(backend=backend).vimeo_connections)
+    sync_results = _run_sync(pictory_emulator.sync_client(backend=backend).vimeo_connections)
 
-    async def through_async() -> list[Any]:
-        twin = emulator.Emulator(seed=1, page_size=PAGE_SIZE)
-        try:
-            async with httpx.AsyncClient(transport=twin.transport()) as http:
-                client = pv.AsyncPictoryClient(KEY, BASE_URL, http_client=http)
+    with PictoryEmulator(page_size=PAGE_SIZE, api_key=KEY) as twin:
+
+        async def through_async() -> list[Any]:
+            async with twin.client() as client:
                 return await _run_async(client.vimeo_connections)
-        finally:
-            twin.close()
 
-    async_results = anyio.run(through_async, backend=backend)
+        async_results = anyio.run(through_async, backend=backend)
     assert [_comparable(r) for r in sync_results] == [_comparable(r) for r in async_results]
     kinds = {type(r).__name__ for r in sync_results}
     assert kinds >= {
@@ -156,10 +144,10 @@ def test_an_error_is_raised_unchanged_through_the_portal(conns: pv.SyncVimeoConn
 
 
 def test_validation_errors_raise_before_anything_is_sent(
-    conns: pv.SyncVimeoConnections, counting: CountingTransport
+    conns: pv.SyncVimeoConnections, pictory_emulator: PictoryEmulator
 ) -> None:
     """Bad input fails with ``ValidationError`` listing every field, and no request leaves."""
     with pytest.raises(pv.ValidationError) as caught:
         conns.create(name="", client_identifier="", client_secret="s", access_token="t")
     assert {e.field for e in caught.value.errors} == {"name", "client_identifier"}
-    assert counting.sent == []
+    assert pictory_emulator.requests == []

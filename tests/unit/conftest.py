@@ -5,6 +5,7 @@ come from there).
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,6 +15,15 @@ import pytest
 import respx
 
 import pictory_vimeo as pv
+
+
+@pytest.fixture
+def unused_loopback_port() -> int:
+    """A loopback port nothing listens on (bound, read, released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 @pytest.fixture

@@ -143,7 +143,9 @@ async def test_with_options_takes_headers_and_concurrency_and_shares_the_pool(
         default_headers={"X-Team": "b"}, max_concurrency=3, timeout=9, validate=False
     )
     assert (child.max_concurrency, child.timeout, child.validate) == (3, 9.0, False)
-    assert (parent.max_concurrency, parent.timeout, parent.validate) == (256, 30.0, True)
+    # Unset, max_concurrency is the pool's own best: 16 on httpx's.
+    assert (parent.max_concurrency, parent.timeout, parent.validate) == (16, 30.0, True)
+    assert parent.with_options(timeout=1).max_concurrency == 16
     assert child.transport == parent.transport == "httpx"
     await parent.vimeo_connections.get(ID)
     await child.vimeo_connections.get(ID)

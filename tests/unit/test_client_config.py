@@ -265,3 +265,36 @@ def test_a_key_that_cannot_be_a_header_is_refused_without_echoing_it(key: str) -
     assert "newline" in str(caught.value)
     assert "SECRET" not in str(caught.value)
     assert "SECRET" not in repr(caught.value)
+
+
+@pytest.mark.anyio
+async def test_a_callers_http_client_keeps_its_own_behaviour(
+    api_key: str, connection_json: ConnectionJson
+) -> None:
+    """A caller's client sends through ``send()``: its event hooks run for every request."""
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request.url.path)
+
+    http, _ = mock_http(connection_json)
+    http.event_hooks["request"] = [hook]
+    async with pv.AsyncPictoryClient(api_key, base_url="https://x.test", http_client=http) as sdk:
+        await sdk.vimeo_connections.get(ID)
+    assert seen == [ITEM_PATH]
+    await http.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_proxy_in_the_environment_is_used_by_the_sdks_own_pool(
+    monkeypatch: pytest.MonkeyPatch, api_key: str, unused_loopback_port: int
+) -> None:
+    """With ``HTTPS_PROXY`` set, requests go to the proxy (here: nothing listens there)."""
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{unused_loopback_port}")
+    async with pv.AsyncPictoryClient(
+        api_key, "https://api.test", max_retries=0, transport="httpx"
+    ) as sdk:
+        with pytest.raises(pv.APIConnectionError) as caught:
+            await sdk.vimeo_connections.get(ID)
+    # Refused by the proxy's port, not a lookup of api.test (which tests never reach).
+    assert "loopback only" not in str(caught.value)

@@ -1,0 +1,238 @@
+"""``PictoryEmulator``: a fresh in-process emulator and the clients bound to it.
+
+What the ``pictory_emulator`` fixture gives each test, usable without pytest too (``with
+PictoryEmulator() as emu: ...``). Clients reach the emulator through its in-process
+transport, so nothing listens on a port and no socket is opened; the emulator itself (and
+with it Starlette) is imported only when one is made, so the pytest plugin loads without the
+``emulator`` extra.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Final, Self, TypedDict, Unpack
+
+import anyio
+import httpx
+
+from .._client import AsyncPictoryClient
+from .._config import TestingMode, TransportName, set_testing
+from .._sync._client import PictoryClient
+from .._sync._portal import Backend
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator, ServedRequest
+
+__all__ = [
+    "BASE_URL",
+    "DEFAULT_API_KEY",
+    "INSTALL_HINT",
+    "ClientOptions",
+    "PictoryEmulator",
+    "SyncClientOptions",
+]
+
+#: The base URL of every client made here (plain http is allowed to loopback).
+BASE_URL: Final = "http://localhost"
+#: The key clients use unless given ``api_key=``; any key starting ``pictai_`` is an account.
+DEFAULT_API_KEY: Final = "pictai_pytest"
+#: What installs what the emulator needs; every message about a missing part says it.
+INSTALL_HINT: Final = "pip install 'pictory-vimeo[emulator]'"
+_EXTRA_MODULES: Final = ("starlette", "uvicorn")
+
+
+class ClientOptions(TypedDict, total=False):
+    """What ``PictoryEmulator.client`` accepts: ``AsyncPictoryClient``'s arguments."""
+
+    api_key: str | None
+    base_url: str | None
+    timeout: float
+    max_retries: int
+    default_headers: Mapping[str, str] | None
+    http_client: httpx.AsyncClient | None
+    transport: TransportName | httpx.AsyncBaseTransport
+    max_concurrency: int
+    allow_insecure_http: bool
+    validate: bool
+
+
+class SyncClientOptions(ClientOptions, total=False):
+    """What ``PictoryEmulator.sync_client`` accepts: ``PictoryClient``'s arguments."""
+
+    backend: Backend
+
+
+def _new_emulator(page_size: int) -> Emulator:
+    """A new in-memory emulator, or an ``ImportError`` that names the extra it needs."""
+    try:
+        from ..emulator import Emulator
+    except ModuleNotFoundError as missing:
+        module = (missing.name or "").partition(".")[0]
+        if module not in _EXTRA_MODULES:
+            raise
+        raise ModuleNotFoundError(
+            f"the pictory_emulator fixture needs {module}, from the 'emulator' extra: "
+            + INSTALL_HINT,
+            name=module,
+        ) from missing
+    return Emulator(page_size=page_size)
+
+
+def _close_all(clients: list[AsyncPictoryClient]) -> None:
+    """Close async clients from a thread of our own, whatever loop (if any) the caller runs.
+
+    Clients bound to the emulator hold no socket, so closing them in a new event loop is
+    safe; ``aclose()`` does nothing for a client that is already closed.
+    """
+    failures: list[BaseException] = []
+
+    async def close() -> None:
+        for client in clients:
+            await client.aclose()
+
+    def run() -> None:
+        try:
+            anyio.run(close)
+        except BaseException as error:  # raised again in the caller's thread
+            failures.append(error)
+
+    thread = threading.Thread(target=run, name="pictory-emulator-teardown")
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
+class PictoryEmulator:
+    """A fresh emulator served in process, and clients of it; what ``pictory_emulator`` is.
+
+    ``client()`` and ``sync_client()`` make SDK clients bound to the emulator: base URL
+    ``http://localhost``, the key ``api_key`` unless another is given, the emulator's
+    in-process transport (no socket, no port). Other keyword arguments go to the client as
+    they are. Used as ``with`` (the fixture does), retry waits are off for the block
+    (``pv.set_testing(True)``, restored afterwards), and on leaving it every client made
+    here that is still open is closed, then the emulator.
+    """
+
+    def __init__(self, *, page_size: int = 25, api_key: str = DEFAULT_API_KEY) -> None:
+        self._emulator = _new_emulator(page_size)
+        #: The key clients made here use unless given ``api_key=``.
+        self.api_key = api_key
+        self._lock = threading.Lock()
+        self._async_clients: list[AsyncPictoryClient] = []
+        self._sync_clients: list[PictoryClient] = []
+        self._testing: TestingMode | None = None
+        self._closed = False
+
+    @property
+    def emulator(self) -> Emulator:
+        """The underlying ``pictory_vimeo.emulator.Emulator``, for everything else it offers."""
+        return self._emulator
+
+    def _bound(self, options: ClientOptions) -> None:
+        """Fill in what binds a client to this emulator, unless the test chose otherwise."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this emulator is closed: its test has ended")
+        options.setdefault("api_key", self.api_key)
+        options.setdefault("base_url", BASE_URL)
+        if options.get("http_client") is None:
+            options.setdefault("transport", self._emulator.transport())
+
+    def client(self, **options: Unpack[ClientOptions]) -> AsyncPictoryClient:
+        """An ``AsyncPictoryClient`` of this emulator; closed at the end of the test if open.
+
+        Use it as ``async with`` or not: a client the test leaves open is closed for it.
+        """
+        self._bound(options)
+        client = AsyncPictoryClient(**options)
+        with self._lock:
+            self._async_clients.append(client)
+        return client
+
+    def sync_client(self, **options: Unpack[SyncClientOptions]) -> PictoryClient:
+        """A ``PictoryClient`` of this emulator; closed at the end of the test if open."""
+        self._bound(options)
+        client = PictoryClient(**options)
+        with self._lock:
+            self._sync_clients.append(client)
+        return client
+
+    def fail_next(
+        self,
+        status: int = 503,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        drop_after_commit: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        """Make the next ``times`` API requests of ``method`` (``None``: any) fail on purpose.
+
+        They are answered ``status`` (400-599) before anything changes, with ``Retry-After:
+        retry_after`` when given; or, with ``drop_after_commit``, handled normally (a write
+        is applied) and then cut mid-answer, as a lost connection would. Calls queue up: a
+        request takes the earliest entry its method matches.
+        """
+        self._emulator.fail_next(
+            status,
+            times=times,
+            method=method,
+            drop_after_commit=drop_after_commit,
+            retry_after=retry_after,
+        )
+
+    @property
+    def requests(self) -> list[ServedRequest]:
+        """Every API request received so far, in order, deliberately failed ones included.
+
+        Each has ``method``, ``path``, ``status`` (for a dropped answer, the status it was
+        about to send), ``dropped`` and ``query``. A copy, taken now.
+        """
+        return self._emulator.requests
+
+    def connections(self, api_key: str | None = None) -> list[dict[str, object]]:
+        """The connections stored for ``api_key``'s account (``None``: every account).
+
+        Each is the API's JSON object, oldest first, with ``clientSecret`` and
+        ``accessToken`` as ``pictory_vimeo.emulator.fingerprint()`` of the secret.
+        """
+        return self._emulator.connections(api_key)
+
+    def close(self) -> None:
+        """Close every client made here that is still open, then the emulator."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            sync_clients, self._sync_clients = self._sync_clients, []
+            async_clients, self._async_clients = self._async_clients, []
+        try:
+            for sync_client in sync_clients:
+                sync_client.close()
+            if async_clients:
+                _close_all(async_clients)
+        finally:
+            self._emulator.close()
+
+    def __enter__(self) -> Self:
+        self._testing = set_testing(True)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.close()
+        finally:
+            if self._testing is not None:
+                self._testing.__exit__(exc_type, exc, tb)
+                self._testing = None
+
+    def __repr__(self) -> str:
+        return f"<PictoryEmulator page_size={self._emulator.page_size}>"

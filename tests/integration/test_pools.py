@@ -1,0 +1,181 @@
+"""``transport=`` picks the connection pool; ``max_concurrency=`` bounds requests in flight."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+import pictory_vimeo as pv
+from pictory_vimeo import emulator
+from tests.conftest import Pool
+from tests.integration.watched import Watched
+
+pytestmark = pytest.mark.integration
+
+KEY = "pictai_pools"
+FIELDS: dict[str, Any] = {"client_identifier": "c", "client_secret": "s1", "access_token": "t1"}
+
+
+@pytest.mark.anyio
+async def test_auto_picks_aiohttp_under_asyncio_and_httpx_under_trio(anyio_backend: str) -> None:
+    """``"auto"``: aiohttp's pool under asyncio, httpx's under trio; ``repr`` says which, and
+    ``max_concurrency`` unset is that pool's own best (256 and 16).
+    """
+    expected = "aiohttp" if anyio_backend == "asyncio" else "httpx"
+    async with pv.AsyncPictoryClient(KEY, "http://127.0.0.1:9") as client:
+        assert client.transport == expected
+        assert f"transport={expected!r}" in repr(client)
+        assert client.max_concurrency == (256 if expected == "aiohttp" else 16)
+        assert client.with_options(max_concurrency=5).max_concurrency == 5
+
+
+@pytest.mark.anyio
+async def test_auto_outside_a_loop_is_decided_by_the_first_call(
+    served: emulator.RunningEmulator, anyio_backend: str
+) -> None:
+    """A client built before any loop runs picks its pool when its first call runs."""
+    client = await anyio.to_thread.run_sync(lambda: pv.AsyncPictoryClient(KEY, served.base_url))
+    assert client.transport == "auto"
+    await client.vimeo_connections.list_page()
+    assert client.transport == ("aiohttp" if anyio_backend == "asyncio" else "httpx")
+    await client.aclose()
+
+
+def test_aiohttp_is_refused_under_trio() -> None:
+    """aiohttp needs asyncio: asking for it under trio is a ValidationError naming transport."""
+
+    async def build() -> None:
+        pv.AsyncPictoryClient(KEY, "http://127.0.0.1:9", transport="aiohttp")
+
+    with pytest.raises(pv.ValidationError, match="transport: 'aiohttp' runs only under asyncio"):
+        anyio.run(build, backend="trio")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"transport": "requests"}, "transport"),
+        ({"transport": httpx.Client}, "transport"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"max_concurrency": True}, "max_concurrency"),
+        ({"http_client": "your own", "transport": "httpx"}, "transport"),
+    ],
+    ids=["unknown-name", "not-an-async-transport", "zero", "a-bool", "with-http-client"],
+)
+@pytest.mark.anyio
+async def test_bad_pool_settings_are_refused(arguments: dict[str, object], field: str) -> None:
+    """Each bad setting is named in one ValidationError, before anything is opened."""
+    async with httpx.AsyncClient() as http:
+        given = {k: http if v == "your own" else v for k, v in arguments.items()}
+        with pytest.raises(pv.ValidationError) as caught:
+            pv.AsyncPictoryClient(KEY, "http://127.0.0.1:9", **given)  # type: ignore[arg-type]
+    assert [e.field for e in caught.value.errors] == [field]
+
+
+@pytest.mark.anyio
+async def test_a_transport_instance_is_used_and_named(
+    served: emulator.RunningEmulator, sdk_transport: Pool
+) -> None:
+    """Any ``httpx.AsyncBaseTransport`` carries the calls; ``repr`` names its class."""
+    watched = Watched(sdk_transport)
+    async with pv.AsyncPictoryClient(KEY, served.base_url, transport=watched) as client:
+        await client.vimeo_connections.list_page()
+        assert client.transport == "tests.integration.watched.Watched"
+    assert watched.started == 1
+    assert watched.closed
+
+
+@pytest.mark.anyio
+async def test_many_tasks_queue_for_max_concurrency_slots(
+    served: emulator.RunningEmulator, sdk_transport: Pool
+) -> None:
+    """600 tasks on one client with ``max_concurrency=8``: all succeed, 8 in flight at most."""
+    watched = Watched(sdk_transport)
+    async with pv.AsyncPictoryClient(
+        KEY, served.base_url, transport=watched, max_concurrency=8
+    ) as client:
+        made = await client.vimeo_connections.create(name="Shared", **FIELDS)
+        served.emulator.set_faults(latency_ms=2)
+        got: list[pv.VimeoConnection] = []
+
+        async def read() -> None:
+            got.append(await client.vimeo_connections.get(made.connection_id))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(600):
+                group.start_soon(read)
+    assert len(got) == 600
+    assert all(c == got[0] for c in got)
+    assert watched.most_in_flight == 8
+
+
+@pytest.mark.anyio
+async def test_a_derived_client_shares_its_parents_slots(
+    served: emulator.RunningEmulator, sdk_transport: Pool
+) -> None:
+    """``with_options(timeout=...)`` per call does not multiply ``max_concurrency``."""
+    watched = Watched(sdk_transport)
+    async with pv.AsyncPictoryClient(
+        KEY, served.base_url, transport=watched, max_concurrency=4
+    ) as client:
+        served.emulator.set_faults(latency_ms=2)
+
+        async def read(index: int) -> None:
+            derived = client.with_options(timeout=10 + index)
+            await derived.vimeo_connections.list_page()
+
+        async with anyio.create_task_group() as group:
+            for index in range(100):
+                group.start_soon(read, index)
+    assert watched.started == 100
+    assert watched.most_in_flight == 4
+
+
+@pytest.mark.anyio
+async def test_waiting_for_a_slot_counts_against_the_deadline(
+    served: emulator.RunningEmulator, sdk_transport: Pool
+) -> None:
+    """With the one slot held by a slow call, a call with a short deadline times out unsent."""
+    watched = Watched(sdk_transport)
+    async with pv.AsyncPictoryClient(
+        KEY, served.base_url, transport=watched, max_concurrency=1
+    ) as client:
+        served.emulator.set_faults(latency_ms=400)
+        outcome: list[object] = []
+        async with anyio.create_task_group() as group:
+            group.start_soon(lambda: client.vimeo_connections.list_page())
+            await anyio.sleep(0.05)  # the first call now holds the only slot
+            started = anyio.current_time()
+            try:
+                await client.vimeo_connections.list_page(timeout=0.1)
+            except pv.APITimeoutError as error:
+                outcome.append(error)
+            outcome.append(anyio.current_time() - started)
+    timed_out, waited = outcome
+    assert isinstance(timed_out, pv.APITimeoutError)
+    assert "deadline passed" in str(timed_out)
+    assert isinstance(waited, float)
+    assert waited < 0.3
+    assert watched.started == 1  # the second call never reached the pool
+
+
+@pytest.mark.anyio
+async def test_a_netrc_entry_for_the_host_changes_nothing(
+    served: emulator.RunningEmulator,
+    sdk_transport: Pool,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A ``.netrc`` naming the API's host is not read: the key is the only credential sent."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password something\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    async with pv.AsyncPictoryClient(KEY, served.base_url, transport=sdk_transport) as client:
+        page = await client.vimeo_connections.list_page()
+    assert page.items == []
+    assert [r.status for r in served.emulator.requests] == [200]

@@ -1,0 +1,37 @@
+"""The plugin is registered by the package's metadata and loads light: no emulator, no Starlette."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import subprocess
+import sys
+
+import pytest
+
+PLUGIN = "pictory_vimeo.testing._plugin"
+
+
+def test_the_package_registers_the_plugin_for_pytest() -> None:
+    """A ``pytest11`` entry point named ``pictory_vimeo`` points at the plugin module."""
+    [entry] = importlib.metadata.entry_points(group="pytest11", name="pictory_vimeo")
+    assert entry.value == PLUGIN
+
+
+def test_this_run_loaded_it_through_the_entry_point(pytestconfig: pytest.Config) -> None:
+    """The fixture this suite uses comes from the installed plugin, not from a conftest."""
+    plugin = pytestconfig.pluginmanager.get_plugin("pictory_vimeo")
+    assert plugin is sys.modules[PLUGIN]
+
+
+def test_loading_the_plugin_imports_no_emulator_starlette_or_uvicorn() -> None:
+    """Every pytest run in a project with the package loads the plugin: it must stay light."""
+    probe = (
+        f"import sys, {PLUGIN}\n"
+        "heavy = ('pictory_vimeo.emulator', 'pictory_vimeo.cli', 'starlette', 'uvicorn')\n"
+        "loaded = [m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy)]\n"
+        "print(sorted(loaded))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

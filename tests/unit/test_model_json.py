@@ -1,0 +1,133 @@
+"""``to_dict()``, ``to_json()``, ``VimeoConnection.from_dict()``: the API's JSON, no secrets."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import pictory_vimeo as pv
+
+FULL = {
+    "connectionId": "20251222155613307xv0nodhitf9cd0f",
+    "name": "Test Vimeo Connection",
+    "description": "Testing Vimeo connection via API",
+    "clientIdentifier": "test_client_id_123",
+    "type": "VIMEO",
+    "enabled": True,
+    "createdDate": "2025-12-22T15:56:12.309Z",
+    "updatedDate": "2025-12-22T16:19:16.058Z",
+    "version": 3,
+}
+#: What the create endpoint answers: no type, no dates, no description here.
+CREATED = {
+    "name": "Made",
+    "enabled": True,
+    "clientIdentifier": "cid",
+    "connectionId": "20251222155613307xv0nodhitf9cd0f",
+    "version": 1,
+}
+
+
+def test_to_dict_is_the_api_shape_in_the_reference_order() -> None:
+    """camelCase keys in the reference's order, ISO-8601 UTC dates with milliseconds and Z."""
+    connection = pv.VimeoConnection.from_dict(FULL)
+    assert connection.to_dict() == FULL
+    assert list(connection.to_dict()) == list(FULL)
+
+
+def test_every_field_is_always_present_missing_ones_as_null() -> None:
+    """A create answer's connection has the same keys as a get's: what it lacks is null."""
+    created = pv.VimeoConnection.from_dict(CREATED).to_dict()
+    assert list(created) == list(FULL)
+    assert created["type"] is None
+    assert created["createdDate"] is None
+    assert created["description"] is None
+
+
+def test_to_json_is_to_dict_as_text() -> None:
+    """``to_json`` is ``json.dumps(to_dict())``, non-ASCII kept, options passed through."""
+    connection = pv.VimeoConnection.from_dict({**FULL, "name": "Café"})
+    assert json.loads(connection.to_json()) == connection.to_dict()
+    assert "Café" in connection.to_json()
+    assert connection.to_json(indent=2).count("\n") == len(FULL) + 1
+
+
+def test_an_offset_date_is_written_back_in_utc() -> None:
+    """A date with an offset comes back normalised to UTC with Z."""
+    connection = pv.VimeoConnection.from_dict(
+        {**FULL, "createdDate": "2025-12-22T17:56:12.309+02:00"}
+    )
+    assert connection.to_dict()["createdDate"] == "2025-12-22T15:56:12.309Z"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {**FULL, "version": "3"},
+        {**FULL, "enabled": 1},
+        {**FULL, "createdDate": "yesterday"},
+        {key: value for key, value in FULL.items() if key != "name"},
+        ["not", "a", "mapping"],
+    ],
+    ids=["version-as-text", "enabled-as-int", "bad-date", "no-name", "a-list"],
+)
+def test_from_dict_refuses_what_is_not_a_connection(data: object) -> None:
+    """A wrong type, a bad date or a missing field is a ValidationError naming ``data``."""
+    with pytest.raises(pv.ValidationError) as caught:
+        pv.VimeoConnection.from_dict(data)  # type: ignore[arg-type]
+    assert [e.field for e in caught.value.errors] == ["data"]
+    assert "yesterday" not in str(caught.value)
+
+
+def test_unknown_fields_are_tolerated_and_secrets_never_appear() -> None:
+    """Fields the model does not know are ignored, so an echoed secret never reaches to_dict."""
+    echoed = {**FULL, "clientSecret": "s3cr3t-value", "accessToken": "t0k3n-value"}
+    text = pv.VimeoConnection.from_dict(echoed).to_json()
+    assert "s3cr3t" not in text
+    assert "t0k3n" not in text
+
+
+names = st.text(min_size=1, max_size=20)
+moments = st.datetimes(
+    min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@given(
+    name=names,
+    description=st.none() | st.text(max_size=30),
+    enabled=st.booleans(),
+    version=st.integers(min_value=1, max_value=2**53),
+    created=st.none() | moments,
+    offset_minutes=st.integers(min_value=-720, max_value=720),
+)
+def test_from_dict_inverts_to_dict(
+    name: str,
+    description: str | None,
+    enabled: bool,
+    version: int,
+    created: datetime | None,
+    offset_minutes: int,
+) -> None:
+    """``from_dict(to_dict(c)) == c`` for any connection, whatever the date's offset."""
+    shifted = (
+        None if created is None else created.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    )
+    connection = pv.VimeoConnection(
+        connection_id="20251222155613307xv0nodhitf9cd0f",
+        name=name,
+        client_identifier="cid",
+        enabled=enabled,
+        version=version,
+        description=description,
+        type="VIMEO",
+        created_date=shifted,
+        updated_date=created,
+    )
+    again = pv.VimeoConnection.from_dict(json.loads(connection.to_json()))
+    assert again == connection
+    assert again.to_dict() == connection.to_dict()
