@@ -1,5 +1,10 @@
 """Shared fixtures: every async test runs under asyncio and trio, in a clean environment,
 with the SDK in its public testing mode (retries happen, their waits do not).
+
+Also what several folders build on: the test accounts' keys, a respx router and the base
+URL it answers (for the unit tests' wire-level checks), a connection object as the API
+returns it, and the emulator served over real loopback HTTP with SDK clients of it.
+Folders override ``page_size`` (and, where their meaning differs, a fixture of their own).
 """
 
 from __future__ import annotations
@@ -7,14 +12,18 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import ssl
 import traceback
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import pytest
+import respx
 
 import pictory_vimeo as pv
-from pictory_vimeo import _redact
+from pictory_vimeo import _redact, emulator
+from tests import _support
 
 #: Every async test runs once per event loop and connection pool the SDK can use: aiohttp's
 #: pool and httpx's under asyncio, httpx's under trio (aiohttp needs asyncio).
@@ -202,3 +211,92 @@ def _no_secret_leaks(
         for form in forms:
             if form in text:
                 pytest.fail(f"a secret ({form!r}) shows in a {where}:\n{text}", pytrace=False)
+
+
+@pytest.fixture
+def api_key() -> str:
+    """The key of the main test account."""
+    return "pictai_test_account_a"
+
+
+@pytest.fixture
+def other_api_key() -> str:
+    """The key of a second, unrelated account."""
+    return "pictai_test_account_b"
+
+
+@pytest.fixture
+def base_url() -> str:
+    """The base URL clients on the respx router talk to (only respx answers there)."""
+    return "https://api.test"
+
+
+@pytest.fixture(scope="session")
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for the whole run: building one per client is most of a test's time."""
+    return ssl.create_default_context()
+
+
+@pytest.fixture
+def router(base_url: str) -> Iterator[respx.MockRouter]:
+    """A respx router mocking every httpx request; an unrouted request fails the test."""
+    with respx.mock(base_url=base_url, assert_all_called=False) as mock:
+        yield mock
+
+
+ConnectionJson = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def connection_json() -> ConnectionJson:
+    """A connection object as the API returns it; overrides replace fields, ``...`` drops one."""
+    return _support.connection_json
+
+
+#: The fault RNG's seed: injected faults fall on the same requests on every run.
+EMULATOR_SEED = 20251222
+
+
+@pytest.fixture
+def page_size() -> int:
+    """How many connections one list page of the served emulator holds (its default)."""
+    return 25
+
+
+@pytest.fixture
+async def served(
+    anyio_backend: str, page_size: int, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[emulator.RunningEmulator]:
+    """A fresh emulator on a free loopback port (seeded faults, ``page_size``) for one test.
+
+    In memory unless a test parametrises it indirectly with ``"sqlite"``.
+    """
+    store = getattr(request, "param", "memory")
+    assert store in ("memory", "sqlite")
+    db = tmp_path / "emulator.sqlite3" if store == "sqlite" else None
+    async with emulator.running(page_size=page_size, seed=EMULATOR_SEED, db=db) as running:
+        yield running
+
+
+MakeClient = Callable[..., pv.AsyncPictoryClient]
+
+
+@pytest.fixture
+async def make_client(
+    served: emulator.RunningEmulator, sdk_transport: Pool, api_key: str
+) -> AsyncIterator[MakeClient]:
+    """``make_client(api_key=<main account>, **options)``: an SDK client of the served
+    emulator, over this run's connection pool; closed after the test.
+    """
+    made: list[pv.AsyncPictoryClient] = []
+    main_key = api_key
+
+    def make(api_key: str = main_key, **options: Any) -> pv.AsyncPictoryClient:
+        options.setdefault("transport", sdk_transport)
+        client = pv.AsyncPictoryClient(api_key=api_key, base_url=served.base_url, **options)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.aclose()

@@ -69,6 +69,8 @@ class TimedH11Protocol(H11Protocol):
 
     read_timeout: float = DEFAULT_READ_TIMEOUT
     _read_timer: asyncio.TimerHandle | None = None
+    #: The request cycle there was when the clock started: a later one is this request's.
+    _cycle_at_arm: object = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock: the first request must arrive in time too."""
@@ -121,6 +123,7 @@ class TimedH11Protocol(H11Protocol):
 
     def _arm(self) -> None:
         self._disarm()
+        self._cycle_at_arm = getattr(self, "cycle", None)
         self._read_timer = self.loop.call_later(self.read_timeout, self._expired)
 
     def _disarm(self) -> None:
@@ -137,6 +140,12 @@ class TimedH11Protocol(H11Protocol):
             return
         message = f"The request was not received in full within {self.read_timeout:g} s"
         timed_out = _refusal(408, "Request Timeout", "REQUEST_TIMEOUT", message)
+        cycle = getattr(self, "cycle", None)
+        if cycle is not None and cycle is not self._cycle_at_arm and cycle.response_started:
+            # The app answered this request early (a 401 before its body, say): that answer
+            # stands, and a second one would be a protocol error. Only close.
+            self.transport.close()
+            return
         if self.conn.their_state is h11.SEND_BODY:
             cycle = self.cycle
             if not cycle.response_started:  # else the app answered early: it has its say

@@ -18,15 +18,10 @@ from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import cli, emulator
+from tests.conftest import PICTORY_ENVIRONMENT
 
 #: Small pages, so a handful of connections already spans several of them.
 PAGE_SIZE = 3
-ENVIRONMENT = (
-    "PICTORY_API_KEY",
-    "PICTORY_BASE_URL",
-    "PICTORY_VIMEO_CLIENT_SECRET",
-    "PICTORY_VIMEO_ACCESS_TOKEN",
-)
 
 Run = Callable[..., "subprocess.CompletedProcess[str]"]
 
@@ -116,6 +111,6 @@ def unused_url() -> str:
 @pytest.fixture
 def subprocess_env(served: emulator.RunningEmulator, api_key: str) -> dict[str, str]:
     """The environment of a ``python -m pictory_vimeo`` child: the test's key and emulator."""
-    env = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT}
+    env = {k: v for k, v in os.environ.items() if k not in PICTORY_ENVIRONMENT}
     env.update(PICTORY_API_KEY=api_key, PICTORY_BASE_URL=served.base_url, PYTHONUTF8="1")
     return env

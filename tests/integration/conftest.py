@@ -1,11 +1,11 @@
-"""Fixtures of the integration suite: the emulator served over real loopback HTTP, SDK
-clients and raw httpx clients pointed at it, and retries that never actually wait.
+"""Fixtures of the integration suite: the emulator served over real loopback HTTP with small
+pages, SDK clients and raw httpx clients pointed at it (``served`` and ``make_client`` come
+from the root conftest).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,38 +14,15 @@ from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.conftest import Pool
+from tests._support import PATH
+from tests.conftest import EMULATOR_SEED, MakeClient
 
-KEY = "pictai_integration_account_a"
-OTHER_KEY = "pictai_integration_account_b"
 SECRET = "integration-client-secret"
 TOKEN = "integration-access-token"
-PATH = "/pictoryapis/v1/vimeo-connections"
 #: Small pages, so a listing of a dozen connections already spans several of them.
 PAGE_SIZE = 5
-#: The fault RNG's seed: injected faults fall on the same requests on every run.
-SEED = 20251222
 
-MakeClient = Callable[..., pv.AsyncPictoryClient]
 NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
-
-
-@pytest.fixture(autouse=True)
-def backoff_waits(retry_waits: list[float]) -> list[float]:
-    """The retry waits the SDK asked for (the testing mode skips them)."""
-    return retry_waits
-
-
-@pytest.fixture
-def api_key() -> str:
-    """The key of the main test account."""
-    return KEY
-
-
-@pytest.fixture
-def other_api_key() -> str:
-    """The key of a second, unrelated account."""
-    return OTHER_KEY
 
 
 @pytest.fixture
@@ -61,50 +38,15 @@ def page_size() -> int:
 
 
 @pytest.fixture
-async def served(
-    anyio_backend: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[emulator.RunningEmulator]:
-    """A fresh emulator on a free loopback port (seeded faults, small pages) for one test.
-
-    In memory unless a test parametrises it indirectly with ``"sqlite"``.
-    """
-    store = getattr(request, "param", "memory")
-    assert store in ("memory", "sqlite")
-    db = tmp_path / "emulator.sqlite3" if store == "sqlite" else None
-    async with emulator.running(page_size=PAGE_SIZE, seed=SEED, db=db) as running:
-        yield running
-
-
-@pytest.fixture
 def served_in_thread() -> Iterator[emulator.RunningEmulator]:
     """A fresh emulator on loopback for a synchronous test: its loop lives in a portal thread."""
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(
-            emulator.running(page_size=PAGE_SIZE, seed=SEED)
+            emulator.running(page_size=PAGE_SIZE, seed=EMULATOR_SEED)
         ) as running,
     ):
         yield running
-
-
-@pytest.fixture
-async def make_client(
-    served: emulator.RunningEmulator, sdk_transport: Pool
-) -> AsyncIterator[MakeClient]:
-    """``make_client(api_key=KEY, **options)``: an SDK client of the served emulator, over
-    this run's connection pool.
-    """
-    made: list[pv.AsyncPictoryClient] = []
-
-    def make(api_key: str = KEY, **options: Any) -> pv.AsyncPictoryClient:
-        options.setdefault("transport", sdk_transport)
-        client = pv.AsyncPictoryClient(api_key=api_key, base_url=served.base_url, **options)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        await client.aclose()
 
 
 @pytest.fixture
@@ -120,9 +62,10 @@ def conns(client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
 
 
 @pytest.fixture
-async def raw(served: emulator.RunningEmulator) -> AsyncIterator[httpx.AsyncClient]:
+async def raw(served: emulator.RunningEmulator, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
     """A plain httpx client of the served emulator, sending the main account's key."""
-    async with httpx.AsyncClient(base_url=served.base_url, headers={"Authorization": KEY}) as http:
+    headers = {"Authorization": api_key}
+    async with httpx.AsyncClient(base_url=served.base_url, headers=headers) as http:
         yield http
 
 

@@ -40,7 +40,7 @@ async def test_rate_limit_is_429_with_retry_after(
 
 
 async def test_a_retry_after_beyond_the_cap_is_not_waited_for(
-    served: emulator.RunningEmulator, make_client: MakeClient, backoff_waits: list[float]
+    served: emulator.RunningEmulator, make_client: MakeClient, retry_waits: list[float]
 ) -> None:
     """Even with retries left, a wait of many minutes is the caller's call, not the SDK's."""
     served.emulator.set_faults(rate_limit=0.001)
@@ -48,12 +48,12 @@ async def test_a_retry_after_beyond_the_cap_is_not_waited_for(
     await conns.list_page()
     with pytest.raises(pv.RateLimitError):
         await conns.list_page()
-    assert backoff_waits == []
+    assert retry_waits == []
     assert served.emulator.stats()["requests"] == 2
 
 
 async def test_injected_server_errors_are_retried_to_success(
-    served: emulator.RunningEmulator, make_client: MakeClient, backoff_waits: list[float]
+    served: emulator.RunningEmulator, make_client: MakeClient, retry_waits: list[float]
 ) -> None:
     """With half of all requests failing 5xx, every call still succeeds, each write once."""
     served.emulator.set_faults(error_rate=0.5)
@@ -72,7 +72,7 @@ async def test_injected_server_errors_are_retried_to_success(
     listed = [c async for c in conns.list()]
 
     assert served.emulator.stats()["errors"] > 0
-    assert len(backoff_waits) == served.emulator.stats()["errors"]
+    assert len(retry_waits) == served.emulator.stats()["errors"]
     served.emulator.set_faults(error_rate=0.0)
     assert listed == [await conns.get(c.connection_id) for c in created[1:]]
     assert [(c.name, c.description, c.version) for c in listed] == [
@@ -81,7 +81,7 @@ async def test_injected_server_errors_are_retried_to_success(
 
 
 async def test_server_errors_surface_as_internal_server_error_without_retries(
-    served: emulator.RunningEmulator, make_client: MakeClient, backoff_waits: list[float]
+    served: emulator.RunningEmulator, make_client: MakeClient, retry_waits: list[float]
 ) -> None:
     """With no retries allowed, an injected 5xx (JSON or HTML page) is InternalServerError."""
     served.emulator.set_faults(error_rate=1.0)
@@ -95,7 +95,7 @@ async def test_server_errors_surface_as_internal_server_error_without_retries(
         assert info.value.request_id
         statuses.add(info.value.status_code)
     assert len(statuses) > 1
-    assert backoff_waits == []
+    assert retry_waits == []
 
 
 @pytest.mark.parametrize("served", ["memory", "sqlite"], indirect=True)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import anyio
 import pytest
 
 import pictory_vimeo as pv
-from tests.retries.conftest import FakeApi, FakeClock
+from pictory_vimeo import emulator
+from tests.retries.conftest import Rival, Wire, stored
 
-WRITERS = 50
-#: Scheduler turns per second of a wait: the jitter then spreads the writers out.
-TURNS = 1000
+pytestmark = pytest.mark.anyio
+
+#: With the testing mode on, the writers do not spread out over their jittered waits: each
+#: round is a stampede in which one writer wins, so the requests grow with the square of
+#: the writers (about 430 for 20, 2,600 for 50).
+WRITERS: Final = 20
+#: Every n-th PUT the emulator applied loses its answer.
+LOSE_EVERY: Final = 5
 
 
 def tokens_of(connection: pv.VimeoConnection) -> list[str]:
@@ -20,19 +26,17 @@ def tokens_of(connection: pv.VimeoConnection) -> list[str]:
     return (connection.description or "").split()
 
 
-@pytest.mark.anyio
-async def test_fifty_writers_each_land_their_token_exactly_once(
-    api: FakeApi, conns: pv.AsyncVimeoConnections, clock: FakeClock
+async def test_twenty_writers_each_land_their_token_exactly_once(
+    emu: emulator.Emulator,
+    wire: Wire,
+    rival: Rival,
+    conns: pv.AsyncVimeoConnections,
+    api_key: str,
 ) -> None:
-    """50 racing appends, every 7th applied PUT's answer lost: all 50 tokens, each once."""
-    # Waits are recorded, not slept; a shared fake clock moved by 50 tasks' waits would
-    # wrongly eat into each other's call deadlines, so here it stands still.
-    clock.advance_on_sleep = False
-    clock.turns_per_second = TURNS
-    api.lose_every_nth_put = 7
-    cid = api.add("Shared", description="")
+    """20 racing appends, every 5th applied PUT's answer lost: all 20 tokens, each once."""
+    wire.lose_every_nth_applied_put = LOSE_EVERY
+    cid = (await rival.create("Shared"))["connectionId"]
     tokens = [f"t{n:03d}" for n in range(WRITERS)]
-    # 50 tokens of 4 characters with single spaces between them: 249 of the 250 allowed.
     assert len(" ".join(tokens)) <= 250
     results: dict[str, pv.VimeoConnection] = {}
     calls: dict[str, int] = dict.fromkeys(tokens, 0)
@@ -51,14 +55,15 @@ async def test_fifty_writers_each_land_their_token_exactly_once(
         for token in tokens:
             tg.start_soon(append, token)
 
-    final = api.store[cid]["description"].split()
+    connection = stored(emu, api_key)[cid]
+    final = str(connection["description"]).split()
     assert sorted(final) == tokens
     assert len(final) == len(set(final)) == WRITERS
     # Every applied PUT added one token: the version counts them, none went in twice.
-    assert api.store[cid]["version"] == WRITERS + 1
+    assert connection["version"] == WRITERS + 1
     for token, result in results.items():
         assert token in tokens_of(result)
     # The race was real, and lost answers sent the reconciliation path through it.
-    assert api.count("PUT") > WRITERS
+    assert [r.method for r in wire.sent].count("PUT") > WRITERS
     assert max(calls.values()) > 1
-    assert clock.events.count("PUT lost") == WRITERS // 7
+    assert wire.lost == WRITERS // LOSE_EVERY

@@ -1,113 +1,148 @@
-"""The per-call deadline: it covers every attempt and wait, and bounds each attempt."""
+"""The per-call deadline: it covers every attempt and wait, and bounds each attempt.
+
+Real (small) deadlines against the emulator's latency; the waits the SDK asks for are read
+from its log (the testing mode skips them), and ``Retry-After`` makes them exact.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 
 import anyio
 import httpx
 import pytest
-import respx
 
 import pictory_vimeo as pv
-from tests.retries.conftest import PATH, FakeClock
+from pictory_vimeo import emulator
+from tests._support import PATH
+from tests.retries.conftest import OnSdkLog, Rival, Wire
+
+pytestmark = pytest.mark.anyio
 
 ID = "20250101000000001000000000000001"
 ITEM = f"{PATH}/{ID}"
 
 
-@pytest.mark.anyio
 async def test_each_attempt_gets_what_is_left_of_the_deadline(
-    router: respx.MockRouter, client: pv.AsyncPictoryClient, clock: FakeClock, max_jitter: None
+    emu: emulator.Emulator, wire: Wire, client: pv.AsyncPictoryClient
 ) -> None:
-    """Attempts of 2 s, doubling waits: timeouts 10, 7.5, 4.5, 0.5, then the deadline stops it."""
-    timeouts: list[float] = []
+    """Attempts of 100 ms against a 0.45 s deadline: each one's timeout is what is left of it,
+    for every phase, until the deadline ends the call.
+    """
+    emu.set_faults(latency_ms=100)
+    emu.fail_next(503, times=10, method="GET", retry_after=0)
+    sent_at: list[float] = []
 
-    def slow_failure(request: httpx.Request) -> httpx.Response:
-        timeouts.append(request.extensions["timeout"]["read"])
-        assert request.extensions["timeout"]["connect"] == timeouts[-1]
-        clock.advance(2.0)
-        return httpx.Response(503)
+    async def note(request: httpx.Request) -> None:
+        sent_at.append(anyio.current_time())
 
-    route = router.get(ITEM).mock(side_effect=slow_failure)
-    with pytest.raises(pv.InternalServerError) as caught:
-        await client.with_options(timeout=10, max_retries=10).vimeo_connections.get(ID)
-    # t=0 try, t=2 wait .5, t=2.5 try, t=4.5 wait 1, t=5.5 try, t=7.5 wait 2, t=9.5 try,
-    # t=11.5: a 4 s wait would end past t=10, so the call stops there.
-    assert timeouts == pytest.approx([10.0, 7.5, 4.5, 0.5])
-    assert clock.sleeps == [0.5, 1.0, 2.0]
-    assert route.call_count == 4
-    assert caught.value.attempts == 4
+    wire.before = note
+    started = anyio.current_time()
+    with pytest.raises(pv.PictoryError) as caught:
+        await client.with_options(timeout=0.45, max_retries=10).vimeo_connections.get(ID)
+    timeouts = [request.extensions["timeout"] for request in wire.sent]
+    for timeout in timeouts:
+        assert timeout["connect"] == timeout["read"] == timeout["write"] == timeout["pool"]
+    lefts = [timeout["read"] for timeout in timeouts]
+    # Timeout plus the moment it was sent is the same instant every time: the deadline.
+    for left, at in zip(lefts, sent_at, strict=True):
+        assert left + at == pytest.approx(started + 0.45, abs=0.02)
+    assert lefts == sorted(lefts, reverse=True)
+    assert 2 <= len(lefts) <= 5  # about 0.45, 0.35, 0.25, 0.15, 0.05
+    error = caught.value
+    assert isinstance(error, pv.APITimeoutError | pv.InternalServerError)
+    assert error.attempts == len(lefts)
+    if isinstance(error, pv.APITimeoutError):
+        # The last attempt was cut off; the 503 before it stays visible as the cause.
+        assert "deadline passed" in str(error)
+        assert isinstance(error.__cause__, pv.InternalServerError)
+    # Else the last answer came as the deadline passed, with no time left to retry.
 
 
-@pytest.mark.anyio
 async def test_no_wait_is_started_that_would_end_past_the_deadline(
-    router: respx.MockRouter, client: pv.AsyncPictoryClient, clock: FakeClock, max_jitter: None
+    emu: emulator.Emulator,
+    client: pv.AsyncPictoryClient,
+    retry_waits: list[float],
+    on_sdk_log: OnSdkLog,
 ) -> None:
-    """With 3 s and instant answers: waits 0.5 and 1 fit, the 2 s one would end at 3.5: stop."""
-    route = router.get(ITEM).respond(502)
+    """Answers of 100 ms asking for 0.25 s waits against a 0.6 s deadline: a wait is asked
+    for only while it ends before the deadline; the first one that would not is not
+    started, and the call raises the answer it has (about 4 attempts, 3 waits).
+    """
+    emu.set_faults(latency_ms=100)
+    emu.fail_next(503, times=10, method="GET", retry_after=0.25)
+    asked_at: list[float] = []
+    on_sdk_log("retry", lambda record: asked_at.append(time.monotonic()))
+    started = time.monotonic()
     with pytest.raises(pv.InternalServerError) as caught:
-        await client.with_options(timeout=3, max_retries=10).vimeo_connections.get(ID)
-    assert clock.sleeps == [0.5, 1.0]
-    assert route.call_count == 3
-    assert caught.value.attempts == 3
-    assert str(caught.value).endswith("[after 3 attempts]")
-
-
-@pytest.mark.anyio
-async def test_a_wait_that_overruns_the_deadline_makes_no_further_attempt(
-    router: respx.MockRouter, client: pv.AsyncPictoryClient, clock: FakeClock, max_jitter: None
-) -> None:
-    """A wait that ends late, past the deadline, ends the call with a timeout counting 1 attempt."""
-    clock.overshoot = 0.2
-    route = router.get(ITEM).respond(503)
-    with pytest.raises(pv.APITimeoutError, match="deadline passed") as caught:
         await client.with_options(timeout=0.6, max_retries=10).vimeo_connections.get(ID)
-    assert route.call_count == 1
+    ended = time.monotonic()
+    assert retry_waits
+    assert set(retry_waits) == {0.25}
+    assert caught.value.attempts == len(retry_waits) + 1 == len(emu.requests)
+    for at in asked_at:
+        assert at + 0.25 < started + 0.6 + 0.02
+    # The wait not started would have ended past the deadline.
+    assert ended + 0.25 >= started + 0.6
+
+
+async def test_a_wait_that_overruns_the_deadline_makes_no_further_attempt(
+    emu: emulator.Emulator,
+    client: pv.AsyncPictoryClient,
+    retry_waits: list[float],
+    on_sdk_log: OnSdkLog,
+) -> None:
+    """A wait that ends late, past the deadline (here the event loop is blocked while it
+    runs, as a loaded one may be), ends the call with a timeout counting 1 attempt.
+    """
+    emu.fail_next(503, method="GET", retry_after=0.05)
+    on_sdk_log("retry", lambda record: time.sleep(0.3))
+    with pytest.raises(pv.APITimeoutError, match="deadline passed") as caught:
+        await client.with_options(timeout=0.25, max_retries=10).vimeo_connections.get(ID)
+    assert len(emu.requests) == 1
     assert caught.value.attempts == 1
-    assert clock.sleeps == [0.5]
+    assert retry_waits == [0.05]
     # The 503 that led to the wait stays visible as the timeout's cause.
     assert isinstance(caught.value.__cause__, pv.InternalServerError)
 
 
-@pytest.mark.anyio
 async def test_an_attempt_is_cut_off_at_the_deadline(
-    router: respx.MockRouter,
+    emu: emulator.Emulator,
     client: pv.AsyncPictoryClient,
-    clock: FakeClock,
+    retry_waits: list[float],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A response slower than the whole deadline is abandoned, logged, and not retried."""
     caplog.set_level(logging.DEBUG, logger="pictory_vimeo")
-
-    started: list[httpx.Request] = []
-
-    async def hang(request: httpx.Request) -> httpx.Response:
-        started.append(request)
-        await anyio.Event().wait()  # never answers
-        raise AssertionError("unreachable")
-
-    router.get(ITEM).mock(side_effect=hang)
-    with anyio.fail_after(3):
-        with pytest.raises(pv.APITimeoutError, match="deadline passed") as caught:
-            await client.with_options(timeout=0.05).vimeo_connections.get(ID)
-    assert len(started) == 1
+    emu.set_faults(latency_ms=2000)
+    started = time.monotonic()
+    with pytest.raises(pv.APITimeoutError, match="deadline passed") as caught:
+        await client.with_options(timeout=0.05).vimeo_connections.get(ID)
+    assert time.monotonic() - started < 1.0
+    assert emu.stats()["requests"] == 1
     assert caught.value.attempts == 1
     assert caught.value.__cause__ is None  # nothing failed before: no earlier error to chain
-    assert clock.sleeps == []
-    messages = [r.getMessage() for r in caplog.records]
+    assert retry_waits == []
+    messages = [r.getMessage() for r in caplog.records if r.name == "pictory_vimeo"]
     assert messages == [f"GET {ITEM} -> deadline passed (attempt 1)"]
 
 
-@pytest.mark.anyio
 async def test_the_deadline_is_per_call(
-    router: respx.MockRouter, client: pv.AsyncPictoryClient, clock: FakeClock, max_jitter: None
+    emu: emulator.Emulator,
+    rival: Rival,
+    client: pv.AsyncPictoryClient,
+    retry_waits: list[float],
 ) -> None:
-    """A later call starts a fresh deadline: time spent by an earlier call is not charged to it."""
-    route = router.get(ITEM).respond(503)
-    limited = client.with_options(timeout=3, max_retries=10).vimeo_connections
+    """A later call starts a fresh deadline: time spent by an earlier call is not charged to it.
+
+    Each call takes two 100 ms attempts; two of them outlast one 0.35 s deadline.
+    """
+    cid = (await rival.create("Main"))["connectionId"]
+    emu.set_faults(latency_ms=100)
+    limited = client.with_options(timeout=0.35).vimeo_connections
     for _ in range(2):
-        with pytest.raises(pv.InternalServerError):
-            await limited.get(ID)
-    assert route.call_count == 6
-    assert clock.sleeps == [0.5, 1.0, 0.5, 1.0]
+        emu.fail_next(503, method="GET", retry_after=0)
+        assert (await limited.get(cid)).connection_id == cid
+    assert retry_waits == [0.0, 0.0]
+    assert [r.status for r in emu.requests if r.method == "GET"] == [503, 200, 503, 200]

@@ -10,12 +10,12 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo.emulator import ServedRequest
 from pictory_vimeo.testing import PictoryEmulator
+from tests._support import PATH
 
 KEY = "pictai_sync_test"
 BASE_URL = "http://localhost"
 SECRET = "sync-client-secret"
 TOKEN = "sync-access-token"
-PATH = "/pictoryapis/v1/vimeo-connections"
 #: Small pages, so a handful of connections already spans several of them.
 PAGE_SIZE = 2
 
@@ -24,12 +24,6 @@ PAGE_SIZE = 2
 def pictory_emulator_options() -> dict[str, Any]:
     """Each test's emulator: small pages, and this suite's key for the clients it makes."""
     return {"page_size": PAGE_SIZE, "api_key": KEY}
-
-
-@pytest.fixture(autouse=True)
-def backoff_waits(retry_waits: list[float]) -> list[float]:
-    """The retry waits the SDK asked for (the testing mode skips them)."""
-    return retry_waits
 
 
 @pytest.fixture

@@ -173,7 +173,7 @@ def test_with_options_validates(client: pv.PictoryClient) -> None:
         client.with_options(timeout=-1)
 
 
-def test_retries_are_the_async_clients(backoff_waits: list[float]) -> None:
+def test_retries_are_the_async_clients(retry_waits: list[float]) -> None:
     """A 503 is retried ``max_retries`` times with the same waits, then raised."""
     seen: list[httpx.Request] = []
 
@@ -188,7 +188,7 @@ def test_retries_are_the_async_clients(backoff_waits: list[float]) -> None:
     ):
         client.vimeo_connections.list_page()
     assert (caught.value.attempts, caught.value.code, len(seen)) == (3, "UNAVAILABLE", 3)
-    assert len(backoff_waits) == 2
+    assert len(retry_waits) == 2
 
 
 def test_the_deadline_covers_the_call() -> None:

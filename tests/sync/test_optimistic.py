@@ -52,7 +52,7 @@ def test_nothing_to_change_sends_no_update(
 
 
 def test_racing_threads_each_apply_their_change_once(
-    conns: pv.SyncVimeoConnections, backoff_waits: list[float]
+    conns: pv.SyncVimeoConnections, retry_waits: list[float]
 ) -> None:
     """Four threads that all read version 1 each land their letter exactly once."""
     made = create(conns, "Race", description="")
@@ -90,7 +90,7 @@ def test_racing_threads_each_apply_their_change_once(
     final = conns.get(made.connection_id)
     assert sorted(final.description or "") == list(letters)
     assert final.version == 1 + len(letters)
-    assert len(backoff_waits) >= len(letters) - 1  # the losers of the first round waited
+    assert len(retry_waits) >= len(letters) - 1  # the losers of the first round waited
 
 
 def test_running_out_of_attempts_raises_optimistic_lock_error(

@@ -1,10 +1,13 @@
-"""Fixtures of the unit suite: an SDK client whose every request lands on a respx router."""
+"""Fixtures of the unit suite: an SDK client whose every request lands on the root conftest's
+respx router (``router``, ``api_key``, ``base_url``, ``tls_context`` and ``connection_json``
+come from there).
+"""
 
 from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -12,32 +15,6 @@ import pytest
 import respx
 
 import pictory_vimeo as pv
-
-ConnectionJson = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture
-def api_key() -> str:
-    """The API key every unit-test client sends."""
-    return "pictai_unit_test_key"
-
-
-@pytest.fixture
-def base_url() -> str:
-    """The base URL every unit-test client talks to (only respx answers there)."""
-    return "https://api.test"
-
-
-@pytest.fixture
-def collection_path() -> str:
-    """The resource's collection path."""
-    return "/pictoryapis/v1/vimeo-connections"
-
-
-@pytest.fixture(autouse=True)
-def sleeps(retry_waits: list[float]) -> list[float]:
-    """The retry waits the SDK asked for (the testing mode skips them)."""
-    return retry_waits
 
 
 @pytest.fixture
@@ -47,19 +24,6 @@ def unused_loopback_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
-
-
-@pytest.fixture
-def router(base_url: str) -> Iterator[respx.MockRouter]:
-    """A respx router mocking every httpx request; an unrouted request fails the test."""
-    with respx.mock(base_url=base_url, assert_all_called=False) as mock:
-        yield mock
-
-
-@pytest.fixture(scope="session")
-def tls_context() -> ssl.SSLContext:
-    """One TLS context for the whole run: building one per client is most of a test's time."""
-    return ssl.create_default_context()
 
 
 @pytest.fixture
@@ -84,28 +48,6 @@ async def client(
 def conns(client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
     """The client's ``vimeo_connections`` resource."""
     return client.vimeo_connections
-
-
-@pytest.fixture
-def connection_json() -> ConnectionJson:
-    """A connection object as the API returns it; overrides replace fields, ``...`` drops one."""
-
-    def build(**overrides: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "connectionId": "20251222155613307xv0nodhitf9cd0f",
-            "name": "Test Vimeo Connection",
-            "description": "Testing Vimeo connection via API",
-            "clientIdentifier": "test_client_id_123",
-            "type": "VIMEO",
-            "enabled": True,
-            "createdDate": "2025-12-22T15:56:12.309Z",
-            "updatedDate": "2025-12-22T16:19:16.058Z",
-            "version": 1,
-        }
-        body.update(overrides)
-        return {key: value for key, value in body.items() if value is not ...}
-
-    return build
 
 
 @pytest.fixture

@@ -10,27 +10,14 @@ import pytest
 import respx
 
 import pictory_vimeo as pv
+from tests._support import STATUS_ERRORS
 
 ID = "20251222155613307xv0nodhitf9cd0f"
 ITEM_PATH = f"/pictoryapis/v1/vimeo-connections/{ID}"
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("status", "error"),
-    [
-        (400, pv.BadRequestError),
-        (401, pv.AuthenticationError),
-        (403, pv.PermissionDeniedError),
-        (404, pv.NotFoundError),
-        (409, pv.ConflictError),
-        (422, pv.UnprocessableEntityError),
-        (429, pv.RateLimitError),
-        (500, pv.InternalServerError),
-        (502, pv.InternalServerError),
-        (503, pv.InternalServerError),
-    ],
-)
+@pytest.mark.parametrize(("status", "error"), STATUS_ERRORS.items())
 async def test_status_maps_to_its_error_class(
     router: respx.MockRouter,
     conns: pv.AsyncVimeoConnections,
@@ -191,7 +178,7 @@ async def test_retryable_statuses_raise_after_the_retries(
     router: respx.MockRouter,
     api_key: str,
     base_url: str,
-    sleeps: list[float],
+    retry_waits: list[float],
     status: int,
 ) -> None:
     """With retries allowed, a persisting transient status is raised after every attempt."""
@@ -204,7 +191,7 @@ async def test_retryable_statuses_raise_after_the_retries(
     assert caught.value.status_code == status
     assert route.call_count == 3
     assert caught.value.attempts == 3
-    assert len(sleeps) == 2
+    assert len(retry_waits) == 2
     assert "[after 3 attempts]" in str(caught.value)
 
 

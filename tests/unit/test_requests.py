@@ -13,6 +13,7 @@ import pytest
 import respx
 
 import pictory_vimeo as pv
+from tests._support import FINAL_STATUSES
 
 ConnectionJson = Callable[..., dict[str, Any]]
 
@@ -287,15 +288,7 @@ async def test_delete_returns_none_and_is_idempotent(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(
-    ("status", "error"),
-    [
-        (404, pv.NotFoundError),
-        (401, pv.AuthenticationError),
-        (403, pv.PermissionDeniedError),
-        (400, pv.BadRequestError),
-    ],
-)
+@pytest.mark.parametrize(("status", "error"), FINAL_STATUSES.items())
 async def test_delete_failures_raise(
     router: respx.MockRouter,
     conns: pv.AsyncVimeoConnections,
