@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_readme import python_block_after
 from tests.testing.sample_project import run_pytest
 
 #: The example, exactly as the README shows it.
@@ -21,6 +22,11 @@ async def test_a_create_is_retried_after_a_503(pictory_emulator):
     assert [r.status for r in pictory_emulator.requests] == [503, 201]  # retried at once
     assert [c["name"] for c in pictory_emulator.connections()] == ["Ads"]  # stored once
 """
+
+
+def test_the_example_is_the_readmes() -> None:
+    """The example run here is the README's "Testing your code" block, byte for byte."""
+    assert python_block_after("Testing your code") == README_EXAMPLE
 
 
 def test_the_example_is_ten_short_lines() -> None:
