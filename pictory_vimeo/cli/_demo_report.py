@@ -15,11 +15,12 @@ from typing import Final, TextIO
 
 import attrs
 
+from .._config import LOGGER_NAME
 from ._output import can_encode, emit
 
 __all__ = ["CallCounter", "Progress", "Report", "Tally"]
 
-_SDK_LOGGER: Final = "pictory_vimeo"
+_SDK_LOGGER: Final = LOGGER_NAME
 
 
 @attrs.frozen

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .. import _rules
+from .._config import KEY_PREFIX, LOGGER_NAME
 from . import _faults
 from ._faults import FaultInjector, InjectedError
 from ._http import BadBody, DroppedResponse, error_response, read_json_object
@@ -41,7 +42,6 @@ from ._store import (
 
 __all__ = [
     "API_PREFIX",
-    "KEY_PREFIX",
     "ConnectionsApi",
     "account_for_key",
     "account_of",
@@ -49,7 +49,6 @@ __all__ = [
 ]
 
 API_PREFIX: Final = "/pictoryapis/v1/vimeo-connections"
-KEY_PREFIX: Final = "pictai_"
 #: API field -> store column, for the fields a create or update may carry.
 _COLUMNS: Final = {
     "name": "name",
@@ -65,7 +64,7 @@ _INJECTED: Final = {
     503: ("SERVICE_UNAVAILABLE", "Service Unavailable"),
 }
 
-_log = logging.getLogger("pictory_vimeo.emulator")
+_log = logging.getLogger(f"{LOGGER_NAME}.emulator")
 
 #: A handler's answer and whether it changed stored state (only those may be dropped).
 Outcome = tuple[Response, bool]

@@ -18,6 +18,7 @@ import anyio
 import attrs
 
 from .. import _rules
+from ._http import settings_from_json
 
 __all__ = [
     "FAULT_FIELDS",
@@ -94,24 +95,12 @@ class Faults:
 
 def faults_from_json(current: Faults, body: Mapping[str, Any]) -> Faults | list[_rules.FieldError]:
     """``current`` with the JSON subset ``body`` applied, or every problem with ``body``."""
-    by_api = {api: field for field, api in FAULT_FIELDS.items()}
-    problems = [
-        _rules.FieldError(name[:100], "is not a fault setting")
-        for name in body
-        if name not in by_api
-    ]
-    changes: dict[str, Any] = {}
-    for api, value in body.items():
-        field = by_api.get(api)
-        if field is None:
-            continue
-        try:
-            attrs.evolve(current, **{field: value})
-        except ValueError as exc:
-            message = str(exc).removeprefix(f"{field} ")
-            problems.append(_rules.FieldError(api, message))
-        else:
-            changes[field] = value
+    changes, problems = settings_from_json(
+        body,
+        FAULT_FIELDS,
+        lambda field, value: attrs.evolve(current, **{field: value}),
+        "is not a fault setting",
+    )
     return problems or attrs.evolve(current, **changes)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NoReturn
 
 from starlette.requests import ClientDisconnect, Request
@@ -25,6 +25,7 @@ __all__ = [
     "RequestIdMiddleware",
     "error_response",
     "read_json_object",
+    "settings_from_json",
 ]
 
 _FIELD_SHOWN_MAX: Final = 100
@@ -228,3 +229,31 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+def settings_from_json(
+    body: Mapping[str, Any],
+    names: Mapping[str, str],
+    check: Callable[[str, Any], object],
+    unknown: str,
+) -> tuple[dict[str, Any], list[_rules.FieldError]]:
+    """A control-route body's settings by attribute name, and every problem with it.
+
+    ``names`` maps attribute names to their camelCase JSON names; ``check(field, value)``
+    raises ``TypeError``/``ValueError`` (with a message that starts with the field's name)
+    when a value is not usable. ``unknown`` is what a key not in ``names`` is told.
+    """
+    by_api = {api: field for field, api in names.items()}
+    problems = [_rules.FieldError(name[:100], unknown) for name in body if name not in by_api]
+    settings: dict[str, Any] = {}
+    for api, value in body.items():
+        field = by_api.get(api)
+        if field is None:
+            continue
+        try:
+            check(field, value)
+        except (TypeError, ValueError) as exc:
+            problems.append(_rules.FieldError(api, str(exc).removeprefix(f"{field} ")))
+        else:
+            settings[field] = value
+    return settings, problems

@@ -18,7 +18,7 @@ import attrs
 from starlette.responses import JSONResponse
 
 from .. import _rules
-from ._http import error_response
+from ._http import error_response, settings_from_json
 
 __all__ = [
     "SCRIPTED_FIELDS",
@@ -119,23 +119,12 @@ class ScriptedFault:
 
 def scripted_fault_from_json(body: Mapping[str, Any]) -> ScriptedFault | list[_rules.FieldError]:
     """The fault a control-route body asks for, or every problem with the body."""
-    by_api = {api: field for field, api in SCRIPTED_FIELDS.items()}
-    problems = [
-        _rules.FieldError(name[:100], "is not a field of a scripted fault")
-        for name in body
-        if name not in by_api
-    ]
-    settings: dict[str, Any] = {}
-    for api, value in body.items():
-        field = by_api.get(api)
-        if field is None:
-            continue
-        try:
-            ScriptedFault(**{field: value})
-        except (TypeError, ValueError) as exc:
-            problems.append(_rules.FieldError(api, str(exc).removeprefix(f"{field} ")))
-        else:
-            settings[field] = value
+    settings, problems = settings_from_json(
+        body,
+        SCRIPTED_FIELDS,
+        lambda field, value: ScriptedFault(**{field: value}),
+        "is not a field of a scripted fault",
+    )
     if problems:
         return problems
     try:

@@ -15,8 +15,8 @@ from typing import Final
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from .._config import KEY_PREFIX
 from ._access import CONTROL_TOKEN_ENV, control_token_for, is_loopback
-from ._api import KEY_PREFIX
 from ._app import Emulator
 from ._faults import Faults
 from ._protocol import DEFAULT_READ_TIMEOUT, check_read_timeout

@@ -14,7 +14,7 @@ import httpx
 
 from .._error_bodies import NestedTooDeeplyError, decode_json
 from .._errors import InvalidResponseError, ValidationError
-from .._models import Page, VimeoConnection, converter, first_problem
+from .._models import Page, VimeoConnection, first_problem, structure_connection
 from .._rules import FieldError, check_connection_id, is_utf8_encodable
 
 __all__ = [
@@ -67,7 +67,7 @@ def _structure(response: httpx.Response, data: object) -> VimeoConnection:
             response=response,
         )
     try:
-        connection: VimeoConnection = converter.structure(data, VimeoConnection)
+        connection = structure_connection(data)
     except Exception as exc:
         problem = first_problem(exc)
     else:

@@ -118,6 +118,9 @@ class PictoryEmulator:
 
     def __init__(self, *, page_size: int = 25, api_key: str = DEFAULT_API_KEY) -> None:
         self._emulator = _new_emulator(page_size)
+        #: The emulator's own ``fail_next(status=503, *, times=1, method=None,
+        #: drop_after_commit=False, retry_after=None)``: scripted, deterministic faults.
+        self.fail_next = self._emulator.fail_next
         #: The key clients made here use unless given ``api_key=``.
         self.api_key = api_key
         self._lock = threading.Lock()
@@ -159,30 +162,6 @@ class PictoryEmulator:
         with self._lock:
             self._sync_clients.append(client)
         return client
-
-    def fail_next(
-        self,
-        status: int = 503,
-        *,
-        times: int = 1,
-        method: str | None = None,
-        drop_after_commit: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        """Make the next ``times`` API requests of ``method`` (``None``: any) fail on purpose.
-
-        They are answered ``status`` (400-599) before anything changes, with ``Retry-After:
-        retry_after`` when given; or, with ``drop_after_commit``, handled normally (a write
-        is applied) and then cut mid-answer, as a lost connection would. Calls queue up: a
-        request takes the earliest entry its method matches.
-        """
-        self._emulator.fail_next(
-            status,
-            times=times,
-            method=method,
-            drop_after_commit=drop_after_commit,
-            retry_after=retry_after,
-        )
 
     @property
     def requests(self) -> list[ServedRequest]:

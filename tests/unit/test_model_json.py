@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pictory_vimeo as pv
+from pictory_vimeo._models import converter, structure_connection
 
 FULL = {
     "connectionId": "20251222155613307xv0nodhitf9cd0f",
@@ -131,3 +132,38 @@ def test_from_dict_inverts_to_dict(
     again = pv.VimeoConnection.from_dict(json.loads(connection.to_json()))
     assert again == connection
     assert again.to_dict() == connection.to_dict()
+
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-3, max_value=2**63),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["2025-12-22T15:56:12.309Z", "2025-12-22T17:56:12+02:00", "\ud800", "VIMEO"]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([*FULL, "extra"]),
+        values,
+        max_size=len(FULL) + 1,
+    ).map(lambda d: {**FULL, **d}),
+    st.sets(st.sampled_from(list(FULL))),
+)
+def test_the_direct_path_and_the_converter_agree(
+    overrides: dict[str, object], dropped: set[str]
+) -> None:
+    """The direct path gives the converter's model for any object, or both refuse it."""
+    data = {k: v for k, v in overrides.items() if k not in dropped}
+    try:
+        expected: object = converter.structure(data, pv.VimeoConnection)
+    except Exception:
+        expected = "refused"
+    try:
+        got: object = structure_connection(data)
+    except Exception:
+        got = "refused"
+    assert got == expected
