@@ -35,7 +35,8 @@ from ._errors import (
 from ._logging import log_attempt, log_retry
 from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._rules import FieldError
-from ._session import ApiSession, Slots
+from ._session import ApiSession
+from ._slots import Slots
 from ._types import NOT_GIVEN, Headers, NotGiven
 
 __all__ = [
@@ -264,7 +265,7 @@ class Call:
             # httpx's timeouts bound each phase; this bounds the attempt as a whole,
             # the wait for a concurrency slot included.
             with anyio.fail_after(remaining):
-                async with self.context.slots.limiter():
+                async with self.context.slots.slot():
                     sent = True
                     response, undecodable = await self.context.session.exchange(
                         self.method,

@@ -26,7 +26,8 @@ from ._config import (
     client_settings,
 )
 from ._logging import logger
-from ._session import ApiSession, Slots
+from ._session import ApiSession
+from ._slots import Slots
 from ._types import NOT_GIVEN, NotGiven
 from .resources.vimeo_connections import AsyncVimeoConnections
 
