@@ -41,7 +41,7 @@ class AsyncPictoryClient:
     waits between them; ``max_retries`` is how many times a transient failure is retried.
     ``transport`` picks the connection pool: ``"auto"`` (aiohttp's under asyncio, httpx's
     under trio), ``"aiohttp"``, ``"httpx"``, or an ``httpx.AsyncBaseTransport``. At most
-    ``max_concurrency`` requests are in flight at once (unset: 256 on aiohttp's pool, 16 on
+    ``max_concurrency`` requests are in flight at once (unset: 512 on aiohttp's pool, 16 on
     httpx's, as measured); the rest wait their turn within their deadline. Pass
     ``http_client`` to use your own ``httpx.AsyncClient`` as is: the SDK never closes it.
     The key is never sent over plain ``http://`` except to loopback, unless
@@ -135,7 +135,7 @@ class AsyncPictoryClient:
     def max_concurrency(self) -> int:
         """How many of this client's requests may be in flight at once.
 
-        Unless set, the pool's own best: 256 on aiohttp's, 16 on httpx's (decided, for
+        Unless set, the pool's own best: 512 on aiohttp's, 16 on httpx's (decided, for
         ``transport="auto"`` outside an event loop, when the first call chooses the pool).
         """
         return self._slots.total

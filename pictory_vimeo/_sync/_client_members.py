@@ -81,7 +81,7 @@ class ClientMembers(ABC):
     def max_concurrency(self) -> int:
         """How many of this client's requests may be in flight at once.
 
-        Unless set, the pool's own best: 256 on aiohttp's, 16 on httpx's (decided, for
+        Unless set, the pool's own best: 512 on aiohttp's, 16 on httpx's (decided, for
         ``transport="auto"`` outside an event loop, when the first call chooses the pool).
         """
         return self._async.max_concurrency

@@ -23,13 +23,13 @@ FIELDS: dict[str, Any] = {"client_identifier": "c", "client_secret": "s1", "acce
 @pytest.mark.anyio
 async def test_auto_picks_aiohttp_under_asyncio_and_httpx_under_trio(anyio_backend: str) -> None:
     """``"auto"``: aiohttp's pool under asyncio, httpx's under trio; ``repr`` says which, and
-    ``max_concurrency`` unset is that pool's own best (256 and 16).
+    ``max_concurrency`` unset is that pool's own best (512 and 16).
     """
     expected = "aiohttp" if anyio_backend == "asyncio" else "httpx"
     async with pv.AsyncPictoryClient(KEY, "http://127.0.0.1:9") as client:
         assert client.transport == expected
         assert f"transport={expected!r}" in repr(client)
-        assert client.max_concurrency == (256 if expected == "aiohttp" else 16)
+        assert client.max_concurrency == (512 if expected == "aiohttp" else 16)
         assert client.with_options(max_concurrency=5).max_concurrency == 5
 
 
