@@ -239,11 +239,14 @@ def _median(data: dict[str, Any], key: str, point: str, figure: str) -> float:
 
 def _not_lower(data: dict[str, Any], key: str, later: str, earlier: str) -> bool:
     """Whether throughput at ``later`` is no lower than at ``earlier`` beyond the rounds'
-    spread: its best round reaches at least the other's worst (their ranges meet).
+    spread: its best round reaches at least the other's worst (their ranges meet), to
+    within one call per window (the resolution of a count over a fixed window).
     """
-    high = spread(select(data, key, later), "per_second").high
+    samples = select(data, key, later)
+    high = spread(samples, "per_second").high
     low = spread(select(data, key, earlier), "per_second").low
-    return high >= low
+    resolution = 1.0 / min(s["wall_s"] for s in samples) if samples else 0.0
+    return high + resolution >= low
 
 
 def _ratio(data: dict[str, Any], top: str, bottom: str, point: str) -> float:
