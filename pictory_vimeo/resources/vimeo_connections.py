@@ -9,9 +9,10 @@ an attempt whose outcome was unclear.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 
-from .._call import CallContext, PerCall
+from .._call import Call, CallContext, PerCall
 from .._config import DEFAULT_MAX_EMPTY_PAGES
 from .._errors import ConflictError, DuplicateNameError, ValidationError, retype_conflict
 from .._models import (
@@ -104,10 +105,7 @@ class AsyncVimeoConnections:
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> VimeoConnection:
         """The connection with this ID (``NotFoundError`` if the account has none)."""
-        per_call = PerCall(timeout, max_retries, extra_headers)
-        call = self._context.start(
-            "GET", connection_path(connection_id), per_call, connection_id=connection_id
-        )
+        call = self._on(connection_id, "GET", PerCall(timeout, max_retries, extra_headers))
         return await call.run(parse_connection)
 
     async def list_page(
@@ -213,11 +211,10 @@ class AsyncVimeoConnections:
         if self._context.options.validate:
             problems += check_update(body, naming="python")
         _check(problems)
-        call = self._context.start(
+        call = self._on(
+            connection_id,
             "PUT",
-            connection_path(connection_id),
             PerCall(timeout, max_retries, extra_headers),
-            connection_id=connection_id,
             secrets=[s for s in (client_secret, access_token) if isinstance(s, str)],
         )
         reconcile = partial(reconcile_update, connection_id, version, body)
@@ -232,8 +229,14 @@ class AsyncVimeoConnections:
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> None:
         """Delete the connection. Deleting one that is already gone is not an error."""
-        per_call = PerCall(timeout, max_retries, extra_headers)
-        call = self._context.start(
-            "DELETE", connection_path(connection_id), per_call, connection_id=connection_id
-        )
+        call = self._on(connection_id, "DELETE", PerCall(timeout, max_retries, extra_headers))
         await call.run(parse_deleted)
+
+    def _on(
+        self, connection_id: str, method: str, per_call: PerCall, secrets: Iterable[str] = ()
+    ) -> Call:
+        """A call of ``method`` on one connection (its ID checked and escaped)."""
+        path = connection_path(connection_id)
+        return self._context.start(
+            method, path, per_call, connection_id=connection_id, secrets=secrets
+        )
