@@ -81,18 +81,12 @@ class NewConnection:
 
 
 @attrs.frozen
-class Record:
-    """A stored connection. Secrets are kept for later use and stay out of its repr."""
+class Record(NewConnection):
+    """A stored connection: its fields as they stand now, its identity and its history."""
 
     seq: int
     account: str
     connection_id: str
-    name: str
-    description: str | None
-    enabled: bool
-    client_identifier: str
-    client_secret: str = attrs.field(repr=False)
-    access_token: str = attrs.field(repr=False)
     created_ms: int
     updated_ms: int
     version: int
@@ -106,15 +100,10 @@ class Record:
             seq=seq,
             account=account,
             connection_id=connection_id,
-            name=new.name,
-            description=new.description,
-            enabled=new.enabled,
-            client_identifier=new.client_identifier,
-            client_secret=new.client_secret,
-            access_token=new.access_token,
             created_ms=created_ms,
             updated_ms=created_ms,
             version=1,
+            **attrs.asdict(new),
         )
 
 
