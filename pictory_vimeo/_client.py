@@ -7,7 +7,6 @@ this class (``scripts/gen_sync.py``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Self
 
 import anyio
@@ -195,12 +194,7 @@ class AsyncPictoryClient:
             await self._session.read_ahead.open()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         if self._owner:
             await self._session.read_ahead.close()
         await self.aclose()

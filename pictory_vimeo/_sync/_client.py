@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from functools import partial
-from types import TracebackType
 from typing import Any, Self
 
 from .._client import AsyncPictoryClient
@@ -104,12 +103,7 @@ class PictoryClient(ClientMembers):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:

@@ -17,6 +17,8 @@ __all__ = ["PROG", "build_parser", "parse"]
 PROG: Final = "pictory-vimeo"
 #: Spellings a user might reach for to pass a secret; the error explains where secrets go.
 _SECRET_WORDS: Final = ("secret", "token", "password")
+_AS_JSON: Final = "print it as JSON"
+_RESULT_AS_JSON: Final = "print the result as JSON"
 
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
@@ -42,19 +44,27 @@ def _add_connections(sub: Any) -> None:
         """Every action takes the global options too, so they may follow the command."""
 
         @staticmethod
-        def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        def add_parser(
+            name: str, *, takes_id: bool = False, json_help: str | None = None, **kwargs: Any
+        ) -> argparse.ArgumentParser:
+            """The action's parser, with the ID argument and ``--json`` if it takes them."""
             parser: argparse.ArgumentParser = subparsers.add_parser(
                 name, parents=[common], **kwargs
             )
+            if takes_id:
+                parser.add_argument("id", metavar="ID", help="the connection's id (case-sensitive)")
+            if json_help is not None:
+                parser.add_argument("--json", action="store_true", help=json_help)
             return parser
 
     actions = _Actions()
-    listing = actions.add_parser("list", help="list connections (the first page, or --all)")
+    listing = actions.add_parser(
+        "list",
+        help="list connections (the first page, or --all)",
+        json_help="one JSON object per line",
+    )
     listing.add_argument("--all", action="store_true", help="every page, printed as it arrives")
-    listing.add_argument("--json", action="store_true", help="one JSON object per line")
-    get = actions.add_parser("get", help="show one connection")
-    get.add_argument("id", metavar="ID", help="the connection's id (case-sensitive)")
-    get.add_argument("--json", action="store_true", help="print it as JSON")
+    actions.add_parser("get", help="show one connection", takes_id=True, json_help=_AS_JSON)
     secrets_help = (
         "read the client secret and access token from stdin, one per line (otherwise from "
         f"${_secrets.CLIENT_SECRET_ENV} and ${_secrets.ACCESS_TOKEN_ENV}, or asked "
@@ -63,6 +73,7 @@ def _add_connections(sub: Any) -> None:
     create = actions.add_parser(
         "create",
         help="create a connection",
+        json_help=_RESULT_AS_JSON,
         description="Create a connection. Secrets are never arguments: " + secrets_help + ".",
     )
     create.add_argument("--name", required=True, help="unique in the account; 1-100 characters")
@@ -70,14 +81,14 @@ def _add_connections(sub: Any) -> None:
     create.add_argument("--description", help="up to 250 characters")
     create.add_argument("--disabled", action="store_true", help="create it disabled")
     create.add_argument("--secrets-stdin", action="store_true", help=secrets_help)
-    create.add_argument("--json", action="store_true", help="print the result as JSON")
     update = actions.add_parser(
         "update",
         help="change some fields of a connection",
+        takes_id=True,
+        json_help=_RESULT_AS_JSON,
         description="Change only the given fields. Without --version the latest version is "
         "read and the change is retried if someone else writes in between.",
     )
-    update.add_argument("id", metavar="ID", help="the connection's id (case-sensitive)")
     update.add_argument("--name", help="a new name, unique in the account")
     update.add_argument("--description", help="a new description")
     update.add_argument("--client-id", help="a new Vimeo client identifier")
@@ -102,14 +113,13 @@ def _add_connections(sub: Any) -> None:
         metavar="N",
         help="update only if the connection is still at version N (fails if it moved on)",
     )
-    update.add_argument("--json", action="store_true", help="print the result as JSON")
     delete = actions.add_parser(
         "delete",
         help="delete a connection (asks first)",
         description="Delete a connection for good. It asks first on a terminal; consider "
         "'update ID --disable' if it may be needed again.",
+        takes_id=True,
     )
-    delete.add_argument("id", metavar="ID", help="the connection's id (case-sensitive)")
     delete.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
 

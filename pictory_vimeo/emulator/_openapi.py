@@ -19,6 +19,7 @@ __all__ = ["NAME_PATTERN", "openapi_document"]
 NAME_PATTERN: Final = "^[A-Za-z0-9 _-]+$"
 _EXAMPLE_ID: Final = "20251222155613307xv0nodhitf9cd0f"
 _JSON: Final = "application/json"
+_STRING: Final = {"type": "string"}
 
 
 def _field_schema(api_name: str, *, nullable: bool = False) -> dict[str, Any]:
@@ -40,6 +41,10 @@ def _field_schema(api_name: str, *, nullable: bool = False) -> dict[str, Any]:
         schema["nullable"] = True
     schema["description"] = rule.describe()
     return schema
+
+
+def _object(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
 
 
 def _request_schema(fields: tuple[str, ...], required: list[str]) -> dict[str, Any]:
@@ -193,66 +198,44 @@ _DOCUMENT: Final[dict[str, Any]] = {
             "UpdateConnectionRequest": _request_schema(
                 ("version", *_rules.UPDATE_FIELDS), ["version"]
             ),
-            "Connection": {
-                "type": "object",
-                "required": [f for f in _rules.CONNECTION_FIELDS if f != "description"],
-                "properties": {
-                    "connectionId": {"type": "string", "example": _EXAMPLE_ID},
-                    "name": {"type": "string"},
-                    "description": {"type": "string"},
-                    "clientIdentifier": {"type": "string"},
-                    "type": {"type": "string", "enum": ["VIMEO"]},
-                    "enabled": {"type": "boolean"},
-                    "createdDate": {"type": "string", "format": "date-time"},
-                    "updatedDate": {"type": "string", "format": "date-time"},
-                    "version": {"type": "integer", "minimum": 1},
+            "Connection": _object(
+                [f for f in _rules.CONNECTION_FIELDS if f != "description"],
+                connectionId={**_STRING, "example": _EXAMPLE_ID},
+                name=_STRING,
+                description=_STRING,
+                clientIdentifier=_STRING,
+                type={**_STRING, "enum": ["VIMEO"]},
+                enabled={"type": "boolean"},
+                createdDate={**_STRING, "format": "date-time"},
+                updatedDate={**_STRING, "format": "date-time"},
+                version={"type": "integer", "minimum": 1},
+            ),
+            "CreatedConnection": _object(
+                ["name", "enabled", "clientIdentifier", "connectionId", "version"],
+                name=_STRING,
+                description=_STRING,
+                enabled={"type": "boolean"},
+                clientIdentifier=_STRING,
+                connectionId={**_STRING, "example": _EXAMPLE_ID},
+                version={"type": "integer", "enum": [1]},
+            ),
+            "Page": _object(
+                ["Items"],
+                Items={"type": "array", "items": {"$ref": "#/components/schemas/Connection"}},
+                nextPageKey={
+                    **_STRING,
+                    "description": "Present when more connections follow; opaque.",
                 },
-            },
-            "CreatedConnection": {
-                "type": "object",
-                "required": ["name", "enabled", "clientIdentifier", "connectionId", "version"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "description": {"type": "string"},
-                    "enabled": {"type": "boolean"},
-                    "clientIdentifier": {"type": "string"},
-                    "connectionId": {"type": "string", "example": _EXAMPLE_ID},
-                    "version": {"type": "integer", "enum": [1]},
+            ),
+            "Error": _object(
+                ["message", "code"],
+                message=_STRING,
+                code=_STRING,
+                errors={
+                    "type": "array",
+                    "items": _object(["field", "message"], field=_STRING, message=_STRING),
                 },
-            },
-            "Page": {
-                "type": "object",
-                "required": ["Items"],
-                "properties": {
-                    "Items": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/Connection"},
-                    },
-                    "nextPageKey": {
-                        "type": "string",
-                        "description": "Present when more connections follow; opaque.",
-                    },
-                },
-            },
-            "Error": {
-                "type": "object",
-                "required": ["message", "code"],
-                "properties": {
-                    "message": {"type": "string"},
-                    "code": {"type": "string"},
-                    "errors": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["field", "message"],
-                            "properties": {
-                                "field": {"type": "string"},
-                                "message": {"type": "string"},
-                            },
-                        },
-                    },
-                },
-            },
+            ),
         },
     },
 }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Final, Self, TypedDict, Unpack
 
 import anyio
@@ -200,17 +199,12 @@ class PictoryEmulator:
         self._testing = set_testing(True)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         try:
             self.close()
         finally:
             if self._testing is not None:
-                self._testing.__exit__(exc_type, exc, tb)
+                self._testing.__exit__(*exc_info)
                 self._testing = None
 
     def __repr__(self) -> str:
