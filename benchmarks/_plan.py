@@ -22,7 +22,10 @@ class Plan:
     #: Above this level, contenders on httpx's own pool are left out (``None``: never).
     #: Only ``--quick`` sets it: that pool takes seconds per round there just to cancel.
     httpx_pool_max_level: int | None
-    # 2. overhead: calls per round at this concurrency, no latency
+    #: 2. overhead: calls per round at this concurrency, no latency. It has rounds of its
+    #: own: on httpx's pool a call's CPU varies by ±15% from round to round (how many
+    #: connections httpcore happens to open), so its medians need more rounds than the rest.
+    overhead_rounds: int
     overhead_calls: int
     overhead_concurrency: int
     # 3. pagination: a listing of this many at this latency; RSS for small vs large
@@ -47,7 +50,8 @@ FULL = Plan(
     warmup_seconds=0.5,
     latency_ms=50.0,
     httpx_pool_max_level=None,
-    overhead_calls=1500,
+    overhead_rounds=7,
+    overhead_calls=2000,
     overhead_concurrency=8,
     listing=10_000,
     page_size=25,
@@ -68,6 +72,7 @@ QUICK = Plan(
     warmup_seconds=0.15,
     latency_ms=50.0,
     httpx_pool_max_level=64,
+    overhead_rounds=1,
     overhead_calls=200,
     overhead_concurrency=8,
     listing=500,
@@ -90,6 +95,7 @@ TINY = Plan(
     warmup_seconds=0.1,
     latency_ms=1.0,
     httpx_pool_max_level=None,
+    overhead_rounds=1,
     overhead_calls=8,
     overhead_concurrency=2,
     listing=60,

@@ -63,7 +63,7 @@ async def run(plan: Plan, backend: str) -> dict[str, Any]:
         for op in OPS:
             chosen, missing = contenders(backend, srv.url, srv.ids, op)
             skipped += [m for m in missing if m not in skipped]
-            for round_number in range(1, plan.rounds + 1):
+            for round_number in range(1, plan.overhead_rounds + 1):
                 for contender in chosen:
                     labels[contender.key] = contender.label
                     sample = await measure(
@@ -77,7 +77,7 @@ async def run(plan: Plan, backend: str) -> dict[str, Any]:
                     samples.append(sample)
                     errors = f", {sample.errors} errors" if sample.errors else ""
                     progress(
-                        f"{op} · round {round_number}/{plan.rounds} · {contender.label}: "
+                        f"{op} · round {round_number}/{plan.overhead_rounds} · {contender.label}: "
                         f"{sample.cpu_us_per_call:,.0f} µs CPU/call, "
                         f"{sample.per_second:,.0f} calls/s{errors}"
                     )
@@ -90,7 +90,7 @@ async def run(plan: Plan, backend: str) -> dict[str, Any]:
             "latency_ms": 0.0,
             "concurrency": concurrency,
             "calls_per_round": plan.overhead_calls,
-            "rounds": plan.rounds,
+            "rounds": plan.overhead_rounds,
             "page_size": 25,
             "server_pinned": srv.pinned,
         },

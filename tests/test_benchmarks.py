@@ -11,6 +11,7 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,40 @@ def test_quick_never_saves_and_save_needs_a_full_run() -> None:
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--quick", "--save"])
     assert exit_info.value.code == 2
+
+
+def _trio_results(rates: dict[int, list[float]]) -> dict[str, dict[str, Any]]:
+    """Stored trio concurrency results whose rounds ran at these calls/s per level."""
+    wall = 1.2
+    samples = [
+        {
+            "contender": "sdk-auto",
+            "point": str(level),
+            "round": number,
+            "count": round(rate * wall),
+            "errors": 0,
+            "wall_s": wall,
+            "cpu_s": 0.1,
+            "cpu_count": 1,
+            "error_example": "",
+            "extra": {},
+        }
+        for level, per_level in rates.items()
+        for number, rate in enumerate(per_level, start=1)
+    ]
+    settings = {"levels": list(rates), "latency_ms": 50.0, "rounds": 3}
+    return {"concurrency-trio": {"settings": settings, "samples": samples}}
+
+
+def _trio_verdict(rates: dict[int, list[float]]) -> bool | None:
+    """The verdict of the trio target for these rounds."""
+    (found,) = [t for t in _report.targets(_trio_results(rates)) if t.text.startswith("trio")]
+    return found.met
+
+
+def test_trio_target_compares_every_level_with_every_lower_one() -> None:
+    """Steps that each stay within the rounds' spread but add up to a fall are a fall."""
+    drifting = {64: [305.0, 306.0, 307.0], 256: [300.0, 302.0, 305.0], 512: [296.0, 298.0, 300.0]}
+    assert _trio_verdict(drifting) is False
+    flat = {64: [301.0, 306.0, 311.0], 256: [300.0, 304.0, 306.0], 512: [299.0, 303.0, 306.0]}
+    assert _trio_verdict(flat) is True
