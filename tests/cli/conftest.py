@@ -25,6 +25,20 @@ PAGE_SIZE = 3
 
 Run = Callable[..., "subprocess.CompletedProcess[str]"]
 
+#: The keys of every connection the command prints, in the API's order (spelled out
+#: here rather than taken from the package, so that the tests check its constant).
+CONNECTION_KEYS = [
+    "connectionId",
+    "name",
+    "description",
+    "clientIdentifier",
+    "type",
+    "enabled",
+    "createdDate",
+    "updatedDate",
+    "version",
+]
+
 
 class FakeStdin(io.StringIO):
     """Stdin with given content that says whether it is a terminal."""

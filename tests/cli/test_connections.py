@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -11,8 +10,8 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
+from tests.cli.conftest import CONNECTION_KEYS, Run
 
-Run = Callable[..., "subprocess.CompletedProcess[str]"]
 Create = Callable[..., pv.VimeoConnection]
 
 
@@ -61,17 +60,7 @@ def test_list_json_is_valid_json_lines_of_the_api_shape(run: Run, create: Create
     assert [item["name"] for item in items] == ["First", "Second"]
     assert items[0]["description"] == "the first"
     assert items[1]["enabled"] is False
-    assert set(items[0]) == {
-        "connectionId",
-        "name",
-        "description",
-        "clientIdentifier",
-        "type",
-        "enabled",
-        "createdDate",
-        "updatedDate",
-        "version",
-    }
+    assert list(items[0]) == CONNECTION_KEYS
 
 
 def test_list_streams_each_page_while_reading_one_ahead(

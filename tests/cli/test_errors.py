@@ -12,8 +12,8 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
+from tests.cli.conftest import Run
 
-Run = Callable[..., "subprocess.CompletedProcess[str]"]
 Create = Callable[..., pv.VimeoConnection]
 MISSING_ID = "20251222155613307xv0nodhitf9cd0f"
 

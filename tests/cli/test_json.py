@@ -6,20 +6,8 @@ import json
 
 import pytest
 
-from tests.cli.conftest import Run
+from tests.cli.conftest import CONNECTION_KEYS, Run
 
-#: The keys of every connection the command prints, in the API's order.
-KEYS = [
-    "connectionId",
-    "name",
-    "description",
-    "clientIdentifier",
-    "type",
-    "enabled",
-    "createdDate",
-    "updatedDate",
-    "version",
-]
 ERROR_KEYS = ["type", "status", "code", "message", "requestId"]
 MISSING = "20250101000000000aaaaaaaaaaaaaaa"
 
@@ -45,7 +33,7 @@ def test_create_get_update_and_list_print_the_same_keys(
     }
     for command, objects in printed.items():
         assert objects, command
-        assert all(list(o) == KEYS for o in objects), command
+        assert all(list(o) == CONNECTION_KEYS for o in objects), command
     assert printed["create"][0]["createdDate"] is None
     assert printed["get"][0]["type"] == "VIMEO"
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import pictory_vimeo as pv
+from tests.cli.conftest import Run
 
-Run = Callable[..., "subprocess.CompletedProcess[str]"]
 Create = Callable[..., pv.VimeoConnection]
 SECRET = "cs-7f3a9b1e-very-secret"
 TOKEN = "at-52c8d0aa-very-secret"
