@@ -282,6 +282,22 @@ class _Tally:
         self.errors += 1
         self.example = self.example or describe(exc)
 
+    def sample(
+        self, contender: Contender, point: str, round_number: int, wall: float, cpu: float
+    ) -> Sample:
+        """The round's sample: the calls done, over ``wall`` seconds and ``cpu`` of CPU."""
+        return Sample(
+            contender.key,
+            point,
+            round_number,
+            self.done,
+            self.errors,
+            wall,
+            cpu,
+            self.done,
+            self.example,
+        )
+
 
 #: How long calls still in flight when a timed window closes may take to finish (they
 #: are not counted either way; past this they are cancelled).
@@ -341,17 +357,7 @@ async def _timed(
             group.start_soon(worker, index)
         group.start_soon(clock)
     window = closed - opened
-    return Sample(
-        contender.key,
-        point,
-        round_number,
-        tally.done,
-        tally.errors,
-        window,
-        cpu,
-        tally.done,
-        tally.example,
-    )
+    return tally.sample(contender, point, round_number, window, cpu)
 
 
 async def _counted(
@@ -395,17 +401,7 @@ async def _counted(
             group.start_soon(worker, index)
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    return Sample(
-        contender.key,
-        point,
-        round_number,
-        tally.done,
-        tally.errors,
-        wall,
-        cpu,
-        tally.done,
-        tally.example,
-    )
+    return tally.sample(contender, point, round_number, wall, cpu)
 
 
 def _blocking(
@@ -443,17 +439,7 @@ def _blocking(
             one()
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    return Sample(
-        contender.key,
-        point,
-        round_number,
-        tally.done,
-        tally.errors,
-        wall,
-        cpu,
-        tally.done,
-        tally.example,
-    )
+    return tally.sample(contender, point, round_number, wall, cpu)
 
 
 # --- statistics -----------------------------------------------------------------------
