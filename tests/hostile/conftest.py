@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import html
 import json
-import ssl
 from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
-import httpx
-import httpx._transports.default
 import pytest
 
 from ._servers import RawServer, http_response, serve
@@ -78,24 +75,6 @@ def connection_json(**overrides: object) -> dict[str, object]:
     }
     body.update(overrides)
     return body
-
-
-@pytest.fixture(scope="session")
-def _one_tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
-@pytest.fixture(autouse=True)
-def _shared_tls_context(monkeypatch: pytest.MonkeyPatch, _one_tls_context: ssl.SSLContext) -> None:
-    """Every pool a test here builds reuses one TLS context: the servers are plain http, and
-    loading the CA store for each client would be most of a loopback test's time.
-    """
-
-    def shared(*args: object, **kwargs: object) -> ssl.SSLContext:
-        return _one_tls_context
-
-    monkeypatch.setattr(httpx, "create_ssl_context", shared)
-    monkeypatch.setattr(httpx._transports.default, "create_ssl_context", shared)
 
 
 @pytest.fixture

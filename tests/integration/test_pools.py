@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import ssl
 from pathlib import Path
 from typing import Any
 
 import anyio
+import certifi
 import httpx
 import pytest
 
@@ -179,3 +182,33 @@ async def test_a_netrc_entry_for_the_host_changes_nothing(
         page = await client.vimeo_connections.list_page()
     assert page.items == []
     assert [r.status for r in served.emulator.requests] == [200]
+
+
+@pytest.mark.anyio
+async def test_clients_load_the_ca_store_once(
+    sdk_transport: Pool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Opening a client does not load the CA store again (16 ms a client): one per process,
+    made anew when ``SSL_CERT_FILE`` names another one.
+    """
+    real = httpx.create_ssl_context
+    loaded: list[str | None] = []
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        if not args and kwargs.get("verify", True) is True:  # a context given is not loaded
+            loaded.append(os.environ.get("SSL_CERT_FILE"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    first, second = tmp_path / "first.pem", tmp_path / "second.pem"
+    store = await anyio.Path(certifi.where()).read_bytes()
+    for bundle in (first, second):
+        await anyio.Path(bundle).write_bytes(store)
+    for bundle in (first, second):
+        monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+        for _ in range(3):
+            async with pv.AsyncPictoryClient(
+                KEY, "https://127.0.0.1:9", transport=sdk_transport
+            ) as client:
+                assert client.transport == sdk_transport
+    assert loaded == [str(first), str(second)]
