@@ -19,8 +19,8 @@ from ._control import control_routes
 from ._faults import FaultInjector, Faults
 from ._http import (
     ConnectionDropped,
+    GatewayHeadersMiddleware,
     RequestHeadMiddleware,
-    RequestIdMiddleware,
     error_response,
 )
 from ._inspect import stored_connections
@@ -77,7 +77,7 @@ class Emulator:
                 *control_routes(self._faults, self._script, self.reset, token),
             ],
             middleware=[
-                Middleware(RequestIdMiddleware),
+                Middleware(GatewayHeadersMiddleware),
                 Middleware(RequestLogMiddleware, log=self._log, prefix=API_PREFIX),
                 Middleware(RequestHeadMiddleware),
             ],

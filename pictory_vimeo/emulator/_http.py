@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from email.utils import formatdate
 from typing import Any, Final, NoReturn
 
 from starlette.requests import ClientDisconnect, Request
@@ -22,7 +23,7 @@ __all__ = [
     "ConnectionDropped",
     "DroppedResponse",
     "RequestHeadMiddleware",
-    "RequestIdMiddleware",
+    "GatewayHeadersMiddleware",
     "error_response",
     "read_json_object",
     "settings_from_json",
@@ -207,14 +208,17 @@ class RequestHeadMiddleware:
         await self.app(scope, receive, send)
 
 
-class RequestIdMiddleware:
-    """Gives every response an ``x-request-id`` header, as the API's gateway does."""
+class GatewayHeadersMiddleware:
+    """Gives every response an ``x-request-id`` and a ``Date`` header, as the API's gateway
+    does: served or in-process, a client sees the same headers (the SDK's ``create``
+    reconciliation reads the server's clock from ``Date``).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, adding the header to the response start."""
+        """Pass the request on, adding the headers to the response start."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -222,10 +226,9 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {
-                    **message,
-                    "headers": [*message.get("headers", ()), (b"x-request-id", request_id)],
-                }
+                date = formatdate(usegmt=True).encode("ascii")
+                headers = [*message.get("headers", ()), (b"x-request-id", request_id)]
+                message = {**message, "headers": [*headers, (b"date", date)]}
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -94,6 +94,7 @@ def server_config(
         lifespan="off",
         ws="none",
         server_header=False,
+        date_header=False,  # the app's own, in-process too
         timeout_graceful_shutdown=_GRACEFUL_SECONDS,
     )
     # After Config, whose logging setup would otherwise come later and could reset it.
@@ -125,7 +126,7 @@ class _ThreadedServer(uvicorn.Server):
         counter = 0
         while not await self.on_tick(counter):
             counter = (counter + 1) % 864_000
-            with anyio.move_on_after(0.1):  # on_tick refreshes the Date header every 10 ticks
+            with anyio.move_on_after(0.1):  # uvicorn's own tick
                 await self._wake.wait()
 
     def stop(self) -> None:

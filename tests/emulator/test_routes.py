@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -53,6 +55,7 @@ async def test_create_answers_201_with_the_references_field_set(
     assert data["version"] == 1
     assert response.headers["content-type"] == "application/json"
     assert response.headers["x-request-id"]
+    assert abs(parsedate_to_datetime(response.headers["date"]).timestamp() - time.time()) < 5
 
 
 @pytest.mark.anyio

@@ -36,6 +36,7 @@ async def test_running_serves_over_loopback_and_stops(body: Body) -> None:
             got = await c.get(f"{PATH}/{created.json()['connectionId']}")
             assert got.json()["name"] == "Marketing"
             assert got.headers["x-request-id"]
+            assert len(got.headers.get_list("date")) == 1  # the app's, not uvicorn's too
         assert served.emulator.stats()["requests"] == 2
         assert served.emulator.page_size == 2
     async with httpx.AsyncClient(base_url=served.base_url) as c:

@@ -279,7 +279,7 @@ def earlier_connections() -> Iterator[EarlierConnections]:
 
 
 async def server_date_passes(base_url: str, moment: float) -> None:
-    """Wait until the server's ``Date`` header (whole seconds, refreshed each second) is at
+    """Wait until the server's ``Date`` header (whole seconds) is at
     least half a second past ``moment``, polling its health route.
     """
     async with httpx.AsyncClient(base_url=base_url) as http:
