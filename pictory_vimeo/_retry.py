@@ -42,14 +42,14 @@ _UNCLEAR_EXCEPTIONS: Final = (
     httpx.ReadError,
     httpx.WriteError,
     httpx.RemoteProtocolError,
-    httpx.DecodingError,
 )
-#: Transport failures worth another attempt (a ``LocalProtocolError`` is our own bug).
+#: Transport failures worth another attempt (a ``LocalProtocolError`` is our own bug). A
+#: body that does not decode is not among them: the session reads bodies raw and decodes
+#: them itself, so that is an answer (an ``InvalidResponseError`` on a 2xx), not a failure.
 _RETRYABLE_EXCEPTIONS: Final = (
     httpx.TimeoutException,
     httpx.NetworkError,
     httpx.RemoteProtocolError,
-    httpx.DecodingError,
 )
 
 BACKOFF_START: Final = 0.5
