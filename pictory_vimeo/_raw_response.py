@@ -8,6 +8,7 @@ validation, retries, reconciliation and every error are exactly the plain method
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar
@@ -79,6 +80,13 @@ def raw(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[
             release_records(token)
         return RawResponse(records[-1], parsed)
 
+    # What help() and editors show at run time: the plain method's parameters, this result.
+    plain = inspect.signature(method)
+    returns = plain.return_annotation
+    named = returns if isinstance(returns, str) else getattr(returns, "__name__", str(returns))
+    call.__signature__ = plain.replace(  # type: ignore[attr-defined]
+        return_annotation=f"RawResponse[{named}]"
+    )
     return call
 
 

@@ -6,10 +6,10 @@
 Reads (without importing) ``pictory_vimeo/resources/vimeo_connections.py`` and
 ``pictory_vimeo/_client.py`` and writes:
 
-- ``pictory_vimeo/resources/sync_vimeo_connections.py``: ``SyncVimeoConnections`` and
-  ``SyncRawResponses``, every public method of ``AsyncVimeoConnections`` with the same
-  parameters, defaults and docstring (its wording made synchronous), each body handing the
-  async method to the client's event loop;
+- ``pictory_vimeo/resources/sync_vimeo_connections.py``: ``SyncVimeoConnections``, every
+  public method of ``AsyncVimeoConnections`` with the same parameters, defaults and
+  docstring (its wording made synchronous), each body handing the async method to the
+  client's event loop (``with_raw_response`` wraps the async one's methods, as it does);
 - ``pictory_vimeo/_sync/_client_members.py``: ``ClientMembers``, the properties and
   ``with_options`` of ``AsyncPictoryClient``, passed through to the async client.
 
@@ -66,7 +66,6 @@ HOMES = {
     "NOT_GIVEN": "pictory_vimeo._types",
     "NotGiven": "pictory_vimeo._types",
     "Page": "pictory_vimeo._models",
-    "RawResponse": "pictory_vimeo._raw_response",
     "Self": "typing",
     "SyncPaginator": "pictory_vimeo._sync._pagination",
     "VimeoConnection": "pictory_vimeo._models",
@@ -240,18 +239,9 @@ def generate_resource() -> str:
     """The source of ``resources/sync_vimeo_connections.py``."""
     cls = _class(ast.parse(RESOURCE_SOURCE.read_text(encoding="utf-8")), "AsyncVimeoConnections")
     docstring = sync_words(ast.get_docstring(cls, clean=True) or "")
-    methods: list[list[str]] = []
-    raw: list[list[str]] = []
-    for func in _public(cls):
-        if _is_property(func):
-            continue
-        methods.append(_resource_method(func, "self._async"))
-        returns = _annotation(func.returns)
-        if isinstance(func, ast.AsyncFunctionDef):
-            raw_func = ast.parse(ast.unparse(func)).body[0]
-            assert isinstance(raw_func, ast.AsyncFunctionDef)
-            raw_func.returns = ast.parse(f"RawResponse[{returns}]", mode="eval").body
-            raw.append(_resource_method(raw_func, "self._async"))
+    methods = [
+        _resource_method(func, "self._async") for func in _public(cls) if not _is_property(func)
+    ]
     doc_lines = docstring.split("\n")
     class_doc = (
         [f'    """{doc_lines[0]}']
@@ -271,23 +261,14 @@ def generate_resource() -> str:
     ]
     for method in methods:
         body += ["", *method]
-    body += [
-        "",
-        "",
-        "class SyncRawResponses(PortalResource[AsyncRawResponses]):",
-        '    """``conns.with_raw_response``: each request method, returning a ``RawResponse``."""',
-    ]
-    for method in raw:
-        body += ["", *method]
     code = "\n".join(body)
     imports = _imports(
         code,
         "pictory_vimeo.resources.sync_vimeo_connections",
         [
             ("partial", "functools"),
-            ("AsyncRawResponses", "pictory_vimeo._raw_response"),
-            ("PortalResource", "pictory_vimeo._sync._portal"),
             ("SyncConnectionsBase", "pictory_vimeo._sync._portal"),
+            ("SyncRawResponses", "pictory_vimeo._sync._portal"),
         ],
     )
     head = [
@@ -298,7 +279,7 @@ def generate_resource() -> str:
         "",
         *imports,
         "",
-        '__all__ = ["SyncRawResponses", "SyncVimeoConnections"]',
+        '__all__ = ["SyncVimeoConnections"]',
         "",
         "",
         "",

@@ -8,11 +8,12 @@ client's own: one implementation, not two.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from functools import partial
-from typing import Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, ParamSpec, Protocol, TypeVar
 
 import anyio
 from anyio.from_thread import BlockingPortal
@@ -20,6 +21,9 @@ from anyio.from_thread import BlockingPortal
 from .._models import VimeoConnection
 from .._optimistic import Mutate, optimistic_update_async
 from ..resources.vimeo_connections import AsyncVimeoConnections
+
+if TYPE_CHECKING:
+    from .._raw_response import AsyncRawResponses
 
 __all__ = [
     "BACKENDS",
@@ -29,11 +33,14 @@ __all__ = [
     "PortalResource",
     "Runner",
     "SyncConnectionsBase",
+    "SyncRawResponses",
+    "blocking",
     "refuse_inside",
 ]
 
 R = TypeVar("R")
 A = TypeVar("A")
+P = ParamSpec("P")
 
 Backend = Literal["asyncio", "trio"]
 BACKENDS = ("asyncio", "trio")
@@ -168,3 +175,27 @@ class SyncConnectionsBase(PortalResource[AsyncVimeoConnections]):
                 max_attempts=max_attempts,
             )
         )
+
+
+def blocking(run: Runner, method: Callable[P, Awaitable[R]]) -> Callable[P, R]:
+    """``method`` run to its end in the client's loop: the same parameters, its result."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        return run(partial(method, *args, **kwargs))
+
+    return call
+
+
+class SyncRawResponses:
+    """``conns.with_raw_response``: each request method, returning a ``RawResponse``.
+
+    Like its async twin, it wraps the methods instead of declaring them again.
+    """
+
+    def __init__(self, run: Runner, calls: AsyncRawResponses) -> None:
+        self.create = blocking(run, calls.create)
+        self.get = blocking(run, calls.get)
+        self.list_page = blocking(run, calls.list_page)
+        self.update = blocking(run, calls.update)
+        self.delete = blocking(run, calls.delete)

@@ -7,12 +7,11 @@ from functools import partial
 
 from .._config import DEFAULT_MAX_EMPTY_PAGES
 from .._models import Page, VimeoConnection
-from .._raw_response import AsyncRawResponses, RawResponse
 from .._sync._pagination import SyncPaginator
-from .._sync._portal import PortalResource, SyncConnectionsBase
+from .._sync._portal import SyncConnectionsBase, SyncRawResponses
 from .._types import NOT_GIVEN, Headers, NotGiven
 
-__all__ = ["SyncRawResponses", "SyncVimeoConnections"]
+__all__ = ["SyncVimeoConnections"]
 
 
 class SyncVimeoConnections(SyncConnectionsBase):
@@ -168,132 +167,6 @@ class SyncVimeoConnections(SyncConnectionsBase):
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> None:
-        """Delete the connection. Deleting one that is already gone is not an error."""
-        return self._run(
-            partial(
-                self._async.delete,
-                connection_id,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            )
-        )
-
-
-class SyncRawResponses(PortalResource[AsyncRawResponses]):
-    """``conns.with_raw_response``: each request method, returning a ``RawResponse``."""
-
-    def create(
-        self,
-        *,
-        name: str,
-        client_identifier: str,
-        client_secret: str,
-        access_token: str,
-        description: str | None = None,
-        enabled: bool = True,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | NotGiven | None = NOT_GIVEN,
-    ) -> RawResponse[VimeoConnection]:
-        """Create a connection; its name must be unique in the account."""
-        return self._run(
-            partial(
-                self._async.create,
-                name=name,
-                client_identifier=client_identifier,
-                client_secret=client_secret,
-                access_token=access_token,
-                description=description,
-                enabled=enabled,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            )
-        )
-
-    def get(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | NotGiven | None = NOT_GIVEN,
-    ) -> RawResponse[VimeoConnection]:
-        """The connection with this ID (``NotFoundError`` if the account has none)."""
-        return self._run(
-            partial(
-                self._async.get,
-                connection_id,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            )
-        )
-
-    def list_page(
-        self,
-        *,
-        next_page_key: str | None = None,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | NotGiven | None = NOT_GIVEN,
-    ) -> RawResponse[Page[VimeoConnection]]:
-        """One page of the account's connections; pass ``next_page_key`` for the next one."""
-        return self._run(
-            partial(
-                self._async.list_page,
-                next_page_key=next_page_key,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            )
-        )
-
-    def update(
-        self,
-        connection_id: str,
-        *,
-        version: int,
-        name: str | NotGiven = NOT_GIVEN,
-        description: str | NotGiven | None = NOT_GIVEN,
-        enabled: bool | NotGiven = NOT_GIVEN,
-        client_identifier: str | NotGiven = NOT_GIVEN,
-        client_secret: str | NotGiven = NOT_GIVEN,
-        access_token: str | NotGiven = NOT_GIVEN,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | NotGiven | None = NOT_GIVEN,
-    ) -> RawResponse[VimeoConnection]:
-        """Change only the fields passed; ``version`` must be the connection's current one.
-
-        A field left out is left alone; ``description=None`` clears the description.
-        """
-        return self._run(
-            partial(
-                self._async.update,
-                connection_id,
-                version=version,
-                name=name,
-                description=description,
-                enabled=enabled,
-                client_identifier=client_identifier,
-                client_secret=client_secret,
-                access_token=access_token,
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            )
-        )
-
-    def delete(
-        self,
-        connection_id: str,
-        *,
-        timeout: float | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        extra_headers: Headers | NotGiven | None = NOT_GIVEN,
-    ) -> RawResponse[None]:
         """Delete the connection. Deleting one that is already gone is not an error."""
         return self._run(
             partial(

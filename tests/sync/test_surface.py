@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 import pictory_vimeo as pv
-from pictory_vimeo.resources.sync_vimeo_connections import SyncRawResponses
 
 #: Async names and the sync names that stand for them in annotations.
 TWINS = {"AsyncPaginator": "SyncPaginator", "AsyncRawResponses": "SyncRawResponses"}
@@ -66,20 +65,30 @@ def test_each_sync_docstring_speaks_synchronously(name: str) -> None:
     assert "async " not in doc
 
 
+def _request_methods(raw_responses: object) -> dict[str, Callable[..., Any]]:
+    return {
+        name: member
+        for name, member in vars(raw_responses).items()
+        if not name.startswith("_") and callable(member)
+    }
+
+
 def test_raw_response_methods_match_the_plain_ones() -> None:
-    """``with_raw_response`` offers each request method with its parameters, async and sync."""
+    """``with_raw_response`` offers each request method with its parameters, async and sync,
+    and says what it returns.
+    """
     async_raw = pv.AsyncPictoryClient("pictai_surface", "http://localhost").vimeo_connections
-    sync_raw = _public_methods(SyncRawResponses)
     requests = sorted(name for name in ASYNC_METHODS if name != "list")
-    assert sorted(sync_raw) == requests
+    with pv.PictoryClient("pictai_surface", "http://localhost") as client:
+        sync_raw = _request_methods(client.vimeo_connections.with_raw_response)
+    async_methods = _request_methods(async_raw.with_raw_response)
+    assert sorted(async_methods) == sorted(sync_raw) == requests
     for name in requests:
-        plain = _parameters(ASYNC_METHODS[name])
-        assert _parameters(getattr(async_raw.with_raw_response, name)) == plain
-        assert _parameters(sync_raw[name]) == plain
-        returned = inspect.signature(sync_raw[name]).return_annotation
-        assert (
-            returned == f"RawResponse[{inspect.signature(ASYNC_METHODS[name]).return_annotation}]"
-        )
+        plain = inspect.signature(ASYNC_METHODS[name])
+        for method in (async_methods[name], sync_raw[name]):
+            assert _parameters(method) == _parameters(ASYNC_METHODS[name])
+            returned = inspect.signature(method).return_annotation
+            assert returned == f"RawResponse[{plain.return_annotation}]"
 
 
 def test_the_sync_client_takes_every_async_argument_and_backend() -> None:
