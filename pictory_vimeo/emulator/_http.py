@@ -5,6 +5,7 @@ and the deliberately broken answer that drop-after-commit sends.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from email.utils import formatdate
@@ -208,6 +209,23 @@ class RequestHeadMiddleware:
         await self.app(scope, receive, send)
 
 
+class _HttpDate:
+    """The ``Date`` header's value, formatted once a second (as uvicorn's own is)."""
+
+    def __init__(self) -> None:
+        # One tuple, replaced whole: callers on other threads see a consistent pair.
+        self._cached = (-1, b"")
+
+    def now(self) -> bytes:
+        """The current second as an HTTP date."""
+        second = int(time.time())
+        cached_second, value = self._cached
+        if second != cached_second:
+            value = formatdate(second, usegmt=True).encode("ascii")
+            self._cached = (second, value)
+        return value
+
+
 class GatewayHeadersMiddleware:
     """Gives every response an ``x-request-id`` and a ``Date`` header, as the API's gateway
     does: served or in-process, a client sees the same headers (the SDK's ``create``
@@ -216,6 +234,7 @@ class GatewayHeadersMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._date = _HttpDate()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, adding the headers to the response start."""
@@ -226,7 +245,7 @@ class GatewayHeadersMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                date = formatdate(usegmt=True).encode("ascii")
+                date = self._date.now()
                 headers = [*message.get("headers", ()), (b"x-request-id", request_id)]
                 message = {**message, "headers": [*headers, (b"date", date)]}
             await send(message)
