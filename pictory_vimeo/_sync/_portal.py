@@ -8,11 +8,10 @@ client's own: one implementation, not two.
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from functools import partial
+from functools import partial, wraps
 from typing import TYPE_CHECKING, Generic, Literal, ParamSpec, Protocol, TypeVar
 
 import anyio
@@ -180,7 +179,7 @@ class SyncConnectionsBase(PortalResource[AsyncVimeoConnections]):
 def blocking(run: Runner, method: Callable[P, Awaitable[R]]) -> Callable[P, R]:
     """``method`` run to its end in the client's loop: the same parameters, its result."""
 
-    @functools.wraps(method)
+    @wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
         return run(partial(method, *args, **kwargs))
 
