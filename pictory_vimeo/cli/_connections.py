@@ -215,7 +215,9 @@ def delete_connection(args: argparse.Namespace, make_client: ClientFactory) -> i
         return EXIT_API  # non-zero, so `delete ID && next-step` does not go on as if it had
 
     anyio.run(remove)
-    emit(f"deleted connection {connection.name!r} ({connection.connection_id})")
+    # Under --json stdout carries only JSON, and a delete has no result to print.
+    done = f"deleted connection {connection.name!r} ({connection.connection_id})"
+    emit(done, sys.stderr if args.json else None)
     return EXIT_OK
 
 

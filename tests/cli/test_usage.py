@@ -255,3 +255,12 @@ def test_a_failed_rotation_does_not_confirm(run: Run, monkeypatch: pytest.Monkey
     done = run("connections", "update", MISSING, "--rotate-secrets")
     assert done.returncode == 1
     assert "rotated" not in done.stderr
+
+
+def test_delete_under_json_leaves_stdout_empty(run: Run, create: Create) -> None:
+    """A delete has no result: under --json its confirmation goes to stderr, stdout stays empty."""
+    made = create("Delete Quietly")
+    done = run("connections", "delete", made.connection_id, "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert f"deleted connection 'Delete Quietly' ({made.connection_id})" in done.stderr
