@@ -145,6 +145,7 @@ def run_checks(checks: Sequence[Check], venv: Path, *, fresh: bool) -> int:
         return 1
     python = str(_bin(venv) / "python")
     installed: set[str] = set()
+    passed: list[str] = []
     for check in checks:
         print(f"== {check.name}: {check.about}", flush=True)
         if not check.applies():
@@ -164,7 +165,8 @@ def run_checks(checks: Sequence[Check], venv: Path, *, fresh: bool) -> int:
             if status != 0:
                 print(f"== {check.name}: failed (exit status {status})", file=sys.stderr)
                 return status
-    print(f"checks passed: {', '.join(check.name for check in checks)}", flush=True)
+        passed.append(check.name)
+    print(f"checks passed: {', '.join(passed)}", flush=True)
     return 0
 
 
