@@ -140,6 +140,12 @@ class HelpFormatter(argparse.HelpFormatter):
         return "\n".join(
             indent + line
             if not line or line[0].isspace() or line.endswith(":")
-            else textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent)
+            else textwrap.fill(
+                line,
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+            )
             for line in text.splitlines()
         )
