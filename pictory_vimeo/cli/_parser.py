@@ -126,7 +126,11 @@ def _add_connections(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _add_global_options(
-    parser: argparse._ActionsContainer, *, defaults: bool, base_url: bool = True
+    parser: argparse._ActionsContainer,
+    *,
+    defaults: bool,
+    base_url: bool = True,
+    json_help: str = "print results as JSON (one object per line) and errors as one JSON object",
 ) -> None:
     """The options every connections command takes, before or after the subcommand.
 
@@ -134,12 +138,7 @@ def _add_global_options(
     it, so there its default is "absent" rather than ``None``.
     """
     unset: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print results as JSON (one object per line) and errors as one JSON object",
-        **unset,
-    )
+    parser.add_argument("--json", action="store_true", help=json_help, **unset)
     if base_url:
         parser.add_argument(
             "--base-url",
@@ -176,11 +175,11 @@ def _add_global_options(
     )
 
 
-def _global_options(*, base_url: bool = True) -> argparse.ArgumentParser:
+def _global_options(**kwargs: Any) -> argparse.ArgumentParser:
     """A parent parser holding the global options, for the subcommands."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group(_GLOBAL_TITLE)
-    _add_global_options(group, defaults=False, base_url=base_url)
+    _add_global_options(group, defaults=False, **kwargs)
     return parent
 
 
@@ -202,6 +201,9 @@ def build_parser(emulator: ModuleType | None = None) -> argparse.ArgumentParser:
     else:
         serve.set_defaults(serve_unavailable=True)
     # The demo's own --base-url (its read-only run) stands for the global one there.
-    demo = _sub_parser(sub, "demo", parents=[_global_options(base_url=False)])
+    demo_options = _global_options(
+        base_url=False, json_help="print an error as one JSON object (the report stays text)"
+    )
+    demo = _sub_parser(sub, "demo", parents=[demo_options])
     add_demo_arguments(demo)
     return parser
