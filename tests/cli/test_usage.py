@@ -264,3 +264,12 @@ def test_delete_under_json_leaves_stdout_empty(run: Run, create: Create) -> None
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     assert f"deleted connection 'Delete Quietly' ({made.connection_id})" in done.stderr
+
+
+def test_demo_takes_the_global_options_after_it(run: Run) -> None:
+    """``demo ... --json``: a demo's usage error is JSON too, like any other command's."""
+    done = run("demo", "--connections", "0", "--json", "--timeout", "5", base_url="")
+    assert done.returncode == 2
+    error = _json_error(done)
+    assert error["type"] == "UsageError"
+    assert "--connections must be from 1" in str(error["message"])
