@@ -9,6 +9,7 @@ Folders override ``page_size`` (and, where their meaning differs, a fixture of t
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import logging
 import socket
@@ -25,16 +26,50 @@ import pictory_vimeo as pv
 from pictory_vimeo import _redact, emulator
 from tests import _support
 
-#: Every async test runs once per event loop and connection pool the SDK can use: aiohttp's
-#: pool and httpx's under asyncio, httpx's under trio (aiohttp needs asyncio).
+#: Every async test that touches the wire runs once per event loop and connection pool the
+#: SDK can use: aiohttp's pool and httpx's under asyncio, httpx's under trio (aiohttp needs
+#: asyncio).
 LOOPS_AND_POOLS = [
     pytest.param(("asyncio", "aiohttp"), id="asyncio-aiohttp"),
     pytest.param(("asyncio", "httpx"), id="asyncio-httpx"),
     pytest.param(("trio", "httpx"), id="trio"),
 ]
+#: Every other async test runs once per event loop: a run per pool would repeat it exactly.
+EVENT_LOOPS = [
+    pytest.param(("asyncio", "httpx"), id="asyncio"),
+    pytest.param(("trio", "httpx"), id="trio"),
+]
+#: What a test (or a fixture it uses) asks for to see this run's pool: ``sdk_transport``
+#: (as ``make_client`` does), or ``loop_and_pool`` itself, taken by the test function.
+_POOL_FIXTURES = frozenset({"sdk_transport"})
 
 
-@pytest.fixture(params=LOOPS_AND_POOLS)
+def _sees_the_pool(metafunc: pytest.Metafunc) -> bool:
+    """Whether the test's outcome can depend on the pool, not only on the event loop."""
+    if _POOL_FIXTURES & set(metafunc.fixturenames):
+        return True
+    return "loop_and_pool" in inspect.signature(metafunc.function).parameters
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run a test over every pool only if it sees the pool; else once per event loop.
+
+    A test (or module) that parametrises ``loop_and_pool`` itself keeps its own choice.
+    """
+    if "loop_and_pool" not in metafunc.fixturenames:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
+        if isinstance(names, str):
+            names = names.replace(" ", "").split(",")
+        if "loop_and_pool" in names:
+            return
+    params = LOOPS_AND_POOLS if _sees_the_pool(metafunc) else EVENT_LOOPS
+    metafunc.parametrize("loop_and_pool", params, indirect=True)
+
+
+@pytest.fixture
 def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
     """The event loop and the SDK's connection pool this run of the test uses."""
     backend, pool = request.param

@@ -14,14 +14,6 @@ import pytest
 
 from pictory_vimeo import emulator
 
-
-@pytest.fixture(params=[pytest.param(("asyncio", "httpx"), id="asyncio"), ("trio", "httpx")])
-def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
-    """The emulator's tests use no SDK pool: once per event loop is enough."""
-    backend, pool = request.param
-    return str(backend), str(pool)
-
-
 PATH = "/pictoryapis/v1/vimeo-connections"
 KEY = "pictai_emulator_test_key"
 OTHER_KEY = "pictai_someone_else"

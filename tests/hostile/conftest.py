@@ -83,22 +83,3 @@ def raw_server() -> Iterator[RawServer]:
     with serve(lambda request: http_response(500, b"no responder set")) as server:
         yield server
         server.check()
-
-
-#: For tests whose server is a mock transport: the pool is httpx's whatever the loop, so
-#: only the event loops vary (a module opts in with ``loop_and_pool = mock_loops()``).
-MOCK_LOOPS = [
-    pytest.param(("asyncio", "httpx"), id="asyncio"),
-    pytest.param(("trio", "httpx"), id="trio"),
-]
-
-
-def mock_loops() -> object:
-    """A ``loop_and_pool`` fixture over asyncio and trio only, for mock-transport modules."""
-
-    @pytest.fixture(params=MOCK_LOOPS)
-    def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
-        backend, pool = request.param
-        return str(backend), str(pool)
-
-    return loop_and_pool

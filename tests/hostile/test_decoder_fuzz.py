@@ -23,9 +23,7 @@ from hypothesis import strategies as st
 import pictory_vimeo as pv
 
 from ._cases import METHODS, UNPRINTABLE, call_of
-from .conftest import KEY, mock_loops
-
-loop_and_pool = mock_loops()
+from .conftest import KEY
 
 BASE_URL = "https://api.test"
 THOROUGH: Final = os.environ.get("PICTORY_TEST_THOROUGH") == "1"

@@ -92,12 +92,6 @@ async def _outcome(conns: pv.AsyncVimeoConnections, method: str) -> object:
 class TestOverAMockTransport:
     """Every case, every status, every method, on httpx's pool (asyncio and trio)."""
 
-    @pytest.fixture(params=[("asyncio", "httpx"), ("trio", "httpx")], ids=["asyncio", "trio"])
-    def loop_and_pool(self, request: pytest.FixtureRequest) -> tuple[str, str]:
-        """Only the event loop varies: the mock transport is the pool."""
-        backend, pool = request.param
-        return str(backend), str(pool)
-
     @pytest.mark.anyio
     @pytest.mark.parametrize(("bad", "status"), list(_matrix()))
     async def test_a_malformed_answer_is_a_typed_error(self, bad: Bad, status: int | str) -> None:

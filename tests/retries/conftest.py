@@ -32,20 +32,6 @@ IN_PROCESS_URL: Final = "http://localhost"
 Effect = type[httpx.TransportError] | int
 
 
-@pytest.fixture(
-    params=[
-        pytest.param(("asyncio", "httpx"), id="asyncio"),
-        pytest.param(("trio", "httpx"), id="trio"),
-    ]
-)
-def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
-    """In process the SDK sends through the transport it is given, never a pool of its own:
-    once per event loop is enough. Modules over loopback HTTP override this with every pool.
-    """
-    backend, pool = request.param
-    return str(backend), str(pool)
-
-
 @attrs.define
 class _Loss:
     method: str

@@ -52,13 +52,6 @@ FIELDS: Final[dict[str, Any]] = {
 }
 
 
-@pytest.fixture(params=LOOPS_AND_POOLS)
-def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
-    """Over loopback, every event loop and every connection pool the SDK can use."""
-    backend, pool = request.param
-    return str(backend), str(pool)
-
-
 def other_writer(base_url: str, api_key: str) -> httpx.Client:
     """A second client of the account, blocking: it can act from inside an SDK log hook,
     while the emulator's server thread answers it.
