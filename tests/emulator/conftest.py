@@ -97,14 +97,14 @@ def connect() -> Connect:
 
 
 @pytest.fixture
-async def client(emu: emulator.Emulator) -> AsyncIterator[httpx.AsyncClient]:
+async def emu_http(emu: emulator.Emulator) -> AsyncIterator[httpx.AsyncClient]:
     """A raw client of ``emu`` for the main account."""
     async with _client_for(emu) as http:
         yield http
 
 
 @pytest.fixture
-async def other_client(emu: emulator.Emulator) -> AsyncIterator[httpx.AsyncClient]:
+async def other_emu_http(emu: emulator.Emulator) -> AsyncIterator[httpx.AsyncClient]:
     """A raw client of ``emu`` for the second account."""
     async with _client_for(emu, OTHER_KEY) as http:
         yield http
@@ -130,11 +130,11 @@ def body() -> Body:
 
 
 @pytest.fixture
-def create(client: httpx.AsyncClient, body: Body) -> Create:
+def create(emu_http: httpx.AsyncClient, body: Body) -> Create:
     """Create a connection through the API (asserting 201); returns the response JSON."""
 
     async def make(http: httpx.AsyncClient | None = None, **overrides: Any) -> dict[str, Any]:
-        response = await (http or client).post(PATH, json=body(**overrides))
+        response = await (http or emu_http).post(PATH, json=body(**overrides))
         assert response.status_code == 201, response.text
         data: dict[str, Any] = response.json()
         return data
