@@ -190,7 +190,7 @@ def wire(emu: emulator.Emulator) -> Wire:
 
 
 @pytest.fixture
-async def client(wire: Wire, api_key: str) -> AsyncIterator[pv.AsyncPictoryClient]:
+async def scripted_client(wire: Wire, api_key: str) -> AsyncIterator[pv.AsyncPictoryClient]:
     """An SDK client of the in-process emulator: 2 retries and a 30 s deadline, the defaults."""
     async with pv.AsyncPictoryClient(
         api_key, IN_PROCESS_URL, timeout=30.0, max_retries=2, transport=wire
@@ -199,9 +199,9 @@ async def client(wire: Wire, api_key: str) -> AsyncIterator[pv.AsyncPictoryClien
 
 
 @pytest.fixture
-def conns(client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
+def conns(scripted_client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
     """The client's ``vimeo_connections`` resource."""
-    return client.vimeo_connections
+    return scripted_client.vimeo_connections
 
 
 @pytest.fixture
