@@ -27,15 +27,15 @@ def pictory_emulator_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-def client(pictory_emulator: PictoryEmulator) -> pv.PictoryClient:
+def sync_client(pictory_emulator: PictoryEmulator) -> pv.PictoryClient:
     """A sync client of the emulator with the default settings, closed after the test."""
     return pictory_emulator.sync_client()
 
 
 @pytest.fixture
-def conns(client: pv.PictoryClient) -> pv.SyncVimeoConnections:
+def conns(sync_client: pv.PictoryClient) -> pv.SyncVimeoConnections:
     """The test account's connections, through the sync client."""
-    return client.vimeo_connections
+    return sync_client.vimeo_connections
 
 
 def lists(emu: PictoryEmulator) -> list[ServedRequest]:
