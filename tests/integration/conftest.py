@@ -50,15 +50,15 @@ def served_in_thread() -> Iterator[emulator.RunningEmulator]:
 
 
 @pytest.fixture
-def client(make_client: MakeClient) -> pv.AsyncPictoryClient:
+def loopback_client(make_client: MakeClient) -> pv.AsyncPictoryClient:
     """An SDK client of the main account, with the default retry settings."""
     return make_client()
 
 
 @pytest.fixture
-def conns(client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
+def conns(loopback_client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
     """The main account's connections, through the SDK."""
-    return client.vimeo_connections
+    return loopback_client.vimeo_connections
 
 
 @pytest.fixture
