@@ -21,6 +21,7 @@ from typing import Any, Literal, cast
 
 import pytest
 import respx
+from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import _redact, emulator
@@ -310,6 +311,20 @@ async def served(
     assert store in ("memory", "sqlite")
     db = tmp_path / "emulator.sqlite3" if store == "sqlite" else None
     async with emulator.running(page_size=page_size, seed=EMULATOR_SEED, db=db) as running:
+        yield running
+
+
+@pytest.fixture
+def served_in_thread(page_size: int) -> Iterator[emulator.RunningEmulator]:
+    """A fresh emulator on loopback for a synchronous test (seeded, ``page_size``): its
+    loop lives in a portal thread.
+    """
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(
+            emulator.running(page_size=page_size, seed=EMULATOR_SEED)
+        ) as running,
+    ):
         yield running
 
 

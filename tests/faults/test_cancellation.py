@@ -11,14 +11,13 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Final, Literal, cast
 from urllib.parse import urlsplit
 
 import anyio
 import pytest
-from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
@@ -219,18 +218,6 @@ class Interrupter:
         except _Interrupted:
             return True
         return False
-
-
-@pytest.fixture
-def served_in_thread() -> Iterator[emulator.RunningEmulator]:
-    """The emulator on loopback for a synchronous test: its loop lives in a portal thread."""
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(
-            emulator.running(page_size=PAGE_SIZE, seed=SEED)
-        ) as running,
-    ):
-        yield running
 
 
 def interrupt_calls(

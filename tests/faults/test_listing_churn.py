@@ -19,7 +19,8 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.faults.conftest import PAGE_SIZE, SEED, MakeClient
+from tests.conftest import MakeClient
+from tests.faults.conftest import PAGE_SIZE, SEED
 
 pytestmark = pytest.mark.anyio
 

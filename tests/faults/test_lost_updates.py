@@ -13,7 +13,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.faults.conftest import MakeClient
+from tests.conftest import MakeClient
 
 pytestmark = pytest.mark.anyio
 

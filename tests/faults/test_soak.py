@@ -24,7 +24,8 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.faults.conftest import KEY, SEED, MakeClient
+from tests.conftest import MakeClient
+from tests.faults.conftest import KEY, SEED
 
 pytestmark = pytest.mark.anyio
 

@@ -5,17 +5,16 @@ from the root conftest).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from tests._support import PATH
-from tests.conftest import EMULATOR_SEED, MakeClient
+from tests.conftest import MakeClient
 
 SECRET = "integration-client-secret"
 TOKEN = "integration-access-token"
@@ -35,18 +34,6 @@ def path() -> str:
 def page_size() -> int:
     """How many connections one list page of the served emulator holds."""
     return PAGE_SIZE
-
-
-@pytest.fixture
-def served_in_thread() -> Iterator[emulator.RunningEmulator]:
-    """A fresh emulator on loopback for a synchronous test: its loop lives in a portal thread."""
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(
-            emulator.running(page_size=PAGE_SIZE, seed=EMULATOR_SEED)
-        ) as running,
-    ):
-        yield running
 
 
 @pytest.fixture
