@@ -55,7 +55,6 @@ THIRD_PARTY = ""
 HOMES = {
     "Any": "typing",
     "Backend": "pictory_vimeo._sync._portal",
-    "DEFAULT_MAX_CONCURRENCY": "pictory_vimeo._config",
     "DEFAULT_MAX_EMPTY_PAGES": "pictory_vimeo._config",
     "DEFAULT_MAX_RETRIES": "pictory_vimeo._config",
     "DEFAULT_MAX_RESPONSE_BYTES": "pictory_vimeo._config",
@@ -207,13 +206,20 @@ def _imports(code: str, own_module: str, extra: Iterable[tuple[str, str]]) -> li
     local = sorted(
         (m for m in wanted if m.startswith("pictory_vimeo")), key=lambda m: _relative(m, own_module)
     )
-    lines = [f"from {m} import {_names(wanted[m])}" for m in stdlib]
+    lines = [_from_import(m, wanted[m]) for m in stdlib]
     if THIRD_PARTY in wanted:
         lines += ["", *(f"import {name}" for name in sorted(wanted[THIRD_PARTY]))]
     if local:
         lines.append("")
-        lines += [f"from {_relative(m, own_module)} import {_names(wanted[m])}" for m in local]
+        lines += [_from_import(_relative(m, own_module), wanted[m]) for m in local]
     return lines
+
+
+def _from_import(module: str, names: set[str]) -> str:
+    """``from module import names``, one name a line in parentheses past 100 characters."""
+    line = f"from {module} import {_names(names)}"
+    listed = "".join(f"    {name},\n" for name in _names(names).split(", "))
+    return line if len(line) <= 100 else f"from {module} import (\n{listed})"
 
 
 def _names(names: set[str]) -> str:
