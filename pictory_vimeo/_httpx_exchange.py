@@ -11,8 +11,10 @@ auth: none apply here).
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import anyio
 import httpx
@@ -94,6 +96,7 @@ class HttpxExchange:
                 sent_headers=headers,
                 sent_content=content,
                 undecodable=undecodable,
+                discard=_discarder(response),
             )
         # Raised outside the except block, so httpx's text (and its causes) is not chained.
         raise error
@@ -122,6 +125,25 @@ async def _read(response: httpx.Response, limit: int) -> tuple[bytes, str | None
     async for chunk in response.aiter_raw():
         reader.feed(chunk)
     return reader.body(), reader.undecodable
+
+
+def _discarder(response: httpx.Response) -> Callable[[], None]:
+    """Shuts down the socket an answer came over, so its pool never hands it out again.
+
+    httpcore names the connection's stream in the response (``network_stream``, public for
+    upgrades); a pool checks an idle connection for readability before reusing it, and
+    a shut-down socket reads as closed. Other transports name none: nothing to do.
+    """
+    stream = response.extensions.get("network_stream")
+
+    def discard() -> None:
+        sock = None if stream is None else stream.get_extra_info("socket")
+        shutdown = getattr(sock, "shutdown", None)
+        if shutdown is not None:
+            with contextlib.suppress(OSError):
+                shutdown(socket.SHUT_RDWR)
+
+    return discard
 
 
 class _Body(httpx.AsyncByteStream):
