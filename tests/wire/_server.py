@@ -19,7 +19,7 @@ from typing import Final
 
 import attrs
 
-__all__ = ["Close", "Exchange", "KeepAliveServer", "Reset", "answer", "serve"]
+__all__ = ["Close", "Exchange", "KeepAliveServer", "Reply", "Reset", "Responder", "answer", "serve"]
 
 _HEAD_MAX: Final = 64 * 1024
 

@@ -13,18 +13,20 @@ import pytest
 
 import pictory_vimeo as pv
 
-from ._server import Close, Exchange, KeepAliveServer, Reply
+from ._server import Close, Exchange, KeepAliveServer, Reply, Reset
 from .conftest import PATH, A, B, MakeClient, Store, asked_for, connection, ok
 
 pytestmark = pytest.mark.anyio
 
 
+@pytest.mark.parametrize("drop", [Close(), Reset()], ids=["closed", "reset"])
 async def test_a_put_applied_then_closed_unanswered_is_seen_twice_and_reconciled(
-    server: KeepAliveServer, store: Store, make_client: MakeClient
+    server: KeepAliveServer, store: Store, make_client: MakeClient, drop: Close | Reset
 ) -> None:
-    """The server applies the PUT on a reused connection and closes it without answering:
-    the SDK makes (and counts) both sends, reconciles the retry's 409, and returns the update
-    that landed, not a ConflictError. No pool re-sent it on its own."""
+    """The server applies the PUT on a reused connection and closes (or resets) it without
+    answering: the SDK makes (and counts) both sends, takes the first as unclear, reconciles
+    the retry's 409, and returns the update that landed, not a ConflictError. No pool
+    re-sent it on its own."""
     puts = 0
 
     def respond(exchange: Exchange) -> Reply:
@@ -33,7 +35,7 @@ async def test_a_put_applied_then_closed_unanswered_is_seen_twice_and_reconciled
         if exchange.method == "PUT":
             puts += 1
             if puts == 1:
-                return Close()  # applied, never answered
+                return drop  # applied, never answered
         return reply
 
     server.responder = respond
