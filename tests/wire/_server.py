@@ -32,6 +32,8 @@ class Exchange:
     method: str
     target: str
     body: bytes
+    #: Header names lower-cased, each with its values in order.
+    headers: dict[str, list[str]] = attrs.field(factory=dict)
 
 
 class Close:
@@ -149,17 +151,17 @@ def _read_request(
     head, _, rest = data.partition(b"\r\n\r\n")
     request_line, *header_lines = head.decode("latin-1").split("\r\n")
     method, target, _ = request_line.split(" ", 2)
-    length = 0
+    headers: dict[str, list[str]] = {}
     for line in header_lines:
         name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value.strip())
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    length = int(headers.get("content-length", ["0"])[0])
     while len(rest) < length:
         chunk = sock.recv(65536)
         if not chunk:
             return None, b""
         rest += chunk
-    return Exchange(number, method, target, rest[:length]), rest[length:]
+    return Exchange(number, method, target, rest[:length], headers), rest[length:]
 
 
 @contextmanager
