@@ -105,7 +105,7 @@ class AiohttpExchange:
         started = time.perf_counter()
         response: aiohttp.ClientResponse | None = None
         try:
-            response = await session._request(
+            response = await session.request(
                 method,
                 URL(url, encoded=True),
                 headers=headers,
@@ -121,6 +121,10 @@ class AiohttpExchange:
                 reader.feed(chunk)
             body = reader.body()
         except ResponseTooLargeError:
+            _close(response)
+            raise
+        except TimeoutError:
+            # The call's deadline (``_call``), not aiohttp's: it is the call's to describe.
             _close(response)
             raise
         except aiohttp.ClientConnectorError as exc:
