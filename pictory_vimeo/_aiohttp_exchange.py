@@ -105,7 +105,7 @@ class AiohttpExchange:
         started = time.perf_counter()
         response: aiohttp.ClientResponse | None = None
         try:
-            response = await session._request(
+            response = await session.request(
                 method,
                 URL(url, encoded=True),
                 headers=headers,
@@ -113,14 +113,18 @@ class AiohttpExchange:
                 allow_redirects=False,
                 proxy=self._proxy,
             )
-            connection = response.connection
-            protocol = None if connection is None else connection.protocol
+            # Kept now: a small answer's connection is back in the pool before it is read.
+            protocol: ResponseHandler | None = getattr(response, "_protocol", None)
             reader = _start(response, limit)
             read = response.content.readany
             while chunk := await read():
                 reader.feed(chunk)
             body = reader.body()
         except ResponseTooLargeError:
+            _close(response)
+            raise
+        except TimeoutError:
+            # The call's deadline (``_call``), not aiohttp's: it is the call's to describe.
             _close(response)
             raise
         except aiohttp.ClientConnectorError as exc:

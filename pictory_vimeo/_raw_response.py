@@ -38,8 +38,6 @@ class RawResponse(Generic[T]):
     Made by ``conns.with_raw_response.<method>(...)``; not meant to be constructed directly.
 
     Attributes:
-        http_response (httpx.Response): The raw response (its ``.request`` holds the key
-            and body as sent: log its parts with care).
         retries_taken (int): Attempts after the first.
         elapsed (datetime.timedelta): The whole call, retries and waits included.
     """
@@ -52,7 +50,8 @@ class RawResponse(Generic[T]):
 
     @property
     def http_response(self) -> httpx.Response:
-        """The response as an ``httpx.Response`` (built when first asked for)."""
+        """The raw response, built when first asked for (its ``.request`` holds the key
+        and body as sent: log its parts with care)."""
         return self._answer.response
 
     @property

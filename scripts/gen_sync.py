@@ -206,20 +206,22 @@ def _imports(code: str, own_module: str, extra: Iterable[tuple[str, str]]) -> li
     local = sorted(
         (m for m in wanted if m.startswith("pictory_vimeo")), key=lambda m: _relative(m, own_module)
     )
-    lines = [_from_import(m, wanted[m]) for m in stdlib]
+    lines = [_from(m, wanted[m]) for m in stdlib]
     if THIRD_PARTY in wanted:
         lines += ["", *(f"import {name}" for name in sorted(wanted[THIRD_PARTY]))]
     if local:
         lines.append("")
-        lines += [_from_import(_relative(m, own_module), wanted[m]) for m in local]
+        lines += [_from(_relative(m, own_module), wanted[m]) for m in local]
     return lines
 
 
-def _from_import(module: str, names: set[str]) -> str:
-    """``from module import names``, one name a line in parentheses past 100 characters."""
+def _from(module: str, names: set[str]) -> str:
+    """``from module import names``, wrapped one name a line as ruff would when too long."""
     line = f"from {module} import {_names(names)}"
+    if len(line) <= 100:
+        return line
     listed = "".join(f"    {name},\n" for name in _names(names).split(", "))
-    return line if len(line) <= 100 else f"from {module} import (\n{listed})"
+    return f"from {module} import (\n{listed})"
 
 
 def _names(names: set[str]) -> str:
