@@ -68,6 +68,8 @@ class PictoryClient(ClientMembers):
         max_concurrency: Requests in flight at once (an integer >= 1).
         allow_insecure_http: Allow a plain ``http://`` base URL other than loopback.
         validate: Check input against the documented rules before sending it.
+        max_response_bytes: The largest answer body taken, in bytes (an integer >= 1,
+            default 8 MiB); a larger one is an ``InvalidResponseError``.
         backend: The event loop run in the client's thread: ``"asyncio"`` (default) or
             ``"trio"``.
 
