@@ -74,7 +74,13 @@ class Emulator:
         app = Starlette(
             routes=[
                 *api.routes(),
-                *control_routes(self._faults, self._script, self.reset, token),
+                *control_routes(
+                    self._faults,
+                    self._script,
+                    self.reset,
+                    token,
+                    store=self._store,
+                ),
             ],
             middleware=[
                 Middleware(GatewayHeadersMiddleware),

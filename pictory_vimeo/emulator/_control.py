@@ -1,8 +1,10 @@
-"""Routes outside the API: faults, scripted faults, counters, reset, health, the document.
+"""Routes outside the API: faults, scripted faults, counters, reset, the request log, the
+stored accounts, health, the document and the page.
 
 No API key, no faults: a test must always be able to see and change the emulator's state.
-With a control token set (always, off loopback), every ``/_emulator/`` route but health
-asks for it; health and the document stay open, since they reveal and change nothing.
+With a control token set (always, off loopback), every ``/_emulator/`` route but health and
+the page asks for it; health, the document and the page (static files, which ask for the
+token themselves before reading anything) stay open, since they reveal and change nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from ._access import presents_token
 from ._faults import FaultInjector, faults_from_json
 from ._http import BadBody, error_response, read_json_object
 from ._openapi import openapi_document
+from ._page import page_routes
 from ._scripted import FaultScript, scripted_fault_from_json
+from ._store import Store
+from ._views import accounts_view
 
 __all__ = ["control_routes"]
 
@@ -54,8 +59,10 @@ def control_routes(
     script: FaultScript,
     reset: Callable[[], None],
     token: str | None = None,
+    *,
+    store: Store,
 ) -> list[Route]:
-    """The ``/_emulator/*`` routes and ``/openapi.json``, over one emulator's state."""
+    """The ``/_emulator/*`` routes, ``/openapi.json`` and the page, over one emulator's state."""
 
     def pending() -> Response:
         return JSONResponse({"pending": [fault.to_json() for fault in script.pending()]})
@@ -96,6 +103,9 @@ def control_routes(
         reset()
         return Response(status_code=204)
 
+    async def accounts(request: Request) -> Response:
+        return accounts_view(store, request)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -111,6 +121,8 @@ def control_routes(
         ),
         Route("/_emulator/stats", _guarded(stats, token), methods=["GET"]),
         Route("/_emulator/reset", _guarded(post_reset, token), methods=["POST"]),
+        Route("/_emulator/accounts", _guarded(accounts, token), methods=["GET"]),
         Route("/_emulator/health", health, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        *page_routes(),
     ]

@@ -19,6 +19,7 @@ from .._config import KEY_PREFIX
 from ._access import CONTROL_TOKEN_ENV, control_token_for, is_loopback
 from ._app import Emulator
 from ._faults import Faults
+from ._page import PAGE_PATH
 from ._protocol import DEFAULT_READ_TIMEOUT, check_read_timeout
 from ._server import bind, server_config, url_of
 
@@ -141,7 +142,9 @@ def control_token_of(
 
 
 def startup_lines(url: str, host: str, token: str | None, generated: bool) -> list[str]:
-    """What ``serve`` prints once it listens: where, how to point a client here, the token."""
+    """What ``serve`` prints once it listens: where, how to point a client here, the token,
+    the page.
+    """
     where = "" if is_loopback(host) else f" (bound to {host})"
     lines = [
         f"Pictory Vimeo emulator listening on {url}{where}",
@@ -154,6 +157,7 @@ def startup_lines(url: str, host: str, token: str | None, generated: bool) -> li
         lines.append(f"export {CONTROL_TOKEN_ENV}={token}")
     elif token is not None:
         lines.append("The /_emulator/ routes ask for the control token given at startup.")
+    lines.append(f"Page: {url}{PAGE_PATH} (stored connections, live request log, faults)")
     return lines
 
 
