@@ -1,4 +1,4 @@
-"""Routes outside the API: faults, scripted faults, counters, reset, the request log, the
+"""Routes outside the API: faults, scripted faults, the request log, counters, reset, the
 stored accounts, health, the document and the page.
 
 No API key, no faults: a test must always be able to see and change the emulator's state.
@@ -15,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import _rules
 from ._access import presents_token
 from ._faults import FaultInjector, faults_from_json
 from ._http import BadBody, error_response, read_json_object
 from ._openapi import openapi_document
 from ._page import page_routes
+from ._requests import ServedRequest
 from ._scripted import FaultScript, scripted_fault_from_json
 from ._store import Store
 from ._views import accounts_view
@@ -58,6 +60,7 @@ def control_routes(
     faults: FaultInjector,
     script: FaultScript,
     reset: Callable[[], None],
+    served: Callable[[], list[ServedRequest]],
     token: str | None = None,
     *,
     store: Store,
@@ -96,6 +99,16 @@ def control_routes(
         faults.set_faults(result)
         return JSONResponse(result.to_json())
 
+    async def requests(request: Request) -> Response:
+        entries = served()
+        after = request.query_params.get("after", "")
+        if after:
+            if not (after.isascii() and after.isdigit()):
+                problem = _rules.FieldError("after", "must be a whole number, a seq seen before")
+                return error_response(400, "VALIDATION_ERROR", "Invalid query", [problem])
+            entries = [entry for entry in entries if entry.seq > int(after)]
+        return JSONResponse({"requests": [entry.to_json() for entry in entries]})
+
     async def stats(request: Request) -> Response:
         return JSONResponse(faults.stats())
 
@@ -119,6 +132,7 @@ def control_routes(
             _guarded(fail_next, token),
             methods=["GET", "POST", "DELETE"],
         ),
+        Route("/_emulator/requests", _guarded(requests, token), methods=["GET"]),
         Route("/_emulator/stats", _guarded(stats, token), methods=["GET"]),
         Route("/_emulator/reset", _guarded(post_reset, token), methods=["POST"]),
         Route("/_emulator/accounts", _guarded(accounts, token), methods=["GET"]),
