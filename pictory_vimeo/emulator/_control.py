@@ -24,7 +24,7 @@ from ._page import page_routes
 from ._requests import ServedRequest
 from ._scripted import FaultScript, scripted_fault_from_json
 from ._store import Store
-from ._views import accounts_view
+from ._views import MAX_LIMIT, accounts_view, limit_of
 
 __all__ = ["control_routes"]
 
@@ -107,7 +107,11 @@ def control_routes(
                 problem = _rules.FieldError("after", "must be a whole number, a seq seen before")
                 return error_response(400, "VALIDATION_ERROR", "Invalid query", [problem])
             entries = [entry for entry in entries if entry.seq > int(after)]
-        return JSONResponse({"requests": [entry.to_json() for entry in entries]})
+        # ?limit=N: the latest N (still oldest first), so a page that polls reads a screenful.
+        limit = limit_of(request, default=MAX_LIMIT)
+        if isinstance(limit, Response):
+            return limit
+        return JSONResponse({"requests": [entry.to_json() for entry in entries[-limit:]]})
 
     async def stats(request: Request) -> Response:
         return JSONResponse(faults.stats())

@@ -1,4 +1,5 @@
-"""What the page reads beyond the other control routes: every account's connections.
+"""What the page reads beyond the other control routes: every account's connections; and
+the ``?limit=`` both it and the request log take.
 
 A control route (the same token guards it). Keys and secrets never appear: an account is
 shown as its key's ``fingerprint()``, a stored secret as its own fingerprint.
@@ -15,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from .. import _rules
 from ._http import error_response
 from ._inspect import account_fingerprint, shown_connection
+from ._requests import MAX_LOGGED
 from ._store import Record, Store
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "accounts_view", "limit_of"]
@@ -22,15 +24,15 @@ __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "accounts_view", "limit_of"]
 #: Connections per account (or log entries) a view shows unless ``?limit=`` asks otherwise.
 DEFAULT_LIMIT: Final = 100
 #: The most ``?limit=`` may ask for: as many as the request log keeps.
-MAX_LIMIT: Final = 10_000
+MAX_LIMIT: Final = MAX_LOGGED
 _DIGITS: Final = re.compile(r"[1-9][0-9]{0,4}")
 
 
-def limit_of(request: Request) -> int | Response:
-    """``?limit=`` (1 to ``MAX_LIMIT``; default ``DEFAULT_LIMIT``), or the 400 refusing it."""
+def limit_of(request: Request, default: int = DEFAULT_LIMIT) -> int | Response:
+    """``?limit=`` (1 to ``MAX_LIMIT``; else ``default``), or the 400 refusing it."""
     text = request.query_params.get("limit")
     if text is None:
-        return DEFAULT_LIMIT
+        return default
     if _DIGITS.fullmatch(text) and int(text) <= MAX_LIMIT:
         return int(text)
     problem = _rules.FieldError("limit", f"must be a whole number from 1 to {MAX_LIMIT}")

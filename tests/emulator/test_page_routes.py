@@ -11,6 +11,7 @@ import pytest
 from pictory_vimeo import emulator
 
 Create = Callable[..., Awaitable[dict[str, Any]]]
+PATH = "/pictoryapis/v1/vimeo-connections"
 CONTROL_TOKEN = "page-control-token"
 
 
@@ -121,10 +122,27 @@ async def test_accounts_show_the_first_connections_up_to_the_limit(
 
 
 @pytest.mark.anyio
+async def test_the_request_log_shows_the_latest_entries_up_to_the_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    """``GET /_emulator/requests?limit=N``: the latest N entries, oldest first; all without."""
+    for query in ("a=1", "a=2", "a=3"):
+        await client.get(PATH + "?" + query)
+    latest = (await client.get("/_emulator/requests?limit=2")).json()["requests"]
+    assert [entry["query"] for entry in latest] == ["a=2", "a=3"]
+    every = (await client.get("/_emulator/requests")).json()["requests"]
+    assert [entry["query"] for entry in every] == ["a=1", "a=2", "a=3"]
+    after = every[0]["seq"]
+    both = await client.get("/_emulator/requests", params={"after": after, "limit": 1})
+    assert [entry["query"] for entry in both.json()["requests"]] == ["a=3"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("route", ["/_emulator/accounts", "/_emulator/requests"])
 @pytest.mark.parametrize("limit", ["0", "-1", "10001", "1.5", "x", "", "01"])
-async def test_a_bad_limit_is_refused(client: httpx.AsyncClient, limit: str) -> None:
+async def test_a_bad_limit_is_refused(client: httpx.AsyncClient, route: str, limit: str) -> None:
     """A limit that is not a whole number from 1 to 10,000 is a 400 naming ``limit``."""
-    refused = await client.get("/_emulator/accounts", params={"limit": limit})
+    refused = await client.get(route, params={"limit": limit})
     assert refused.status_code == 400
     assert refused.json()["errors"] == [
         {"field": "limit", "message": "must be a whole number from 1 to 10000"}

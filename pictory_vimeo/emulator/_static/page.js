@@ -86,8 +86,15 @@ function el(tag, className, text) {
   return node;
 }
 
+// A table cell showing ``text``; an array of texts shows as one line each.
 function cell(row, text, className) {
-  row.appendChild(el("td", className, text));
+  if (!Array.isArray(text)) {
+    row.appendChild(el("td", className, text));
+    return;
+  }
+  const td = el("td", className);
+  for (const line of text) td.appendChild(el("div", "", line));
+  row.appendChild(td);
 }
 
 // What each part last drew from: a part is redrawn only when its data changed, so text
@@ -111,7 +118,8 @@ function clock(iso) {
 }
 
 function day(iso) {
-  return typeof iso === "string" ? iso.slice(0, 19).replace("T", " ") : "";
+  // "2025-12-22T15:56:12.309Z" -> ["2025-12-22", "15:56:12"]
+  return typeof iso === "string" ? [iso.slice(0, 10), iso.slice(11, 19)] : "";
 }
 
 // What was done wrong on purpose to this request, as short tags; [] when nothing.
@@ -119,7 +127,7 @@ function day(iso) {
 function faultTags(entry) {
   const tags = [];
   if (entry.dropped) {
-    tags.push({ text: `${entry.fault || "dropped"} · dropped: ${entry.drop || "?"}`, drop: true });
+    tags.push({ text: `${entry.fault || "?"} · dropped (${entry.drop || "?"})`, drop: true });
   } else if (entry.fault) {
     tags.push({ text: `${entry.fault} · ${entry.status}`, drop: false });
   }
@@ -160,10 +168,9 @@ const CONNECTION_COLUMNS = [
   ["Description", (c) => c.description],
   ["Enabled", (c) => (c.enabled ? "yes" : "no"), (c) => (c.enabled ? "yes" : "no")],
   ["Version", (c) => c.version, "num"],
-  ["Created", (c) => day(c.createdDate)],
-  ["Updated", (c) => day(c.updatedDate)],
-  ["Client secret", (c) => c.clientSecret, "secret"],
-  ["Access token", (c) => c.accessToken, "secret"],
+  ["Created", (c) => day(c.createdDate), "when"],
+  ["Updated", (c) => day(c.updatedDate), "when"],
+  ["Secret · token", (c) => [c.clientSecret, c.accessToken], "secret"],
 ];
 
 function drawAccount(account) {
@@ -186,7 +193,9 @@ function drawAccount(account) {
         cell(row, value(connection), typeof kind === "function" ? kind(connection) : kind);
       }
     }
-    box.appendChild(table);
+    const scroller = el("div", "scroll-x");
+    scroller.appendChild(table);
+    box.appendChild(scroller);
   }
   if (account.connectionCount > account.connections.length) {
     box.appendChild(el("p", "more", `and ${account.connectionCount - account.connections.length} more`));
@@ -344,6 +353,10 @@ function start() {
   $("faults").addEventListener("submit", applyFaults);
   $("faults").addEventListener("input", () => { faultsEdited = true; });
   $("fail-next").addEventListener("submit", queueFailure);
+  const dropping = $("fail-next").elements.dropAfterCommit;
+  const dropKind = () => { $("fail-next").elements.drop.disabled = !dropping.checked; };
+  dropping.addEventListener("change", dropKind);
+  dropKind();
   $("clear-pending").addEventListener("click", clearPending);
   $("reset").addEventListener("click", askToReset);
   $("reset-cancel").addEventListener("click", () => $("reset-dialog").close());
