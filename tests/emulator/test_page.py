@@ -233,12 +233,19 @@ def test_the_page_shows_state_and_traffic_and_drives_the_faults(
     assert browser.find_elements(By.TAG_NAME, "img") == []
     assert _no_alert(browser)
 
-    # The error rate set through the form fails the next request.
+    # The error rate set through the form fails the next request; one it refuses, it says why.
     rate = browser.find_element(By.CSS_SELECTOR, "#faults [name=errorRate]")
+    apply = browser.find_element(By.CSS_SELECTOR, "#faults button[type=submit]")
+    result = browser.find_element(By.ID, "faults-result")
+    rate.clear()
+    rate.send_keys("2")
+    apply.click()
+    _until(browser, lambda d: result.text.startswith("errorRate: must be a number"), "refused")
+    assert served.emulator.faults.error_rate == 0.0
     rate.clear()
     rate.send_keys("1")
-    browser.find_element(By.CSS_SELECTOR, "#faults button[type=submit]").click()
-    _until(browser, lambda d: d.find_element(By.ID, "faults-result").text == "Applied", "applied")
+    apply.click()
+    _until(browser, lambda d: result.text == "Applied", "applied")
     assert served.emulator.faults.error_rate == 1.0
     with (
         pv.PictoryClient(api_key=KEY, base_url=served.base_url, max_retries=0) as client,
