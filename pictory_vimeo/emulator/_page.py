@@ -1,4 +1,5 @@
-"""The page at ``/_emulator/`` (and ``/``): three static files shipped in the package.
+"""The page at ``/_emulator/`` (also ``/`` and ``/_emulator``): three static files shipped
+in the package.
 
 The page is plain HTML, CSS and JavaScript: no build step, nothing fetched from the
 network. It reads the control routes like any client, so it needs no access of its own and
@@ -56,6 +57,7 @@ def _serve(name: str) -> Route:
 
 
 def page_routes() -> list[Route]:
-    """The page, its style and its script; the page once more at ``/``."""
+    """The page, its style and its script; the page once more at ``/`` and ``/_emulator``."""
     routes = [_serve(name) for name in _FILES]
-    return [*routes, Route("/", routes[0].endpoint, methods=["GET"])]
+    page = routes[0].endpoint
+    return [*routes, *(Route(path, page, methods=["GET"]) for path in ("/", "/_emulator"))]

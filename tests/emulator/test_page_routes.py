@@ -16,7 +16,7 @@ CONTROL_TOKEN = "page-control-token"
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("url", ["/_emulator/", "/"])
+@pytest.mark.parametrize("url", ["/_emulator/", "/", "/_emulator"])
 async def test_the_page_is_served_with_a_strict_policy(client: httpx.AsyncClient, url: str) -> None:
     """The page, at both addresses, allows only its own files to run or load."""
     page = await client.get(url)

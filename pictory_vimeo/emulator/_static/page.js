@@ -6,6 +6,7 @@
 const BASE = "/_emulator/";
 const TOKEN_KEY = "pictory-vimeo-emulator-token";
 const POLL_MS = 1000;
+const HIDDEN_POLL_MS = 10000;
 const LOG_ROWS = 200;
 // Control and direction-changing characters, shown as their code point so a value cannot
 // hide text or reorder what is drawn around it.
@@ -31,6 +32,8 @@ function askForToken(wrong) {
         tokenAsked = null;
         resolve();
       };
+      // Nothing on the page works without the token: Escape does not dismiss the prompt.
+      dialog.oncancel = (event) => event.preventDefault();
       dialog.showModal();
     });
   }
@@ -344,7 +347,8 @@ async function refresh() {
     live.textContent = `not reachable (${shown(error.message)}); retrying`;
     live.className = "live off";
   }
-  timer = setTimeout(refresh, POLL_MS);
+  // A tab out of sight polls less often, and catches up as soon as it is shown again.
+  timer = setTimeout(refresh, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
 }
 
 function start() {
@@ -361,6 +365,7 @@ function start() {
   $("reset").addEventListener("click", askToReset);
   $("reset-cancel").addEventListener("click", () => $("reset-dialog").close());
   $("reset-form").addEventListener("submit", reset);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(); });
   refresh();
 }
 
