@@ -21,6 +21,7 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.selenium_manager import SeleniumManager
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -70,6 +71,10 @@ def _system_program(name: str) -> str:
     return found
 
 
+def _no_selenium_manager(*args: object) -> dict[str, str]:
+    raise AssertionError("Selenium Manager was asked for a browser or driver to download")
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
     """One headless Chromium session for the module, driven by the system's chromedriver."""
@@ -79,9 +84,12 @@ def browser() -> Iterator[WebDriver]:
         options.add_argument(flag)
     # An alert must stay open for the test to see, not be dismissed by the driver.
     options.set_capability("unhandledPromptBehavior", "ignore")
-    # A driver path given: Selenium Manager (which would download one) is never run.
+    # A driver path given: Selenium Manager (which would download one) is never run; were
+    # it asked anyway, the session fails here instead of reaching the network.
     service = Service(executable_path=_system_program("chromedriver"))
-    driver = webdriver.Chrome(service=service, options=options)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SeleniumManager, "binary_paths", _no_selenium_manager)
+        driver = webdriver.Chrome(service=service, options=options)
     try:
         yield driver
     finally:
@@ -314,3 +322,9 @@ def test_the_page_asks_for_the_control_token_once_and_keeps_it_in_the_tab(
         browser.refresh()  # the same tab: the token is still there, nothing is asked
         _until(browser, lambda d: "503" in d.find_element(By.ID, "pending").text, "the queue")
         assert not browser.find_element(By.ID, "token-dialog").is_displayed()
+
+
+def test_a_missing_browser_fails_the_test_saying_what_to_install() -> None:
+    """Without Chromium the browser test fails (never skips), naming the packages."""
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium chromium-driver"):
+        _system_program("no-such-chromium-build")
