@@ -59,15 +59,23 @@ def shown(served: ServedRequest) -> bool:
 
 
 class RequestPrinter:
-    """A request listener that prints ``request_line`` for each request shown, flushed."""
+    """A request listener that prints ``request_line`` for each request shown, flushed.
+
+    Once the stream cannot be written (``serve | head`` after ``head`` left, a closed
+    terminal) it stops printing: the emulator goes on serving either way.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._lock = threading.Lock()
+        self._broken = False
 
     def __call__(self, served: ServedRequest) -> None:
         """Print the request's line (unless it is a read of a control route)."""
-        if not shown(served):
+        if self._broken or not shown(served):
             return
         with self._lock:
-            print(request_line(served), file=self._stream, flush=True)
+            try:
+                print(request_line(served), file=self._stream, flush=True)
+            except (OSError, ValueError):  # a broken pipe, a closed stream
+                self._broken = True
