@@ -21,7 +21,7 @@ from ._store import Record, Store
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "accounts_view", "limit_of"]
 
-#: Connections per account (or log entries) a view shows unless ``?limit=`` asks otherwise.
+#: Connections per account the accounts route shows unless ``?limit=`` asks otherwise.
 DEFAULT_LIMIT: Final = 100
 #: The most ``?limit=`` may ask for: as many as the request log keeps.
 MAX_LIMIT: Final = MAX_LOGGED
