@@ -26,7 +26,13 @@ function askForToken(wrong) {
       if (wrong) $("token-why").textContent = "That token was not accepted. Try again.";
       form.onsubmit = (event) => {
         event.preventDefault();
-        sessionStorage.setItem(TOKEN_KEY, form.elements.token.value.trim());
+        const token = form.elements.token.value.trim();
+        if (!/^[!-~]+$/.test(token)) {
+          // A header carries visible ASCII only, and so does every control token.
+          $("token-why").textContent = "A control token is visible ASCII, with no spaces.";
+          return;
+        }
+        sessionStorage.setItem(TOKEN_KEY, token);
         form.reset();
         dialog.close();
         tokenAsked = null;
