@@ -33,7 +33,7 @@ class Slots:
     def limiter(self) -> anyio.CapacityLimiter:
         """The limiter each request takes a slot of (made at the first request)."""
         if self._limiter is None:
-            self._session.http  # noqa: B018 - opens the pool, which decides the size
+            self._session.pool  # noqa: B018 - opens the pool, which decides the size
             self._limiter = anyio.CapacityLimiter(self.total)
         return self._limiter
 

@@ -242,7 +242,11 @@ async def test_a_lost_put_inside_optimistic_update_is_reconciled(
     """A dropped answer to an applied PUT: the retry's 409 is recognised as ours, done once."""
     cid = (await rival.create("Main", description="start"))["connectionId"]
     emu.fail_next(method="PUT", drop_after_commit=True, drop=drop_kind)
-    lost_as = "ReadError" if drop_kind == "reset" else "RemoteProtocolError"
+    lost_as = {
+        "close": "the server closed the connection before answering",
+        "cut": "the server closed the connection partway through its answer",
+        "reset": "connection reset by the server",
+    }[drop_kind]
     mutate = Recorder()
     result = await pv.optimistic_update(conns, cid, mutate)
     assert result.description == "start+mine"
