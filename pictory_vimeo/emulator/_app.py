@@ -73,7 +73,9 @@ class Emulator:
         self._listeners: list[Listener] = []
         self.page_size = page_size
         api = ConnectionsApi(self._store, self._faults, self._script, page_size)
-        control = control_routes(self._faults, self._script, self.reset, self._log.snapshot, token)
+        control = control_routes(
+            self._faults, self._script, self.reset, self._log.snapshot, token, store=self._store
+        )
         app = Starlette(
             routes=[*api.routes(), *control],
             middleware=[

@@ -20,6 +20,7 @@ from .._loopback import is_loopback
 from ._access import CONTROL_TOKEN_ENV, control_token_for
 from ._app import Emulator
 from ._faults import DROP_MODES, Faults
+from ._page import PAGE_PATH
 from ._protocol import DEFAULT_READ_TIMEOUT, check_read_timeout
 from ._serve_log import RequestPrinter
 from ._server import bind, server_config, url_of
@@ -161,7 +162,9 @@ def control_token_of(
 
 
 def startup_lines(url: str, host: str, token: str | None, generated: bool) -> list[str]:
-    """What ``serve`` prints once it listens: where, how to point a client here, the token."""
+    """What ``serve`` prints once it listens: where, how to point a client here, the token,
+    the page.
+    """
     where = "" if is_loopback(host) else f" (bound to {host})"
     lines = [
         f"Pictory Vimeo emulator listening on {url}{where}",
@@ -174,6 +177,7 @@ def startup_lines(url: str, host: str, token: str | None, generated: bool) -> li
         lines.append(f"export {CONTROL_TOKEN_ENV}={token}")
     elif token is not None:
         lines.append("The /_emulator/ routes ask for the control token given at startup.")
+    lines.append(f"Page: {url}{PAGE_PATH} (stored connections, live request log, faults)")
     lines.append("Press Ctrl-C to stop.")
     return lines
 
