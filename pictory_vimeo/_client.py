@@ -86,6 +86,7 @@ class AsyncPictoryClient:
             transport=settings.transport,
             max_concurrency=settings.max_concurrency,
             http_client=settings.http_client,
+            allow_insecure_http=allow_insecure_http,
         )
         self._init(
             session,

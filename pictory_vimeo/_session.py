@@ -18,6 +18,8 @@ import anyio
 import httpx
 
 from ._config import USER_AGENT, TransportName
+from ._loops import PoolHome, on_fork_in_child
+from ._proxies import Proxy, resolve_proxy
 from ._read_ahead import ReadAhead
 from ._redact import Scrubber
 from ._transports import open_pool, resolve_name, running_backend, transport_label
@@ -49,6 +51,7 @@ class ApiSession:
         transport: TransportName | httpx.AsyncBaseTransport,
         max_concurrency: int | None,
         http_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.base_url = base_url
         self.headers = httpx.Headers({**_BASE_HEADERS, "Authorization": api_key})
@@ -65,23 +68,46 @@ class ApiSession:
         #: hooks, redirects, auth), when the SDK owns the pool and no proxy is configured.
         self._direct: httpx.AsyncBaseTransport | None = None
         self._closed = False
+        #: The loop (and process) the SDK's own pool belongs to; a caller's client or
+        #: transport is theirs to manage.
+        self._home: PoolHome | None = None
+        #: Bumped whenever a pool is opened, so what belongs to the old one goes with it.
+        self.generation = 0
+        self.proxy: Proxy | None = None
         if http_client is not None:
             self.transport_name = "http_client"
         elif isinstance(transport, httpx.AsyncBaseTransport):
             self.transport_name = transport_label(transport)
         else:
+            # The proxy settings are read now, once: a bad one fails here.
+            self.proxy = resolve_proxy(base_url, allow_insecure_http=allow_insecure_http)
             # Checked now, so a wrong choice fails at construction; "auto" outside an event
             # loop stays open until the first request shows which loop the client runs in.
-            self.transport_name = resolve_name(transport, running_backend())
+            self.transport_name = resolve_name(transport, running_backend(), self.proxy)
+            self._home = PoolHome()
+            on_fork_in_child(self)
+        # Opened now when the pool is known and so is the loop it will belong to.
         if self._http is None and self.transport_name != "auto":
-            self._open()
+            if self._home is None or running_backend() is not None:
+                self._open()
 
     def _open(self) -> httpx.AsyncClient:
+        """Open the pool in the running loop (the old one, if any, already let go of)."""
         http, self.transport_name, self._direct = open_pool(
-            self._choice, self._max_concurrency, self.base_url
+            self._choice, self._max_concurrency, self.proxy
         )
         self._http = http
+        self.generation += 1
+        if self._home is not None:
+            self._home.settle(http.aclose, http)
         return http
+
+    def forked_in_child(self) -> None:
+        """In a forked child: let go of the parent's pool and read-ahead group, untouched."""
+        if self._home is not None:
+            self._home.forked_in_child()
+        self._http = self._direct = None
+        self.read_ahead = ReadAhead()
 
     def scrubber(self, secrets: Iterable[str] = ()) -> Scrubber:
         """What masks a call's errors: the key, ``secrets`` and those recent calls sent."""
@@ -94,16 +120,22 @@ class ApiSession:
         while len(self._sent) > _SENT_SECRETS_KEPT:
             self._sent.popitem(last=False)
         if self._scrub is None:
-            self._scrub = Scrubber([self._api_key, *self._sent])
+            proxy = self.proxy.url.password if self.proxy is not None else None
+            self._scrub = Scrubber([self._api_key, *([proxy] if proxy else []), *self._sent])
         return self._scrub
 
     @property
     def http(self) -> httpx.AsyncClient:
-        """The pool, opened on first use in the running event loop."""
-        if self._http is not None:
-            return self._http
+        """The pool, opened on first use in the running event loop (and anew in a later
+        loop, or in a forked child).
+        """
+        http, home = self._http, self._home
+        if http is not None and (home is None or home.here()):
+            return http
         if self._closed:
             raise RuntimeError("the client is closed")
+        if home is not None:
+            home.vacate()  # refuses if the pool's loop runs in another thread
         return self._open()
 
     async def exchange(
@@ -171,7 +203,9 @@ class ApiSession:
         """Close the pool if the SDK opened it (a caller's ``http_client`` stays open)."""
         self._closed = True
         http, self._http = self._http, None
-        if http is not None and self._owns_http:
+        if http is not None and self._home is not None:
+            await self._home.close(http.aclose)  # only in the loop it belongs to
+        elif http is not None and self._owns_http:
             await http.aclose()
 
 

@@ -12,7 +12,6 @@ import functools
 import importlib.util
 import os
 import ssl
-import urllib.request
 from typing import Final
 
 import anyio
@@ -20,6 +19,7 @@ import httpx
 
 from ._config import AIOHTTP_MAX_CONCURRENCY, HTTPX_MAX_CONCURRENCY, TransportName
 from ._errors import ValidationError
+from ._proxies import Proxy
 from ._rules import FieldError
 
 __all__ = ["open_pool", "pool_size", "running_backend", "transport_label"]
@@ -48,14 +48,37 @@ def _aiohttp_installed() -> bool:
     return all(importlib.util.find_spec(name) for name in ("aiohttp", "httpx_aiohttp"))
 
 
-def resolve_name(choice: TransportName, backend: str | None) -> TransportName:
-    """The pool ``choice`` means under ``backend``; ``"auto"`` stays open outside a loop."""
+def resolve_name(
+    choice: TransportName, backend: str | None, proxy: Proxy | None = None
+) -> TransportName:
+    """The pool ``choice`` means under ``backend``; ``"auto"`` stays open outside a loop.
+
+    A SOCKS ``proxy`` takes ``"auto"`` to httpx's pool: aiohttp speaks HTTP proxies only.
+    """
+    socks = proxy is not None and proxy.socks
     if choice == "auto" and backend is not None:
-        return "aiohttp" if backend == "asyncio" and _aiohttp_installed() else "httpx"
+        aiohttp = backend == "asyncio" and _aiohttp_installed() and not socks
+        return "aiohttp" if aiohttp else "httpx"
     if choice == "aiohttp":
         if backend not in (None, "asyncio"):
             raise ValidationError(
-                [FieldError("transport", f"'aiohttp' runs only under asyncio (not {backend})")]
+                [
+                    FieldError(
+                        "transport",
+                        f"'aiohttp' runs only under asyncio (not {backend}): "
+                        "use transport='auto' or 'httpx' there",
+                    )
+                ]
+            )
+        if proxy is not None and socks:
+            raise ValidationError(
+                [
+                    FieldError(
+                        proxy.variable,
+                        "names a SOCKS proxy, which aiohttp's pool cannot use: "
+                        "use transport='auto' or 'httpx'",
+                    )
+                ]
             )
         if not _aiohttp_installed():
             raise ValidationError(
@@ -103,17 +126,7 @@ def _tls_for(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _proxy_for(base_url: str) -> httpx.Proxy | None:
-    """The proxy the environment names for ``base_url`` (``NO_PROXY`` honoured), read once."""
-    url = httpx.URL(base_url)
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(url.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass(url.host):
-        return None
-    return httpx.Proxy(proxy)
-
-
-def _aiohttp_transport(size: int, base_url: str) -> httpx.AsyncBaseTransport:
+def _aiohttp_transport(size: int, proxy: Proxy | None) -> httpx.AsyncBaseTransport:
     import aiohttp
 
     from ._aiohttp_transport import MappedAiohttpTransport, TolerantResponse
@@ -122,7 +135,7 @@ def _aiohttp_transport(size: int, base_url: str) -> httpx.AsyncBaseTransport:
         # trust_env=False: with it on, aiohttp reads .netrc and the proxy settings in a
         # worker thread for every request (half the client's CPU per call, measured) and
         # lets a .netrc entry clash with the Authorization header. The proxy is read once,
-        # below, instead; no cookies are kept: they are not the API's business.
+        # when the client is made (``_proxies``); no cookies are kept: not the API's business.
         connector = aiohttp.TCPConnector(
             limit=size, keepalive_timeout=_KEEPALIVE_EXPIRY, ssl=transport.ssl_context
         )
@@ -134,13 +147,31 @@ def _aiohttp_transport(size: int, base_url: str) -> httpx.AsyncBaseTransport:
         )
 
     transport = MappedAiohttpTransport(
-        verify=_verified_tls(), limits=_limits(size), client=session, proxy=_proxy_for(base_url)
+        verify=_verified_tls(),
+        limits=_limits(size),
+        client=session,
+        proxy=None if proxy is None else _adapted(proxy),
     )
     return transport
 
 
+def _adapted(proxy: Proxy) -> httpx.Proxy:
+    """The proxy as ``httpx_aiohttp`` hands it to aiohttp: the credentials left in the URL,
+    where aiohttp reads them (from ``.auth`` it would build a deprecated ``BasicAuth``).
+    """
+    adapted = httpx.Proxy(proxy.url)
+    adapted.url, adapted.auth, adapted.headers = (
+        httpx.URL(proxy.for_aiohttp()),
+        None,
+        httpx.Headers(),
+    )
+    return adapted
+
+
 def open_pool(
-    choice: TransportName | httpx.AsyncBaseTransport, max_concurrency: int | None, base_url: str
+    choice: TransportName | httpx.AsyncBaseTransport,
+    max_concurrency: int | None,
+    proxy: Proxy | None,
 ) -> tuple[httpx.AsyncClient, str, httpx.AsyncBaseTransport | None]:
     """A new ``httpx.AsyncClient`` for the chosen pool, its label, and the transport that
     requests may be handed to directly (``None``: they must go through the client).
@@ -149,17 +180,16 @@ def open_pool(
     """
     if isinstance(choice, httpx.AsyncBaseTransport):
         return _client(choice), transport_label(choice), choice
-    name = resolve_name(choice, running_backend())
+    name = resolve_name(choice, running_backend(), proxy)
     if name == "aiohttp":  # the proxy, if any, is given to aiohttp's session itself
-        transport = _aiohttp_transport(pool_size("aiohttp", max_concurrency), base_url)
+        transport = _aiohttp_transport(pool_size("aiohttp", max_concurrency), proxy)
         return _client(transport), "aiohttp", transport
     limits = _limits(pool_size("httpx", max_concurrency))
-    if urllib.request.getproxies():
-        # A proxy is configured in the environment: httpx's client routes each URL to the
-        # proxy (or not, by NO_PROXY), so requests must go through it.
-        client = httpx.AsyncClient(limits=limits, verify=_verified_tls(), follow_redirects=False)
-        return client, "httpx", None
-    transport = httpx.AsyncHTTPTransport(limits=limits, verify=_verified_tls())
+    transport = httpx.AsyncHTTPTransport(
+        limits=limits,
+        verify=_verified_tls(),
+        proxy=None if proxy is None else proxy.for_httpx(),
+    )
     return _client(transport), "httpx", transport
 
 
