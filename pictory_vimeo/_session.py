@@ -87,9 +87,9 @@ class ApiSession:
             self._home = PoolHome()
             on_fork_in_child(self)
         # Opened now when the pool is known and so is the loop it will belong to.
-        if self._http is None and self.transport_name != "auto":
-            if self._home is None or running_backend() is not None:
-                self._open()
+        known = self._http is None and self.transport_name != "auto"
+        if known and (self._home is None or running_backend() is not None):
+            self._open()
 
     def _open(self) -> httpx.AsyncClient:
         """Open the pool in the running loop (the old one, if any, already let go of)."""

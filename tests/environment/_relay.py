@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import attrs
@@ -71,6 +72,8 @@ class Relay:
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
         self.seen: list[Seen] = []
+        #: Clients' connections open now.
+        self.open_connections = 0
         self._lock = threading.Lock()
         self._listener = socket.create_server((RELAY_HOST, 0))
         self.port: int = self._listener.getsockname()[1]
@@ -91,9 +94,17 @@ class Relay:
                 return
             with self._lock:
                 self._sockets.append(client)
+                self.open_connections += 1
             threading.Thread(target=self._serve, args=(client, address[1]), daemon=True).start()
 
     def _serve(self, client: socket.socket, peer_port: int) -> None:
+        try:
+            self._relay(client, peer_port)
+        finally:
+            with self._lock:
+                self.open_connections -= 1
+
+    def _relay(self, client: socket.socket, peer_port: int) -> None:
         upstream: socket.socket | None = None
         inbound, outbound = bytearray(), bytearray()
         with contextlib.suppress(OSError), client:
@@ -124,6 +135,16 @@ class Relay:
                     b"" if no_body else _read_exactly(upstream, outbound, _length(answer_pairs))
                 )
                 client.sendall(answer + b"\r\n\r\n" + answer_body)
+
+    def wait_until_closed(self, deadline: float = 30.0) -> bool:
+        """Whether every client connection closes within ``deadline`` seconds."""
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            with self._lock:
+                if self.open_connections == 0:
+                    return True
+            time.sleep(0.01)
+        return False
 
     def requests(self, method: str | None = None) -> list[Seen]:
         """What was seen so far (of ``method``, if given)."""
