@@ -27,7 +27,7 @@ import anyio.lowlevel
 from ._errors import ValidationError
 from ._rules import FieldError
 
-__all__ = ["ForkAware", "PoolHome", "leave_behind", "on_fork_in_child"]
+__all__ = ["ForkAware", "PoolHome", "in_a_loop", "leave_behind", "on_fork_in_child"]
 
 
 class ForkAware(Protocol):
@@ -59,6 +59,17 @@ def _after_fork_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def in_a_loop() -> bool:
+    """Whether an event loop runs in this thread now (not merely a runner's context, as in
+    a synchronous fixture run between a test runner's async ones).
+    """
+    try:
+        anyio.lowlevel.current_token()
+    except RuntimeError:  # anyio's NoEventLoopError and sniffio's "no library" among them
+        return False
+    return True
 
 
 def _still_running(loop: object) -> bool:
@@ -135,12 +146,14 @@ class PoolHome:
 
     async def close(self, close: Callable[[], Awaitable[None]]) -> None:
         """Close the pool with ``close()`` if its loop is the running one (the client is
-        being closed); a pool whose loop ended or runs elsewhere is left behind.
+        being closed). A pool whose loop runs on in another thread is closed when that loop
+        ends; one whose loop ended without closing it is left behind.
         """
         if self._closer is None:
             return
         if self._loop is not anyio.lowlevel.current_token().native_token:
-            self._leave()
+            if self._thread == threading.get_ident() or not _still_running(self._loop):
+                self._leave()
             return
         closer, self._closer = self._closer, None
         self._pool = ()

@@ -18,7 +18,7 @@ import anyio
 import httpx
 
 from ._config import USER_AGENT, TransportName
-from ._loops import PoolHome, on_fork_in_child
+from ._loops import PoolHome, in_a_loop, on_fork_in_child
 from ._proxies import Proxy, resolve_proxy
 from ._read_ahead import ReadAhead
 from ._redact import Scrubber
@@ -88,7 +88,7 @@ class ApiSession:
             on_fork_in_child(self)
         # Opened now when the pool is known and so is the loop it will belong to.
         known = self._http is None and self.transport_name != "auto"
-        if known and (self._home is None or running_backend() is not None):
+        if known and (self._home is None or in_a_loop()):
             self._open()
 
     def _open(self) -> httpx.AsyncClient:

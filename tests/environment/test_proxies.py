@@ -18,6 +18,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo._proxies import resolve_proxy
+from pictory_vimeo._transports import resolve_name
 from tests.conftest import Pool
 from tests.environment._relay import Relay
 
@@ -92,22 +93,21 @@ def test_socks_without_its_extra_is_refused(
     assert "pictory-vimeo[socks]" in str(caught.value)
 
 
-@pytest.mark.anyio
-async def test_socks_with_its_extra_goes_to_httpx_pool(
-    monkeypatch: pytest.MonkeyPatch, anyio_backend: str
-) -> None:
-    """With the extra, ``"auto"`` takes httpx's pool (aiohttp speaks HTTP proxies only) and
-    a forced ``transport="aiohttp"`` is refused, naming the variable."""
-    installed = types.ModuleType("socksio")
+def test_socks_with_its_extra_goes_to_httpx_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the extra, ``"auto"`` takes httpx's pool under asyncio (aiohttp speaks HTTP
+    proxies only) and a forced ``transport="aiohttp"`` is refused, naming the variable."""
+    installed = types.ModuleType("socksio")  # found, never imported: no pool is opened
     installed.__spec__ = importlib.machinery.ModuleSpec("socksio", None)
     monkeypatch.setitem(sys.modules, "socksio", installed)
     monkeypatch.setenv("ALL_PROXY", "socks5h://10.1.2.3:1080")
-    async with pv.AsyncPictoryClient(KEY, REMOTE_HTTPS) as client:
-        assert client.transport == "httpx"
-    if anyio_backend == "asyncio":
-        with pytest.raises(pv.ValidationError) as caught:
-            pv.AsyncPictoryClient(KEY, REMOTE_HTTPS, transport="aiohttp")
-        assert _field(caught.value) == "ALL_PROXY"
+    proxy = resolve_proxy(REMOTE_HTTPS)
+    assert proxy is not None
+    assert proxy.socks
+    assert resolve_name("auto", "asyncio", proxy) == "httpx"
+    assert resolve_name("auto", "trio", proxy) == "httpx"
+    with pytest.raises(pv.ValidationError) as caught:
+        pv.AsyncPictoryClient(KEY, REMOTE_HTTPS, transport="aiohttp")
+    assert _field(caught.value) == "ALL_PROXY"
 
 
 def test_the_lowercase_variable_wins(monkeypatch: pytest.MonkeyPatch) -> None:
