@@ -27,8 +27,8 @@ from typing import Final
 import attrs
 import httpx
 
-from ._config import is_loopback
 from ._errors import ValidationError
+from ._loopback import is_loopback
 from ._rules import FieldError
 
 __all__ = ["Proxy", "resolve_proxy"]

@@ -143,6 +143,7 @@ def test_no_proxy_is_honoured(monkeypatch: pytest.MonkeyPatch, no_proxy: str) ->
         "https://LOCALHOST.:8443",
         "http://[::1]:80",
         "https://127.5.0.1",
+        "http://[::ffff:127.0.0.1]:8000",
     ],
 )
 def test_a_loopback_base_url_is_never_proxied(
