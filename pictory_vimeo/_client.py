@@ -14,6 +14,7 @@ import httpx
 
 from ._call import CallContext
 from ._config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     KEY_PREFIX,
@@ -22,6 +23,7 @@ from ._config import (
     TransportName,
     check_headers,
     check_max_concurrency,
+    check_max_response_bytes,
     client_settings,
 )
 from ._logging import logger
@@ -45,7 +47,9 @@ class AsyncPictoryClient:
     ``http_client`` to use your own ``httpx.AsyncClient`` as is: the SDK never closes it.
     The key is never sent over plain ``http://`` except to loopback, unless
     ``allow_insecure_http``; ``validate=False`` sends input the SDK's copy of the documented
-    rules would refuse. Use it as ``async with`` so listings can read ahead.
+    rules would refuse. An answer's body may be at most ``max_response_bytes`` (8 MiB unless
+    set), raw and decoded; a larger one is an ``InvalidResponseError``. Use it as
+    ``async with`` so listings can read ahead.
     """
 
     vimeo_connections: AsyncVimeoConnections
@@ -63,6 +67,7 @@ class AsyncPictoryClient:
         max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         settings = client_settings(
             api_key=api_key,
@@ -75,6 +80,7 @@ class AsyncPictoryClient:
             max_concurrency=max_concurrency,
             allow_insecure_http=allow_insecure_http,
             validate=validate,
+            max_response_bytes=max_response_bytes,
         )
         if not settings.api_key.startswith(KEY_PREFIX):
             logger.warning(
@@ -94,6 +100,7 @@ class AsyncPictoryClient:
             settings.default_headers,
             Slots(session, settings.max_concurrency),
             owner=True,
+            max_response_bytes=settings.max_response_bytes,
         )
 
     def _init(
@@ -104,6 +111,7 @@ class AsyncPictoryClient:
         slots: Slots,
         *,
         owner: bool,
+        max_response_bytes: int,
     ) -> None:
         self._session = session
         self._options = options
@@ -113,7 +121,8 @@ class AsyncPictoryClient:
         headers.update(default_headers)
         headers["Authorization"] = session.headers["Authorization"]
         self._slots = slots
-        context = CallContext(session, options, headers, slots)
+        self._max_response_bytes = max_response_bytes
+        context = CallContext(session, options, headers, slots, max_response_bytes)
         self.vimeo_connections = AsyncVimeoConnections(context)
 
     @property
@@ -146,6 +155,11 @@ class AsyncPictoryClient:
         return self._session.transport_name
 
     @property
+    def max_response_bytes(self) -> int:
+        """The largest answer body taken, in bytes (raw, and decoded)."""
+        return self._max_response_bytes
+
+    @property
     def validate(self) -> bool:
         """Whether input is checked against the documented rules before it is sent."""
         return self._options.validate
@@ -158,6 +172,7 @@ class AsyncPictoryClient:
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
@@ -174,9 +189,12 @@ class AsyncPictoryClient:
         slots = self._slots
         if not isinstance(max_concurrency, NotGiven):
             slots = Slots(self._session, check(check_max_concurrency, max_concurrency))
+        limit = self._max_response_bytes
+        if not isinstance(max_response_bytes, NotGiven):
+            limit = check(check_max_response_bytes, max_response_bytes)
         check.done()
         derived = object.__new__(type(self))
-        derived._init(self._session, options, headers, slots, owner=False)
+        derived._init(self._session, options, headers, slots, owner=False, max_response_bytes=limit)
         return derived
 
     async def aclose(self) -> None:

@@ -35,7 +35,7 @@ class Slots:
 
     def limiter(self) -> anyio.CapacityLimiter:
         """The limiter each request takes a slot of (made at the first request)."""
-        self._session.http  # noqa: B018 - opens the pool (here, anew), which decides the size
+        self._session.pool  # noqa: B018 - opens the pool (here, anew), which decides the size
         if self._limiter is None or self._generation != self._session.generation:
             self._limiter = anyio.CapacityLimiter(self.total)
             self._generation = self._session.generation

@@ -57,6 +57,7 @@ HOMES = {
     "Backend": "pictory_vimeo._sync._portal",
     "DEFAULT_MAX_EMPTY_PAGES": "pictory_vimeo._config",
     "DEFAULT_MAX_RETRIES": "pictory_vimeo._config",
+    "DEFAULT_MAX_RESPONSE_BYTES": "pictory_vimeo._config",
     "DEFAULT_TIMEOUT": "pictory_vimeo._config",
     "TransportName": "pictory_vimeo._config",
     "httpx": THIRD_PARTY,

@@ -55,6 +55,7 @@ class ClientOptions(TypedDict, total=False):
     max_concurrency: int
     allow_insecure_http: bool
     validate: bool
+    max_response_bytes: int
 
 
 class SyncClientOptions(ClientOptions, total=False):

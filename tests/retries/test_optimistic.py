@@ -246,7 +246,13 @@ async def test_a_lost_put_inside_optimistic_update_is_reconciled(
     assert result.description == "start+mine"
     assert result.version == 2
     assert len(mutate.seen) == 1
-    assert timeline == [GOT, "PUT RemoteProtocolError", WAIT, CONFLICT, GOT]
+    assert timeline == [
+        GOT,
+        "PUT the server closed the connection partway through its answer",
+        WAIT,
+        CONFLICT,
+        GOT,
+    ]
     assert stored(emu, api_key)[cid]["version"] == 2
 
 
