@@ -40,7 +40,7 @@ class ForkAware(Protocol):
 _FORK_AWARE: Final[weakref.WeakSet[ForkAware]] = weakref.WeakSet()
 #: What a fork or a loop that ended without closing it left: kept so that nothing ever
 #: finalises it (a finaliser would reach for a loop that is gone, or the parent's).
-_LEFT_BEHIND: Final[list[object]] = []
+_LEFT_BEHIND: Final[list[tuple[object, ...]]] = []
 
 
 def leave_behind(*objects: object) -> None:
@@ -56,6 +56,10 @@ def on_fork_in_child(obj: ForkAware) -> None:
 def _after_fork_in_child() -> None:
     for obj in list(_FORK_AWARE):
         obj.forked_in_child()
+    for left in _LEFT_BEHIND:  # the parent's pools, all now: never closed from the child
+        for kept in left:
+            if isinstance(kept, _Stay):
+                kept.closes = False
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -98,6 +102,16 @@ def _misuse() -> ValidationError:
     )
 
 
+class _Stay:
+    """One pool's stay in one loop: whether its closer still closes it when the loop ends."""
+
+    __slots__ = ("closes",)
+
+    def __init__(self) -> None:
+        #: False once the pool is closed otherwise, or is a forked child's copy.
+        self.closes = True
+
+
 class PoolHome:
     """The event loop (thread and process) a pool was opened in, and its closing."""
 
@@ -106,6 +120,7 @@ class PoolHome:
         self._loop: object = None
         #: The async generator that closes the pool with its loop; ``None`` once closed.
         self._closer: AsyncGenerator[None, None] | None = None
+        self._stay = _Stay()
         self._pool: tuple[object, ...] = ()
 
     def here(self) -> bool:
@@ -116,8 +131,7 @@ class PoolHome:
         """Make way for a pool in the running loop: raise if the open one's loop runs
         elsewhere, else leave the open one (whose loop has ended) behind untouched.
         """
-        closer = self._closer
-        if closer is None:
+        if self._closer is None:
             return
         if self._thread != threading.get_ident() and _still_running(self._loop):
             raise _misuse()
@@ -128,20 +142,26 @@ class PoolHome:
         self._thread = threading.get_ident()
         self._loop = anyio.lowlevel.current_token().native_token
         self._pool = pool
-        closer = self._close_with_loop(close)
+        self._stay = stay = _Stay()
+        closer = self._close_with_loop(close, stay)
         # Run the generator to its ``yield`` now, without awaiting: that registers it with
         # the running loop (its first-iteration hook), which will close it when it ends.
         with contextlib.suppress(StopIteration):
             closer.asend(None).send(None)
         self._closer = closer
 
-    async def _close_with_loop(self, close: Callable[[], Awaitable[None]]) -> AsyncGenerator[None]:
+    async def _close_with_loop(
+        self, close: Callable[[], Awaitable[None]], stay: _Stay
+    ) -> AsyncGenerator[None]:
         try:
             yield
         finally:
-            if self._closer is not None:  # the loop is ending: close the pool in it
-                self._closer = None
-                self._pool = ()
+            # The loop is ending: close the pool in it, unless that was done otherwise. A
+            # pool left behind by a loop that stopped, then ran again, is closed too.
+            if stay.closes:
+                stay.closes = False
+                if self._stay is stay:
+                    self._closer, self._pool = None, ()
                 await close()
 
     async def close(self, close: Callable[[], Awaitable[None]]) -> None:
@@ -155,17 +175,20 @@ class PoolHome:
             if self._thread == threading.get_ident() or not _still_running(self._loop):
                 self._leave()
             return
-        closer, self._closer = self._closer, None
-        self._pool = ()
-        await closer.aclose()  # no longer the home's: its ``finally`` closes nothing
+        closer, self._closer, self._pool = self._closer, None, ()
+        self._stay.closes = False
+        await closer.aclose()  # its ``finally`` now closes nothing
         await close()
 
     def _leave(self) -> None:
         closer, self._closer = self._closer, None
         if closer is not None:
-            leave_behind(closer, self._pool)
+            leave_behind(self._stay, closer, self._pool)
         self._pool = ()
 
     def forked_in_child(self) -> None:
-        """Leave the parent's pool behind: the next request opens the child's own."""
+        """Leave the parent's pool behind, never to be closed from here (closing would
+        reach for sockets and a loop the parent still uses); the next request opens the
+        child's own.
+        """
         self._leave()

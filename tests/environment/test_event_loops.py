@@ -148,3 +148,29 @@ def test_aiohttp_forced_then_used_under_trio_is_refused(relay: Relay) -> None:
     assert relay.requests() == []
     assert _run("asyncio", _count(client)) == 0
     _run("asyncio", client.aclose)
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+def test_a_pool_left_by_a_stopped_loop_is_closed_when_that_loop_ends(
+    relay: Relay, transport: Literal["aiohttp", "httpx"]
+) -> None:
+    """A loop that merely stopped (``run_until_complete``) does not hold the client: a loop
+    in another thread opens its own pool; the first loop's pool is closed when that loop
+    is shut down properly, and every connection ends closed."""
+    client = pv.AsyncPictoryClient(KEY, relay.url, transport=transport)
+    first = asyncio.new_event_loop()
+    try:
+        assert first.run_until_complete(_count(client)()) == 0
+        results: list[int] = []
+        other = threading.Thread(target=lambda: results.append(_run("asyncio", _count(client))))
+        other.start()
+        other.join(30)
+        assert results == [0]
+        first.run_until_complete(first.shutdown_asyncgens())
+    finally:
+        first.close()
+    gc.collect()
+    assert relay.wait_until_closed()
+    assert len({seen.peer_port for seen in relay.requests()}) == 2
+    assert _run("asyncio", _count(client)) == 0
+    _run("asyncio", client.aclose)
