@@ -113,8 +113,8 @@ class AiohttpExchange:
                 allow_redirects=False,
                 proxy=self._proxy,
             )
-            connection = response.connection
-            protocol = None if connection is None else connection.protocol
+            # Kept now: a small answer's connection is back in the pool before it is read.
+            protocol: ResponseHandler | None = getattr(response, "_protocol", None)
             reader = _start(response, limit)
             read = response.content.readany
             while chunk := await read():

@@ -276,7 +276,7 @@ class Call:
         try:
             # httpx's timeouts bound each phase; this bounds the attempt as a whole,
             # the wait for a concurrency slot included.
-            with anyio.fail_after(remaining):
+            with anyio.fail_at(self.deadline):
                 async with self.context.slots.slot():
                     sent = True
                     response = await self.context.session.exchange(

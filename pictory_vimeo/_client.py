@@ -71,8 +71,9 @@ class AsyncPictoryClient:
             key then crosses the network unencrypted).
         validate: Check input against the documented rules before sending it (default
             ``True``); ``False`` sends what the SDK's copy of the rules would refuse.
-        max_response_bytes: The largest answer body taken, raw and decoded (default
-            8 MiB); a larger one is an ``InvalidResponseError``.
+        max_response_bytes: The largest answer body taken, in bytes (an integer >= 1,
+            default 8 MiB), counted raw and decoded; a larger one is an
+            ``InvalidResponseError`` and its connection is dropped.
 
     Attributes:
         vimeo_connections (AsyncVimeoConnections): The Vimeo connections of the key's
@@ -220,6 +221,7 @@ class AsyncPictoryClient:
             max_concurrency: Requests in flight at once (an integer >= 1), in slots of its
                 own; ``None``: the pool's default.
             validate: Check input against the documented rules before sending it.
+            max_response_bytes: The largest answer body taken, in bytes (an integer >= 1).
 
         Returns:
             A new client of the same class; closing it leaves the shared pool open.

@@ -11,8 +11,10 @@ auth: none apply here).
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import anyio
 import httpx
@@ -74,8 +76,9 @@ class HttpxExchange:
                 response = await self.client.send(request, stream=True)
             else:
                 response = await self._direct.handle_async_request(request)
+            discard = _discarder(response)
             try:
-                body, undecodable = await _read(response, limit)
+                body, undecodable = await _read(response, limit, discard)
             finally:
                 # Shielded, so a cancelled read still hands its connection back (or closes
                 # it) instead of leaving the stream for the garbage collector to warn about.
@@ -94,6 +97,7 @@ class HttpxExchange:
                 sent_headers=headers,
                 sent_content=content,
                 undecodable=undecodable,
+                discard=discard,
             )
         # Raised outside the except block, so httpx's text (and its causes) is not chained.
         raise error
@@ -104,11 +108,14 @@ class HttpxExchange:
             await self.client.aclose()
 
 
-async def _read(response: httpx.Response, limit: int) -> tuple[bytes, str | None]:
-    """The body of ``response``, bounded; the stream is left unfinished when it is too big.
+async def _read(
+    response: httpx.Response, limit: int, discard: Callable[[], None]
+) -> tuple[bytes, str | None]:
+    """The body of ``response``, bounded; past the limit its connection is shut and dropped.
 
-    An unfinished stream is closed, not pooled, by httpcore (and any transport that
-    follows httpx's contract), so a connection with a body left on it is never reused.
+    Past the limit the socket is shut down and the rest drained (it ends at once), rather
+    than the stream left half-read: an async generator abandoned mid-way is a
+    ``ResourceWarning`` under trio, and httpcore closes a connection whose body failed.
     """
     length = response.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
@@ -119,9 +126,40 @@ async def _read(response: httpx.Response, limit: int) -> tuple[bytes, str | None
             raise ResponseTooLargeError(limit)
         return response.content, None
     reader = BodyReader(response.headers.get("content-encoding"), limit)
-    async for chunk in response.aiter_raw():
-        reader.feed(chunk)
+    too_large = False
+    try:
+        async for chunk in response.aiter_raw():
+            if not too_large:
+                try:
+                    reader.feed(chunk)
+                except ResponseTooLargeError:
+                    too_large = True
+                    discard()
+    except httpx.HTTPError:
+        if not too_large:
+            raise
+    if too_large:
+        raise ResponseTooLargeError(limit)
     return reader.body(), reader.undecodable
+
+
+def _discarder(response: httpx.Response) -> Callable[[], None]:
+    """Shuts down the socket an answer came over, so its pool never hands it out again.
+
+    httpcore names the connection's stream in the response (``network_stream``, public for
+    upgrades); a pool checks an idle connection for readability before reusing it, and
+    a shut-down socket reads as closed. Other transports name none: nothing to do.
+    """
+    stream = response.extensions.get("network_stream")
+
+    def discard() -> None:
+        sock = None if stream is None else stream.get_extra_info("socket")
+        shutdown = getattr(sock, "shutdown", None)
+        if shutdown is not None:
+            with contextlib.suppress(OSError):
+                shutdown(socket.SHUT_RDWR)
+
+    return discard
 
 
 class _Body(httpx.AsyncByteStream):

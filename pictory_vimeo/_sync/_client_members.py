@@ -131,6 +131,7 @@ class ClientMembers(ABC):
             max_concurrency: Requests in flight at once (an integer >= 1), in slots of its
                 own; ``None``: the pool's default.
             validate: Check input against the documented rules before sending it.
+            max_response_bytes: The largest answer body taken, in bytes (an integer >= 1).
 
         Returns:
             A new client of the same class; closing it leaves the shared pool open.
