@@ -81,7 +81,9 @@ class AsyncPictoryClient:
 
     Raises:
         ValidationError: An argument breaks its rule (e.g. no API key anywhere, a
-            ``timeout`` <= 0, a plain-http base URL off loopback), naming each one.
+            ``timeout`` <= 0, a plain-http base URL off loopback), naming each one; or a
+            proxy variable (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, read now, once)
+            names a proxy the SDK cannot use, naming the variable.
     """
 
     vimeo_connections: AsyncVimeoConnections
@@ -124,6 +126,7 @@ class AsyncPictoryClient:
             transport=settings.transport,
             max_concurrency=settings.max_concurrency,
             http_client=settings.http_client,
+            allow_insecure_http=allow_insecure_http,
         )
         self._init(
             session,

@@ -21,6 +21,9 @@ class Slots:
         self._session = session
         self.requested = requested
         self._limiter: anyio.CapacityLimiter | None = None
+        #: The pool the limiter was made for: a pool opened anew (a later event loop, a
+        #: forked child) gets a limiter of its own, of its own size.
+        self._generation = -1
 
     @property
     def total(self) -> int:
@@ -29,9 +32,10 @@ class Slots:
 
     def limiter(self) -> anyio.CapacityLimiter:
         """The limiter each request takes a slot of (made at the first request)."""
-        if self._limiter is None:
-            self._session.pool  # noqa: B018 - opens the pool, which decides the size
+        self._session.pool  # noqa: B018 - opens the pool (here, anew), which decides the size
+        if self._limiter is None or self._generation != self._session.generation:
             self._limiter = anyio.CapacityLimiter(self.total)
+            self._generation = self._session.generation
         return self._limiter
 
     def slot(self) -> _Slot:

@@ -13,7 +13,6 @@ import functools
 import importlib.util
 import os
 import ssl
-import urllib.request
 from collections.abc import Mapping
 from typing import Final, Protocol
 
@@ -24,6 +23,7 @@ from ._answer import Answer
 from ._config import AIOHTTP_MAX_CONCURRENCY, HTTPX_MAX_CONCURRENCY, TransportName
 from ._errors import ValidationError
 from ._httpx_exchange import HttpxExchange
+from ._proxies import Proxy
 from ._rules import FieldError
 
 __all__ = [
@@ -80,14 +80,37 @@ def _aiohttp_installed() -> bool:
     return importlib.util.find_spec("aiohttp") is not None
 
 
-def resolve_name(choice: TransportName, backend: str | None) -> TransportName:
-    """The pool ``choice`` means under ``backend``; ``"auto"`` stays open outside a loop."""
+def resolve_name(
+    choice: TransportName, backend: str | None, proxy: Proxy | None = None
+) -> TransportName:
+    """The pool ``choice`` means under ``backend``; ``"auto"`` stays open outside a loop.
+
+    A SOCKS ``proxy`` takes ``"auto"`` to httpx's pool: aiohttp speaks HTTP proxies only.
+    """
+    socks = proxy is not None and proxy.socks
     if choice == "auto" and backend is not None:
-        return "aiohttp" if backend == "asyncio" and _aiohttp_installed() else "httpx"
+        aiohttp = backend == "asyncio" and _aiohttp_installed() and not socks
+        return "aiohttp" if aiohttp else "httpx"
     if choice == "aiohttp":
         if backend not in (None, "asyncio"):
             raise ValidationError(
-                [FieldError("transport", f"'aiohttp' runs only under asyncio (not {backend})")]
+                [
+                    FieldError(
+                        "transport",
+                        f"'aiohttp' runs only under asyncio (not {backend}): "
+                        "use transport='auto' or 'httpx' there",
+                    )
+                ]
+            )
+        if proxy is not None and socks:
+            raise ValidationError(
+                [
+                    FieldError(
+                        proxy.variable,
+                        "names a SOCKS proxy, which aiohttp's pool cannot use: "
+                        "use transport='auto' or 'httpx'",
+                    )
+                ]
             )
         if not _aiohttp_installed():
             raise ValidationError([FieldError("transport", "'aiohttp' needs the aiohttp package")])
@@ -133,17 +156,7 @@ def _tls_for(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _proxy_for(base_url: str) -> str | None:
-    """The proxy the environment names for ``base_url`` (``NO_PROXY`` honoured), read once."""
-    url = httpx.URL(base_url)
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(url.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass(url.host):
-        return None
-    return proxy
-
-
-def _aiohttp_exchange(size: int, base_url: str) -> Exchange:
+def _aiohttp_exchange(size: int, base_url: str, proxy: Proxy | None) -> Exchange:
     from ._aiohttp_exchange import AiohttpExchange
 
     return AiohttpExchange(
@@ -151,29 +164,32 @@ def _aiohttp_exchange(size: int, base_url: str) -> Exchange:
         size=size,
         keepalive=_KEEPALIVE_EXPIRY,
         tls=_verified_tls(),
-        proxy=_proxy_for(base_url),
+        proxy=None if proxy is None else proxy.for_aiohttp(),
     )
 
 
 def open_pool(
-    choice: TransportName | httpx.AsyncBaseTransport, max_concurrency: int | None, base_url: str
+    choice: TransportName | httpx.AsyncBaseTransport,
+    max_concurrency: int | None,
+    base_url: str,
+    proxy: Proxy | None = None,
 ) -> tuple[Exchange, str]:
-    """A new exchange over the chosen pool, and its label.
+    """A new exchange over the chosen pool, and its label; ``proxy`` is the decision made
+    when the client was made (``_proxies``), the same on every pool.
 
     Call it inside the event loop the client will run in, so ``"auto"`` can see it.
     """
     if isinstance(choice, httpx.AsyncBaseTransport):
         return _over(base_url, choice), transport_label(choice)
-    name = resolve_name(choice, running_backend())
+    name = resolve_name(choice, running_backend(), proxy)
     if name == "aiohttp":
-        return _aiohttp_exchange(pool_size("aiohttp", max_concurrency), base_url), "aiohttp"
-    limits = _limits(pool_size("httpx", max_concurrency))
-    if urllib.request.getproxies():
-        # A proxy is configured in the environment: httpx's client routes each URL to the
-        # proxy (or not, by NO_PROXY), so requests must go through it.
-        client = httpx.AsyncClient(limits=limits, verify=_verified_tls(), follow_redirects=False)
-        return HttpxExchange(base_url, client, direct=None, owned=True), "httpx"
-    transport = httpx.AsyncHTTPTransport(limits=limits, verify=_verified_tls())
+        size = pool_size("aiohttp", max_concurrency)
+        return _aiohttp_exchange(size, base_url, proxy), "aiohttp"
+    transport = httpx.AsyncHTTPTransport(
+        limits=_limits(pool_size("httpx", max_concurrency)),
+        verify=_verified_tls(),
+        proxy=None if proxy is None else proxy.for_httpx(),
+    )
     return _over(base_url, transport), "httpx"
 
 
