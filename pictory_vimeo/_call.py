@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Final, NoReturn, TypeVar
 
 import anyio
@@ -27,15 +27,16 @@ from ._error_bodies import status_error
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
-    ConflictError,
     InvalidResponseError,
     PictoryError,
-    ValidationError,
+    mark_outcome_unknown,
 )
 from ._logging import log_attempt, log_retry
 from ._retry import Failure, next_wait, pause, status_failure, transport_failure
-from ._rules import FieldError
+from ._rules import FieldError, is_utf8_encodable
+from ._secret import Secret
 from ._session import ApiSession
+from ._settle import Reconcile, settle
 from ._slots import Slots
 from ._types import NOT_GIVEN, Headers, NotGiven
 
@@ -84,16 +85,20 @@ def release_records(token: contextvars.Token[list[CallRecord] | None]) -> None:
     _RECORDS.reset(token)
 
 
-def encode_body(body: object) -> bytes:
-    """The JSON request body, or a ``ValidationError`` for what JSON cannot carry."""
+def encode_body(body: Mapping[str, object]) -> Secret[bytes] | FieldError:
+    """The JSON request body, masked; or what keeps JSON from carrying it.
+
+    Returned rather than raised, so the caller raises from a frame that holds no body and
+    no error has this frame (with ``body`` in its locals) or JSON's exception behind it.
+    """
     try:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
-            "utf-8"
+        return Secret(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+                "utf-8"
+            )
         )
     except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as exc:
-        raise ValidationError(
-            [FieldError("body", f"cannot be sent as JSON ({type(exc).__name__})")]
-        ) from None
+        return FieldError("body", f"cannot be sent as JSON ({type(exc).__name__})")
 
 
 @attrs.frozen
@@ -123,7 +128,7 @@ class CallContext:
         per_call: PerCall,
         *,
         connection_id: str | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Secret[tuple[str, ...]] | None = None,
     ) -> Call:
         """A new call with the per-call settings on top of the client's."""
         options = self.options.merged(timeout=per_call.timeout, max_retries=per_call.max_retries)
@@ -149,7 +154,7 @@ class Call:
         path: str,
         *,
         connection_id: str | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Secret[tuple[str, ...]] | None = None,
         deadline: float | None = None,
     ) -> None:
         self.context = context
@@ -158,7 +163,10 @@ class Call:
         self.path = path
         self.connection_id = connection_id
         self.deadline = anyio.current_time() + options.timeout if deadline is None else deadline
-        self.scrub = context.session.scrubber(secrets)
+        # A secret with no UTF-8 form was refused as input; none is ever remembered.
+        self.scrub = context.session.scrubber(
+            () if secrets is None else (s for s in secrets.reveal() if is_utf8_encodable(s))
+        )
         self.attempts = 0
         #: Whether a write attempt may have been applied without our hearing of it.
         self.unclear = False
@@ -174,34 +182,31 @@ class Call:
         self,
         parse: Callable[[httpx.Response], T],
         *,
-        body: object = None,
+        content: Secret[bytes] | None = None,
         params: Mapping[str, str] | None = None,
-        reconcile: Callable[[Call, ConflictError], Awaitable[tuple[T, httpx.Response]]]
-        | None = None,
+        reconcile: Reconcile[T] | None = None,
     ) -> T:
         """Send until a 2xx (parsed with ``parse``), a final error, or the deadline.
 
-        ``reconcile(call, conflict)`` gets a ``409`` met after an unclear attempt and
-        returns the result (and the response it came from), or raises.
+        ``content`` is the JSON body (from ``encode_body``). ``reconcile`` settles a write
+        whose outcome an attempt left unclear: after a ``409``, and when the call is about
+        to fail for any other reason (see ``_outcome``).
         """
-        content = None
-        if body is not None:
-            content = encode_body(body)
+        if content is not None:
             self._sent_headers = self._headers.copy()
             self._sent_headers["Content-Type"] = "application/json"
+        failure: PictoryError | None = None
         try:
             response = await self.send(content=content, params=params)
-        except ConflictError as conflict:
-            if reconcile is None or not self.unclear:
+        except PictoryError as failed:
+            if not self.unclear:
                 raise
-            try:
-                value, response = await reconcile(self, conflict)
-            except APITimeoutError as timeout:
-                raise APITimeoutError(
-                    f"{self.method} {self.path}: the call's deadline passed while checking "
-                    "whether an earlier attempt was applied; the write's outcome is unknown",
-                    attempts=self.attempts,
-                ) from timeout
+            failure = failed
+        if failure is not None:
+            # Settled outside the handler, so what it raises has no context of its own.
+            if reconcile is None:
+                raise mark_outcome_unknown(failure)
+            value, response = await settle(self, reconcile, failure)
         else:
             value = self._parse(parse, response)
         records = _RECORDS.get()
@@ -233,7 +238,7 @@ class Call:
         return await follow_up.send(params=params)
 
     async def send(
-        self, *, content: bytes | None = None, params: Mapping[str, str] | None = None
+        self, *, content: Secret[bytes] | None = None, params: Mapping[str, str] | None = None
     ) -> httpx.Response:
         """Make attempts until a 2xx, a failure not worth retrying, or the deadline."""
         max_retries = self.options.max_retries
@@ -251,7 +256,7 @@ class Call:
             await pause(wait)
 
     async def _attempt(
-        self, content: bytes | None, params: Mapping[str, str] | None
+        self, content: Secret[bytes] | None, params: Mapping[str, str] | None
     ) -> httpx.Response | Failure:
         remaining = self.deadline - anyio.current_time()
         if remaining <= 0:
@@ -271,16 +276,22 @@ class Call:
                         self.method,
                         self.path,
                         headers=self._sent_headers,
-                        content=content,
+                        content=None if content is None else content.reveal(),
                         params=params,
                         phase_timeout=remaining,
                     )
         except TimeoutError:
+            timed_out = True
+        except httpx.HTTPError as exc:
+            return self._transport_failure(exc, sent_at)
+        else:
+            timed_out = False
+        if timed_out:
+            # Raised here, not in the handler: the TimeoutError's traceback runs through
+            # the pool's frames (the request, its key), and would be the error's context.
             self._note_unclear(sent, sent_at)
             log_attempt(self.method, self.path, self.attempts, "deadline passed")
             self._raise_timeout()
-        except httpx.HTTPError as exc:
-            return self._transport_failure(exc, sent_at)
         log_attempt(
             self.method,
             self.path,
@@ -340,12 +351,8 @@ class Call:
                 self.unclear_since = sent_at
 
     def _raise_timeout(self) -> NoReturn:
-        outcome = (
-            "; the write's outcome is unknown (it may have been applied)" if self.unclear else ""
-        )
         error = APITimeoutError(
-            f"{self.method} {self.path}: the call's deadline passed{outcome}",
-            attempts=self.attempts,
+            f"{self.method} {self.path}: the call's deadline passed", attempts=self.attempts
         )
         cause = self._last.error if self._last is not None else None
         raise error from cause

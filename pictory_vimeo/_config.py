@@ -19,7 +19,7 @@ import attrs
 import httpx
 
 from ._errors import ValidationError
-from ._rules import FieldError
+from ._rules import FieldError, api_key_problem
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -195,18 +195,11 @@ def resolve_api_key(api_key: object) -> str:
         )
     if not isinstance(key, str):
         raise ValidationError([FieldError("api_key", "must be a string")])
-    if not _HEADER_SAFE.fullmatch(key):
+    problem = api_key_problem(key)
+    if problem is not None:
         # The key goes into a header as is; httpx would fail on each request and put the
         # key in its error text. Never echo it: say only what is wrong with it.
-        raise ValidationError(
-            [
-                FieldError(
-                    "api_key",
-                    "must be printable ASCII with no spaces or line breaks"
-                    " (a key read from a file may end with a newline)",
-                )
-            ]
-        )
+        raise ValidationError([FieldError("api_key", problem)])
     return key
 
 

@@ -44,15 +44,20 @@ def printable(text: str) -> str:
 
 
 def _encodings(text: str) -> tuple[str, ...]:
-    """``text`` as a server may write it: raw, JSON-, HTML- and URL-escaped, printable."""
+    """``text`` as a server may write it: raw, JSON-, HTML- and URL-escaped, printable.
+
+    URL-escaped from its bytes with ``surrogatepass``: ``quote`` of the text itself would
+    raise on a lone surrogate (and its error would hold the secret).
+    """
+    utf8 = text.encode("utf-8", "surrogatepass")
     return (
         text,
         json.dumps(text)[1:-1],
         json.dumps(text, ensure_ascii=False)[1:-1],
         html.escape(text),
         html.escape(text, quote=False),
-        quote(text, safe=""),
-        quote_plus(text, safe=""),
+        quote(utf8, safe=""),
+        quote_plus(utf8, safe=""),
         printable(text),
     )
 
@@ -68,7 +73,19 @@ def _quotings(text: str) -> set[str]:
 
 
 def _forms(secret: str) -> set[str]:
-    """The secret as a server or library might echo it."""
+    """The secret as a server or library might echo it; never raises.
+
+    Every form is computed from text alone, so nothing here should fail; were one to, the
+    secret is still masked as it is, and no exception (whose arguments would hold the
+    secret) leaves the scrubber.
+    """
+    try:
+        return _all_forms(secret)
+    except Exception:
+        return {secret} if len(secret) >= _MIN_LENGTH else set()
+
+
+def _all_forms(secret: str) -> set[str]:
     plain = {secret, secret.strip(), " ".join(secret.split())}
     # A request body carries each secret JSON-escaped, and an echo of the body quotes it so.
     sent = plain | {
