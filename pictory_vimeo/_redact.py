@@ -31,15 +31,25 @@ _MAX_DEPTH: Final = 64
 #: What must not reach a terminal or a log line from a server: C0 and C1 controls (an
 #: escape sequence drives the terminal), lone surrogates (they cannot be printed or
 #: encoded), and the bidirectional overrides that make text read other than it is.
-_UNPRINTABLE: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE: Final = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def _escape(match: re.Match[str]) -> str:
-    return match.group().encode("unicode_escape").decode("ascii")
+    char = match.group()
+    if char < " ":
+        return char.encode("unicode_escape").decode("ascii")  # \n, \t, \x1b
+    # ``\uXXXX``: the same character's escape in JSON, so a JSON line stays valid JSON.
+    return f"\\u{ord(char):04x}"
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters, lone surrogates and bidi overrides escaped."""
+    """``text`` with control characters, lone surrogates and bidi controls escaped.
+
+    C0 controls as Python writes them (``\\n``, ``\\x1b``); the rest as ``\\uXXXX``, which
+    is also their escape inside a JSON string.
+    """
     return _UNPRINTABLE.sub(_escape, text)
 
 

@@ -68,12 +68,11 @@ def _problems(
     model: VimeoConnectionCreate | VimeoConnectionUpdate, *, validate: bool
 ) -> list[FieldError]:
     body = to_body(model)
-    # A value with no UTF-8 form (a lone surrogate) can be neither sent nor masked.
-    problems = unsendable(body, naming="python")
-    if validate and not problems:
+    if validate:  # the rules refuse a lone surrogate too, with every other problem
         check = check_update if isinstance(model, VimeoConnectionUpdate) else check_create
-        problems = check(body, naming="python")
-    return problems
+        return check(body, naming="python")
+    # A value with no UTF-8 form (a lone surrogate) can be neither sent nor masked.
+    return unsendable(body, naming="python")
 
 
 def _encoded(model: VimeoConnectionCreate | VimeoConnectionUpdate) -> Secret[bytes] | FieldError:
