@@ -20,6 +20,7 @@ import httpx
 
 from ._errors import ValidationError
 from ._rules import FieldError, api_key_problem
+from ._secret import Secret
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -187,7 +188,12 @@ def check_headers(headers: object, field: str) -> dict[str, str]:
 
 
 def resolve_api_key(api_key: object) -> str:
-    """The key to send: ``api_key``, else ``$PICTORY_API_KEY``; never echoed in an error."""
+    """The key to send: ``api_key``, else ``$PICTORY_API_KEY``; never echoed in an error.
+
+    ``api_key`` may come wrapped in a ``Secret`` (as the clients hand it on).
+    """
+    if isinstance(api_key, Secret):
+        api_key = api_key.reveal()
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
     if not key:
         raise ValidationError(
@@ -335,6 +341,8 @@ def client_settings(
         transport=check(check_transport, transport),
         http_client=check(_check_http_client, http_client, transport),
     )
+    # The key (if a caller passed it raw) is no local of the frame ``done()`` raises from.
+    del api_key
     check.done()
     return settings
 

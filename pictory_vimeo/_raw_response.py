@@ -61,6 +61,8 @@ class RawResponse(Generic[T]):
         return self._parsed
 
     def __repr__(self) -> str:
+        if not hasattr(self, "http_response"):  # half-built
+            return f"<{type(self).__name__} (not built)>"
         request = self.http_response.request
         return (
             f"<RawResponse [{self.status_code}] {request.method} {request.url.path} "

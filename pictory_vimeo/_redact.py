@@ -151,7 +151,7 @@ class Scrubber:
         return bool(self._forms)
 
     def __repr__(self) -> str:
-        return f"<Scrubber of {len(self._known)} secrets>"
+        return f"<Scrubber of {len(getattr(self, '_known', ()))} secrets>"
 
     def with_secrets(self, secrets: Iterable[str]) -> Scrubber:
         """A scrubber of these secrets as well as this one's."""

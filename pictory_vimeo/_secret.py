@@ -9,9 +9,9 @@ refuses to be pickled: bytes that cross a process must not carry it.
 
 from __future__ import annotations
 
-from typing import Final, Generic, NoReturn, TypeVar
+from typing import Any, Final, Generic, NoReturn, TypeVar
 
-__all__ = ["MASK", "Secret"]
+__all__ = ["MASK", "SECRET_ARGUMENTS", "MaskedFields", "Secret"]
 
 T = TypeVar("T")
 
@@ -38,3 +38,20 @@ class Secret(Generic[T]):
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("a Secret cannot be pickled")
+
+
+#: The arguments that carry a secret, by their Python names.
+SECRET_ARGUMENTS: Final = frozenset({"client_secret", "access_token", "api_key"})
+
+
+class MaskedFields(dict[str, Any]):
+    """Keyword arguments whose ``repr`` masks the secret ones (``client_secret=...``)."""
+
+    def __repr__(self) -> str:
+        shown = {k: (MASK if k in SECRET_ARGUMENTS else v) for k, v in self.items()}
+        return f"MaskedFields({shown!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("MaskedFields cannot be pickled")

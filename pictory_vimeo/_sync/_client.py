@@ -107,6 +107,8 @@ class PictoryClient(ClientMembers):
         self.close()
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_async"):  # half-built: its __init__ raised
+            return f"<{type(self).__name__} (not built)>"
         return repr(self._async).replace("AsyncPictoryClient", type(self).__name__, 1)
 
 

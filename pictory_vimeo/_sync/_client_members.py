@@ -11,6 +11,7 @@ import httpx
 
 from .._client import AsyncPictoryClient
 from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TransportName
+from .._secret import Secret
 from .._types import NOT_GIVEN, NotGiven
 from ._portal import Backend
 
@@ -46,21 +47,20 @@ class ClientMembers(ABC):
         backend: Backend = "asyncio",
     ) -> None:
         """Check every argument, start the event loop, and build the client in it."""
-        self._open(
-            {
-                "api_key": api_key,
-                "base_url": base_url,
-                "timeout": timeout,
-                "max_retries": max_retries,
-                "default_headers": default_headers,
-                "http_client": http_client,
-                "transport": transport,
-                "max_concurrency": max_concurrency,
-                "allow_insecure_http": allow_insecure_http,
-                "validate": validate,
-            },
-            backend,
-        )
+        arguments: dict[str, Any] = {
+            "api_key": Secret(api_key),
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "default_headers": default_headers,
+            "http_client": http_client,
+            "transport": transport,
+            "max_concurrency": max_concurrency,
+            "allow_insecure_http": allow_insecure_http,
+            "validate": validate,
+        }
+        del api_key
+        self._open(arguments, backend)
 
     @property
     def base_url(self) -> str:

@@ -34,6 +34,7 @@ __all__ = [
     "SyncConnectionsBase",
     "SyncRawResponses",
     "blocking",
+    "masked",
     "refuse_inside",
 ]
 
@@ -135,6 +136,9 @@ class PortalCalls:
             if self._loop.closed:
                 raise RuntimeError("the client is closed") from None
             raise
+        # The call's arguments (secrets among them) are no local of this frame while it
+        # waits: an error raised through it is recorded with its locals by error trackers.
+        del func
         try:
             return future.result()
         except BaseException:
@@ -176,12 +180,35 @@ class SyncConnectionsBase(PortalResource[AsyncVimeoConnections]):
         )
 
 
+class _Masked(Generic[R]):
+    """A call of an async function whose ``repr`` names the function, never its arguments."""
+
+    __slots__ = ("_func",)
+
+    def __init__(self, func: Callable[[], Awaitable[R]]) -> None:
+        self._func = func
+
+    def __call__(self) -> Awaitable[R]:
+        return self._func()
+
+    def __repr__(self) -> str:
+        inner = getattr(self._func, "func", self._func)
+        return f"<call of {getattr(inner, '__qualname__', type(inner).__name__)}>"
+
+
+def masked(func: Callable[[], Awaitable[R]]) -> Callable[[], Awaitable[R]]:
+    """``func``, with a ``repr`` that shows none of its bound arguments (secrets among them)."""
+    return _Masked(func)
+
+
 def blocking(run: Runner, method: Callable[P, Awaitable[R]]) -> Callable[P, R]:
     """``method`` run to its end in the client's loop: the same parameters, its result."""
 
     @wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return run(partial(method, *args, **kwargs))
+        bound = masked(partial(method, *args, **kwargs))
+        del args, kwargs  # held by ``bound`` only, whose repr masks them
+        return run(bound)
 
     return call
 

@@ -59,45 +59,53 @@ def _json(response: httpx.Response) -> object:
     )
 
 
-def _structure(response: httpx.Response, data: object) -> VimeoConnection:
+def _structured(response: httpx.Response, data: object) -> VimeoConnection | str:
+    """The connection in ``data``, or what is wrong with it (never its values).
+
+    Returned, not raised: the body is the server's text, which may echo anything (a
+    secret), so no frame holding it is on the traceback of the error raised.
+    """
     if not isinstance(data, Mapping):
-        raise InvalidResponseError(
-            f"{_where(response)} with {type(data).__name__} where a Vimeo connection "
-            "object belongs",
-            response=response,
-        )
+        return f"with {type(data).__name__} where a Vimeo connection object belongs"
     try:
-        connection = structure_connection(data)
+        return structure_connection(data)
     except Exception as exc:
-        problem = first_problem(exc)
-    else:
-        return connection
-    raise InvalidResponseError(
-        f"{_where(response)} with a body that is not a Vimeo connection: {problem}",
-        response=response,
-    )
+        return f"with a body that is not a Vimeo connection: {first_problem(exc)}"
 
 
-def parse_connection(response: httpx.Response) -> VimeoConnection:
-    """The connection object of a create, get or update answer."""
-    return _structure(response, _json(response))
-
-
-def parse_page(response: httpx.Response) -> Page[VimeoConnection]:
-    """One page of a listing: ``{"Items": [...], "nextPageKey"?: "..."}``."""
-    data = _json(response)
+def _page(response: httpx.Response, data: object) -> Page[VimeoConnection] | str:
+    """The page in ``data``, or what is wrong with it (returned, as ``_structured``'s is)."""
     items = data.get("Items") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
-        raise InvalidResponseError(f"{_where(response)} without an 'Items' list", response=response)
+        return "without an 'Items' list"
     assert isinstance(data, Mapping)
     key = data.get("nextPageKey")
     if key is not None and not (isinstance(key, str) and is_utf8_encodable(key)):
         # A key with a lone surrogate could never be sent back: it has no UTF-8 form.
-        raise InvalidResponseError(
-            f"{_where(response)} with a nextPageKey that is not a string of valid Unicode",
-            response=response,
-        )
-    return Page([_structure(response, item) for item in items], key or None)
+        return "with a nextPageKey that is not a string of valid Unicode"
+    connections = []
+    for item in items:
+        connection = _structured(response, item)
+        if isinstance(connection, str):
+            return connection
+        connections.append(connection)
+    return Page(connections, key or None)
+
+
+def parse_connection(response: httpx.Response) -> VimeoConnection:
+    """The connection object of a create, get or update answer."""
+    connection = _structured(response, _json(response))
+    if isinstance(connection, str):
+        raise InvalidResponseError(f"{_where(response)} {connection}", response=response)
+    return connection
+
+
+def parse_page(response: httpx.Response) -> Page[VimeoConnection]:
+    """One page of a listing: ``{"Items": [...], "nextPageKey"?: "..."}``."""
+    page = _page(response, _json(response))
+    if isinstance(page, str):
+        raise InvalidResponseError(f"{_where(response)} {page}", response=response)
+    return page
 
 
 def parse_deleted(response: httpx.Response) -> None:

@@ -8,7 +8,7 @@ from functools import partial
 from .._config import DEFAULT_MAX_EMPTY_PAGES
 from .._models import Page, VimeoConnection
 from .._sync._pagination import SyncPaginator
-from .._sync._portal import SyncConnectionsBase, SyncRawResponses
+from .._sync._portal import SyncConnectionsBase, SyncRawResponses, masked
 from .._types import NOT_GIVEN, Headers, NotGiven
 
 __all__ = ["SyncVimeoConnections"]
@@ -40,7 +40,7 @@ class SyncVimeoConnections(SyncConnectionsBase):
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> VimeoConnection:
         """Create a connection; its name must be unique in the account."""
-        return self._run(
+        call = masked(
             partial(
                 self._async.create,
                 name=name,
@@ -54,6 +54,8 @@ class SyncVimeoConnections(SyncConnectionsBase):
                 extra_headers=extra_headers,
             )
         )
+        del client_secret, access_token
+        return self._run(call)
 
     def get(
         self,
@@ -142,7 +144,7 @@ class SyncVimeoConnections(SyncConnectionsBase):
 
         A field left out is left alone; ``description=None`` clears the description.
         """
-        return self._run(
+        call = masked(
             partial(
                 self._async.update,
                 connection_id,
@@ -158,6 +160,8 @@ class SyncVimeoConnections(SyncConnectionsBase):
                 extra_headers=extra_headers,
             )
         )
+        del client_secret, access_token
+        return self._run(call)
 
     def delete(
         self,
