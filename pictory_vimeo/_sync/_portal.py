@@ -8,6 +8,7 @@ client's own: one implementation, not two.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
@@ -65,6 +66,8 @@ class Loop:
         self.closed = False
         self._lock = threading.Lock()
         self.cleanup: Callable[[], None] | None = None
+        #: The sync clients alive on this loop (the owner and those ``with_options`` made).
+        self._users = 0
 
     @classmethod
     def start(cls, backend: Backend) -> Loop:
@@ -92,6 +95,24 @@ class Loop:
         thread = threading.Thread(target=run, name="pictory-vimeo-portal", daemon=True)
         thread.start()
         return cls(ready.result(), thread)
+
+    def attach(self) -> None:
+        """Count one more live client on this loop."""
+        with self._lock:
+            self._users += 1
+
+    def detach(self) -> None:
+        """One client on this loop was collected; stop the loop if it was the last one.
+
+        A client nobody closed: its pool and thread are released all the same, from a
+        thread of their own, since a finaliser may run anywhere (in the loop's own thread,
+        where waiting for the loop would never end).
+        """
+        with self._lock:
+            self._users -= 1
+            last = self._users == 0 and not self.closed
+        if last and not sys.is_finalizing():
+            threading.Thread(target=self.stop, name="pictory-vimeo-close", daemon=True).start()
 
     def stop(self) -> None:
         """Close what lives in the loop, then stop the loop and join its thread. Idempotent."""
