@@ -110,8 +110,9 @@ class SyncVimeoConnections(SyncConnectionsBase):
         ``first_page()`` gives the first page; iterate over it for every connection, or over
         ``.pages()`` for every page. ``limit`` caps the items iteration yields; the first
         page and ``pages()`` are always whole pages. ``timeout`` and the other per-call
-        settings apply to each page's request. After ``max_empty_pages`` empty pages in a
-        row that still carry a ``nextPageKey``, iteration raises ``PaginationError``.
+        settings apply to each page's request. After ``max_empty_pages`` pages in a row
+        that bring nothing new (empty, or only connections already listed) and still carry
+        a ``nextPageKey``, iteration raises ``PaginationError``.
         """
         return SyncPaginator(
             self._run,

@@ -181,8 +181,9 @@ class AsyncVimeoConnections:
         ``await`` it for the first page; ``async for`` it for every connection, or over
         ``.pages()`` for every page. ``limit`` caps the items iteration yields; the first
         page and ``pages()`` are always whole pages. ``timeout`` and the other per-call
-        settings apply to each page's request. After ``max_empty_pages`` empty pages in a
-        row that still carry a ``nextPageKey``, iteration raises ``PaginationError``.
+        settings apply to each page's request. After ``max_empty_pages`` pages in a row
+        that bring nothing new (empty, or only connections already listed) and still carry
+        a ``nextPageKey``, iteration raises ``PaginationError``.
         """
         problems = []
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
