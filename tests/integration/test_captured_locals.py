@@ -84,6 +84,8 @@ async def test_a_timed_out_update_keeps_no_secret_in_its_frames(
     with pytest.raises(pv.APITimeoutError) as timed_out:
         await conns.update(made.connection_id, version=1, access_token=TOKEN, timeout=0.05)
     assert_clean(timed_out.value, KEY, SECRET, TOKEN)
+    # Sent, unanswered, and no time left to read it back: the outcome is unknown.
+    assert timed_out.value.outcome_unknown is True
 
 
 def test_the_sync_client_keeps_no_secret_in_its_frames(
