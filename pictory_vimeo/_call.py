@@ -190,7 +190,7 @@ class Call:
 
         ``content`` is the JSON body (from ``encode_body``). ``reconcile`` settles a write
         whose outcome an attempt left unclear: after a ``409``, and when the call is about
-        to fail for any other reason (see ``_outcome``).
+        to fail for any other reason (see ``_settle``).
         """
         if content is not None:
             self._sent_headers = self._headers.copy()
