@@ -213,7 +213,8 @@ class _Masked(Generic[R]):
         return self._func()
 
     def __repr__(self) -> str:
-        inner = getattr(self._func, "func", self._func)
+        func = getattr(self, "_func", None)  # None while half-built
+        inner = getattr(func, "func", func)
         return f"<call of {getattr(inner, '__qualname__', type(inner).__name__)}>"
 
 
