@@ -274,20 +274,19 @@ class Call:
         started = time.perf_counter()
         sent = False
         try:
-            # httpx's timeouts bound each phase; this bounds the attempt as a whole,
-            # the wait for a concurrency slot included.
-            with anyio.fail_at(self.deadline):
-                async with self.context.slots.slot():
-                    sent = True
-                    response = await self.context.session.exchange(
-                        self.method,
-                        self.path,
-                        headers=self._sent_headers,
-                        content=content,
-                        params=params,
-                        phase_timeout=remaining,
-                        limit=self.context.max_response_bytes,
-                    )
+            # The deadline bounds the attempt as a whole: the wait for a concurrency slot
+            # (when there is one) and the exchange, which each pool bounds its own way.
+            async with self.context.slots.slot(self.deadline):
+                sent = True
+                response = await self.context.session.exchange(
+                    self.method,
+                    self.path,
+                    headers=self._sent_headers,
+                    content=content,
+                    params=params,
+                    deadline=self.deadline,
+                    limit=self.context.max_response_bytes,
+                )
         except TimeoutError:
             self._note_unclear(sent, sent_at)
             log_attempt(self.method, self.path, self.attempts, "deadline passed")
