@@ -282,20 +282,19 @@ class Call:
         timed_out = False
         too_large: str | None = None
         try:
-            # httpx's timeouts bound each phase; this bounds the attempt as a whole,
-            # the wait for a concurrency slot included.
-            with anyio.fail_at(self.deadline):
-                async with self.context.slots.slot():
-                    sent = True
-                    response = await self.context.session.exchange(
-                        self.method,
-                        self.path,
-                        headers=self._sent_headers,
-                        content=None if content is None else content.reveal(),
-                        params=params,
-                        phase_timeout=remaining,
-                        limit=self.context.max_response_bytes,
-                    )
+            # The deadline bounds the attempt as a whole: the wait for a concurrency slot
+            # (when there is one) and the exchange, which each pool bounds its own way.
+            async with self.context.slots.slot(self.deadline):
+                sent = True
+                response = await self.context.session.exchange(
+                    self.method,
+                    self.path,
+                    headers=self._sent_headers,
+                    content=None if content is None else content.reveal(),
+                    params=params,
+                    deadline=self.deadline,
+                    limit=self.context.max_response_bytes,
+                )
         except TimeoutError:
             timed_out = True
         except httpx.HTTPError as exc:
