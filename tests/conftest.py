@@ -15,9 +15,9 @@ import logging
 import socket
 import ssl
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import pytest
 import respx
@@ -26,20 +26,16 @@ from anyio.from_thread import start_blocking_portal
 import pictory_vimeo as pv
 from pictory_vimeo import _redact, emulator
 from tests import _support
+from tests._support import (
+    EMULATOR_SEED,
+    EVENT_LOOPS,
+    LOOPS_AND_POOLS,
+    PICTORY_ENVIRONMENT,
+    ConnectionJson,
+    MakeClient,
+    Pool,
+)
 
-#: Every async test that touches the wire runs once per event loop and connection pool the
-#: SDK can use: aiohttp's pool and httpx's under asyncio, httpx's under trio (aiohttp needs
-#: asyncio).
-LOOPS_AND_POOLS = [
-    pytest.param(("asyncio", "aiohttp"), id="asyncio-aiohttp"),
-    pytest.param(("asyncio", "httpx"), id="asyncio-httpx"),
-    pytest.param(("trio", "httpx"), id="trio"),
-]
-#: Every other async test runs once per event loop: a run per pool would repeat it exactly.
-EVENT_LOOPS = [
-    pytest.param(("asyncio", "httpx"), id="asyncio"),
-    pytest.param(("trio", "httpx"), id="trio"),
-]
 #: What a test (or a fixture it uses) asks for to see this run's pool: ``sdk_transport``
 #: (as ``make_client`` does), or ``loop_and_pool`` itself, taken by the test function.
 _POOL_FIXTURES = frozenset({"sdk_transport"})
@@ -83,9 +79,6 @@ def anyio_backend(loop_and_pool: tuple[str, str]) -> str:
     return loop_and_pool[0]
 
 
-Pool = Literal["aiohttp", "httpx"]
-
-
 @pytest.fixture
 def sdk_transport(loop_and_pool: tuple[str, str]) -> Pool:
     """The ``transport=`` SDK clients of this run use (unit tests on respx pin httpx's)."""
@@ -100,17 +93,6 @@ def drop_kind(request: pytest.FixtureRequest) -> emulator.DropKind:
     """
     kind: emulator.DropKind = request.param
     return kind
-
-
-#: Settings a developer may have exported; none of them may leak into a test.
-PICTORY_ENVIRONMENT = (
-    "PICTORY_API_KEY",
-    "PICTORY_BASE_URL",
-    "PICTORY_VIMEO_CLIENT_SECRET",
-    "PICTORY_VIMEO_ACCESS_TOKEN",
-    "PICTORY_LOG",
-    "PICTORY_EMULATOR_CONTROL_TOKEN",
-)
 
 
 @pytest.fixture(autouse=True)
@@ -324,17 +306,10 @@ def router(base_url: str) -> Iterator[respx.MockRouter]:
         yield mock
 
 
-ConnectionJson = Callable[..., dict[str, Any]]
-
-
 @pytest.fixture
 def connection_json() -> ConnectionJson:
     """A connection object as the API returns it; overrides replace fields, ``...`` drops one."""
     return _support.connection_json
-
-
-#: The fault RNG's seed: injected faults fall on the same requests on every run.
-EMULATOR_SEED = 20251222
 
 
 @pytest.fixture
@@ -370,9 +345,6 @@ def served_in_thread(page_size: int) -> Iterator[emulator.RunningEmulator]:
         ) as running,
     ):
         yield running
-
-
-MakeClient = Callable[..., pv.AsyncPictoryClient]
 
 
 @pytest.fixture

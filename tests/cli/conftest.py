@@ -18,26 +18,12 @@ from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import cli, emulator
-from tests.conftest import PICTORY_ENVIRONMENT
+from tests._support import PICTORY_ENVIRONMENT
 
 #: Small pages, so a handful of connections already spans several of them.
 PAGE_SIZE = 3
 
 Run = Callable[..., "subprocess.CompletedProcess[str]"]
-
-#: The keys of every connection the command prints, in the API's order (spelled out
-#: here rather than taken from the package, so that the tests check its constant).
-CONNECTION_KEYS = [
-    "connectionId",
-    "name",
-    "description",
-    "clientIdentifier",
-    "type",
-    "enabled",
-    "createdDate",
-    "updatedDate",
-    "version",
-]
 
 
 class FakeStdin(io.StringIO):

@@ -10,7 +10,8 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.cli.conftest import CONNECTION_KEYS, Run
+from tests._support import CONNECTION_KEYS
+from tests.cli.conftest import Run
 
 Create = Callable[..., pv.VimeoConnection]
 
@@ -60,7 +61,7 @@ def test_list_json_is_valid_json_lines_of_the_api_shape(run: Run, create: Create
     assert [item["name"] for item in items] == ["First", "Second"]
     assert items[0]["description"] == "the first"
     assert items[1]["enabled"] is False
-    assert list(items[0]) == CONNECTION_KEYS
+    assert tuple(items[0]) == CONNECTION_KEYS
 
 
 def test_list_streams_each_page_while_reading_one_ahead(

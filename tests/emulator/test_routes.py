@@ -13,23 +13,14 @@ import httpx
 import pytest
 
 from pictory_vimeo import _rules, emulator
+from tests._support import CONNECTION_KEYS
 
 Body = Callable[..., dict[str, Any]]
 Create = Callable[..., Awaitable[dict[str, Any]]]
 Connect = Callable[..., httpx.AsyncClient]
 
 ISO_MS_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-FULL_FIELDS = [
-    "connectionId",
-    "name",
-    "description",
-    "clientIdentifier",
-    "type",
-    "enabled",
-    "createdDate",
-    "updatedDate",
-    "version",
-]
+FULL_FIELDS = list(CONNECTION_KEYS)
 
 
 @pytest.mark.anyio

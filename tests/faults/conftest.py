@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EMULATOR_SEED
+from tests._support import EMULATOR_SEED
 
 KEY = "pictai_fault_soaks"
 #: Seeds the emulator's faults and every test's plan: the same run, request for request

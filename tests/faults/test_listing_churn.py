@@ -19,7 +19,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.conftest import MakeClient
+from tests._support import MakeClient
 from tests.faults.conftest import PAGE_SIZE, SEED
 
 pytestmark = pytest.mark.anyio

@@ -27,7 +27,7 @@ import pytest
 from anyio.streams.text import TextReceiveStream
 
 import pictory_vimeo as pv
-from tests.conftest import Pool
+from tests._support import Pool
 from tests.faults.conftest import KEY, SEED
 
 pytestmark = pytest.mark.anyio

@@ -24,7 +24,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.conftest import MakeClient
+from tests._support import MakeClient
 from tests.faults.conftest import KEY, SEED
 
 pytestmark = pytest.mark.anyio

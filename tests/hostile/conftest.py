@@ -11,6 +11,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from tests import _support
+
 from ._servers import RawServer, http_response, serve
 
 KEY = "pictai_hostile_key_3f9c2b7a"
@@ -61,20 +63,14 @@ def forms_of(secret: str) -> set[str]:
 
 
 def connection_json(**overrides: object) -> dict[str, object]:
-    """A connection object as the API returns it."""
-    body: dict[str, object] = {
+    """A connection object as the API returns it, named "Hostile", with ``ID``."""
+    fields: dict[str, object] = {
         "connectionId": ID,
         "name": "Hostile",
         "description": "a connection",
         "clientIdentifier": "client-id",
-        "type": "VIMEO",
-        "enabled": True,
-        "createdDate": "2025-12-22T15:56:12.309Z",
-        "updatedDate": "2025-12-22T16:19:16.058Z",
-        "version": 1,
     }
-    body.update(overrides)
-    return body
+    return _support.connection_json(**{**fields, **overrides})
 
 
 @pytest.fixture

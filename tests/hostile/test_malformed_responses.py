@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import pictory_vimeo as pv
-from tests.conftest import Pool
+from tests._support import Pool
 
 from ._cases import (
     CASES,

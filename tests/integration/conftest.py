@@ -13,8 +13,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests._support import PATH
-from tests.conftest import MakeClient
+from tests._support import PATH, MakeClient
 
 SECRET = "integration-client-secret"
 TOKEN = "integration-access-token"

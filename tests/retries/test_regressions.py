@@ -29,8 +29,7 @@ from anyio.from_thread import start_blocking_portal
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo.emulator import fingerprint
-from tests._support import PATH
-from tests.conftest import LOOPS_AND_POOLS, MakeClient, Pool
+from tests._support import LOOPS_AND_POOLS, PATH, MakeClient, Pool
 from tests.retries.conftest import OnSdkLog
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]

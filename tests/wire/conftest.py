@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import pictory_vimeo as pv
-from tests.conftest import Pool
+from tests import _support
+from tests._support import Pool
 
 from ._server import Exchange, KeepAliveServer, Reply, answer, serve
 
@@ -21,19 +22,13 @@ PATH = "/pictoryapis/v1/vimeo-connections"
 
 def connection(connection_id: str = A, **fields: object) -> dict[str, object]:
     """A connection object as the API returns it."""
-    body: dict[str, object] = {
+    base: dict[str, object] = {
         "connectionId": connection_id,
         "name": "Wire",
         "description": "a connection",
         "clientIdentifier": "client-id",
-        "type": "VIMEO",
-        "enabled": True,
-        "createdDate": "2025-12-22T15:56:12.309Z",
-        "updatedDate": "2025-12-22T16:19:16.058Z",
-        "version": 1,
     }
-    body.update(fields)
-    return body
+    return _support.connection_json(**{**base, **fields})
 
 
 def ok(data: object, status: int = 200) -> bytes:
