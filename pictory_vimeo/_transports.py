@@ -1,8 +1,9 @@
-"""Which connection pool a client sends over: aiohttp's under asyncio, httpx's own elsewhere.
+"""Which connection pool a client sends over: aiohttp's under asyncio, httpcore2's under trio.
 
 ``transport="auto"`` picks the aiohttp pool (through ``httpx_aiohttp``) when running under
 asyncio, because httpcore's pool collapses under concurrency (see ``benchmarks/README.md``),
-and httpx's own pool under trio, where aiohttp cannot run. Either way the SDK talks to an
+and under trio, where aiohttp cannot run, httpcore2's pool when the ``trio`` extra installed
+it (``_httpcore2_pool``), else httpx's own. Either way the SDK talks to an
 ``httpx.AsyncClient``: only the transport underneath differs, so behaviour is identical.
 """
 
@@ -18,7 +19,12 @@ from typing import Final
 import anyio
 import httpx
 
-from ._config import AIOHTTP_MAX_CONCURRENCY, HTTPX_MAX_CONCURRENCY, TransportName
+from ._config import (
+    AIOHTTP_MAX_CONCURRENCY,
+    HTTPCORE2_MAX_CONCURRENCY,
+    HTTPX_MAX_CONCURRENCY,
+    TransportName,
+)
 from ._errors import ValidationError
 from ._rules import FieldError
 
@@ -48,10 +54,20 @@ def _aiohttp_installed() -> bool:
     return all(importlib.util.find_spec(name) for name in ("aiohttp", "httpx_aiohttp"))
 
 
+def _httpcore2_installed() -> bool:
+    return importlib.util.find_spec("httpcore2") is not None
+
+
 def resolve_name(choice: TransportName, backend: str | None) -> TransportName:
     """The pool ``choice`` means under ``backend``; ``"auto"`` stays open outside a loop."""
     if choice == "auto" and backend is not None:
-        return "aiohttp" if backend == "asyncio" and _aiohttp_installed() else "httpx"
+        if backend == "asyncio" and _aiohttp_installed():
+            return "aiohttp"
+        return "httpcore2" if backend == "trio" and _httpcore2_installed() else "httpx"
+    if choice == "httpcore2" and not _httpcore2_installed():
+        raise ValidationError(
+            [FieldError("transport", "'httpcore2' needs the httpcore2 package (the trio extra)")]
+        )
     if choice == "aiohttp":
         if backend not in (None, "asyncio"):
             raise ValidationError(
@@ -83,6 +99,8 @@ def pool_size(name: str, max_concurrency: int | None) -> int:
     """
     if max_concurrency is not None:
         return max_concurrency
+    if name == "httpcore2":
+        return HTTPCORE2_MAX_CONCURRENCY
     return AIOHTTP_MAX_CONCURRENCY if name == "aiohttp" else HTTPX_MAX_CONCURRENCY
 
 
@@ -153,6 +171,16 @@ def open_pool(
     if name == "aiohttp":  # the proxy, if any, is given to aiohttp's session itself
         transport = _aiohttp_transport(pool_size("aiohttp", max_concurrency), base_url)
         return _client(transport), "aiohttp", transport
+    if name == "httpcore2":  # the proxy, if any, is given to httpcore2's pool itself
+        from ._httpcore2_pool import Httpcore2Transport
+
+        pool = Httpcore2Transport(
+            ssl_context=_verified_tls(),
+            max_connections=pool_size(name, max_concurrency),
+            keepalive_expiry=_KEEPALIVE_EXPIRY,
+            proxy=_proxy_for(base_url),
+        )
+        return _client(pool), name, pool
     limits = _limits(pool_size("httpx", max_concurrency))
     if urllib.request.getproxies():
         # A proxy is configured in the environment: httpx's client routes each URL to the

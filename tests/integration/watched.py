@@ -6,16 +6,25 @@ import anyio
 import httpx
 
 from pictory_vimeo._aiohttp_transport import MappedAiohttpTransport
+from pictory_vimeo._httpcore2_pool import Httpcore2Transport
 from tests.conftest import Pool
 
 
+def _real_pool(pool: Pool) -> httpx.AsyncBaseTransport:
+    if pool == "aiohttp":
+        return MappedAiohttpTransport()
+    if pool == "httpcore2":
+        return Httpcore2Transport(
+            ssl_context=httpx.create_ssl_context(), max_connections=100, keepalive_expiry=5.0
+        )
+    return httpx.AsyncHTTPTransport()
+
+
 class Watched(httpx.AsyncBaseTransport):
-    """A real pool (aiohttp's or httpx's) that counts the requests started and in flight."""
+    """A real pool (aiohttp's, httpx's or httpcore2's) that counts the requests in flight."""
 
     def __init__(self, pool: Pool) -> None:
-        self.inner: httpx.AsyncBaseTransport = (
-            MappedAiohttpTransport() if pool == "aiohttp" else httpx.AsyncHTTPTransport()
-        )
+        self.inner = _real_pool(pool)
         self.started = 0
         self.in_flight = 0
         self.most_in_flight = 0
