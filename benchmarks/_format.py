@@ -33,8 +33,8 @@ def cell(figure: Spread, digits: int = 0, unit: str = "") -> str:
 
 
 def rounds_note(rounds: int) -> str:
-    """How a table's cells read: the median (min–max) of several rounds, or one round."""
-    return "median (min–max)" if rounds > 1 else "one round"
+    """How many rounds, and so how a table's cells read: median (min–max), or one figure."""
+    return f"{rounds} rounds, median (min–max)" if rounds > 1 else "one round"
 
 
 def table(header: list[str], rows: Iterable[list[str]], align: str = "") -> str:

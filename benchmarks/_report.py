@@ -195,9 +195,11 @@ def summary(results: dict[str, dict[str, Any]], tables: Path) -> str:
     The full tables are in ``tables``. Absolute figures depend on the machine and what
     else it runs; only ratios measured side by side in one run compare.
     """
+    quick = any(data.get("mode") == "quick" for data in results.values())
     lines = [
         "Summary (absolute figures vary with the machine and its load: compare the ratios,",
-        "measured side by side in this run; one short round each under --quick):",
+        "measured side by side in this run"
+        + ("; --quick: one short round each, so even those are rough):" if quick else "):"),
     ]
     for name in _ordered(results):
         line = _throughput_line(name, results[name])

@@ -62,9 +62,13 @@ def concurrency_tables(data: dict[str, Any]) -> str:
     rounds = settings["rounds"]
     return (
         f"`get` against {server_words(settings)} with {settings['latency_ms']:g} ms latency; "
-        f"{rounds} round{'s' * (rounds > 1)} of {settings['seconds_per_round']:g} s per "
-        f"contender and level, contenders alternating; {rounds_note(rounds)}. "
-        "A sequential loop has concurrency 1 only.\n\n"
+        + (
+            f"{rounds} rounds of {settings['seconds_per_round']:g} s per contender and level, "
+            "contenders alternating; median (min–max). "
+            if rounds > 1
+            else f"one round of {settings['seconds_per_round']:g} s per contender and level. "
+        )
+        + "A sequential loop has concurrency 1 only.\n\n"
         "Calls/s:\n\n"
         + table(header, rate_rows)
         + "\nEfficiency (calls/s ÷ (concurrency ÷ latency)):\n\n"
@@ -90,8 +94,7 @@ def overhead_tables(data: dict[str, Any]) -> str:
     out = (
         f"Client CPU µs per call against {server_words(settings)}, no latency, "
         f"{settings['concurrency']} calls at once, {settings['calls_per_round']:,} calls a "
-        f"round, {settings['rounds']} rounds; {rounds_note(settings['rounds'])}:\n\n"
-        + table(["contender", *ops], rows)
+        f"round, {rounds_note(settings['rounds'])}:\n\n" + table(["contender", *ops], rows)
     )
     ratio_rows = []
     for sdk, raw in data["pairs"].items():
@@ -134,7 +137,7 @@ def pagination_tables(data: dict[str, Any]) -> str:
         f"Walking {settings['connections']:,} connections, {settings['page_size']} a page, "
         f"{settings['latency_ms']:g} ms latency; the caller spends "
         f"{settings['caller_work_ms']:.1f} ms (one page fetch) on each page; "
-        f"{settings['rounds']} rounds, {rounds_note(settings['rounds'])}:\n\n"
+        f"{rounds_note(settings['rounds'])}:\n\n"
         + table(["client", "items/s", "walk"], rows)
         + f"\nRead-ahead gain: **{gain:.2f}×** items/s.\n"
     )
@@ -182,7 +185,7 @@ def contention_tables(data: dict[str, Any]) -> str:
     return (
         f"`optimistic_update` (defaults: up to {settings['max_attempts']} attempts) from "
         f"N writers at once on one connection, {settings['latency_ms']:g} ms latency, "
-        f"{settings['rounds']} rounds; {rounds_note(settings['rounds'])}:\n\n"
+        f"{rounds_note(settings['rounds'])}:\n\n"
         + table(["writers", "updates/s", "attempts per update", "outcome"], rows)
     )
 
