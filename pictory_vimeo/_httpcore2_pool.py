@@ -15,6 +15,7 @@ applied. Imported only when this pool is chosen: ``import pictory_vimeo`` never 
 
 from __future__ import annotations
 
+import importlib
 import ssl
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Final
@@ -103,6 +104,10 @@ class Httpcore2Transport(httpx.AsyncBaseTransport):
         keepalive_expiry: float,
         proxy: httpx.Proxy | None = None,
     ) -> None:
+        if proxy is not None and proxy.url.scheme.startswith("socks"):
+            # As httpx's own pool does, when the client is made: httpcore2 would import it
+            # only on the first request, where the failure would pass for a lost answer.
+            importlib.import_module("socksio")
         self._pool = httpcore2.AsyncConnectionPool(
             ssl_context=ssl_context,
             proxy=_proxy(proxy) if proxy is not None else None,

@@ -9,6 +9,7 @@ says it, so a write is neither resent blindly nor reported as never sent.
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -178,3 +179,18 @@ async def test_the_sdk_reports_an_update_cut_after_sending_as_maybe_applied() ->
                 )
     assert caught.value.attempts == 1
     assert "RemoteProtocolError" in str(caught.value)
+
+
+async def test_a_socks_proxy_without_socksio_fails_when_the_pool_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not on the first request, where an ``ImportError`` would be mapped as a lost answer."""
+    monkeypatch.setitem(sys.modules, "socksio", None)  # not installed, whatever this machine has
+    proxy = httpx.Proxy("socks5://127.0.0.1:1080")
+    with pytest.raises(ImportError, match="socksio"):
+        Httpcore2Transport(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=1,
+            keepalive_expiry=1.0,
+            proxy=proxy,
+        )
