@@ -42,6 +42,8 @@ def concurrency_tables(data: dict[str, Any]) -> str:
     named = labels(data)
     rate_rows, efficiency_rows, cpu_rows = [], [], []
     for key, label in named.items():
+        if not any(select(data, key, level) for level in levels):
+            continue  # e.g. a sequential loop when level 1 is not in the run
         rates, efficiencies, cpus = [label], [label], [label]
         for level in levels:
             samples = select(data, key, level)
