@@ -3,12 +3,12 @@
 Everything a client is configured with is checked here, once, with errors that name the
 argument; the clients, the command line and ``with_options`` all go through these
 functions, so no rule about a setting is written twice. This module sits at the bottom of
-the import graph (it imports only ``_errors``, ``_rules`` and ``_types``).
+the import graph (it imports only ``_errors``, ``_loopback``, ``_rules``, ``_types`` and
+``_version``).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import platform
 import re
@@ -19,6 +19,7 @@ import attrs
 import httpx
 
 from ._errors import ValidationError
+from ._loopback import is_loopback
 from ._rules import FieldError
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
@@ -47,7 +48,6 @@ __all__ = [
     "check_max_concurrency",
     "check_transport",
     "client_settings",
-    "is_loopback",
     "is_testing",
     "request_options",
     "resolve_api_key",
@@ -212,17 +212,6 @@ def resolve_api_key(api_key: object) -> str:
             ]
         )
     return key
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine: ``localhost``, ``127.0.0.0/8`` or ``::1``."""
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve_base_url(base_url: object, *, allow_insecure_http: object = False) -> str:

@@ -55,7 +55,6 @@ THIRD_PARTY = ""
 HOMES = {
     "Any": "typing",
     "Backend": "pictory_vimeo._sync._portal",
-    "DEFAULT_MAX_CONCURRENCY": "pictory_vimeo._config",
     "DEFAULT_MAX_EMPTY_PAGES": "pictory_vimeo._config",
     "DEFAULT_MAX_RETRIES": "pictory_vimeo._config",
     "DEFAULT_TIMEOUT": "pictory_vimeo._config",
