@@ -102,8 +102,10 @@ class Httpcore2Transport(httpx.AsyncBaseTransport):
         ssl_context: ssl.SSLContext,
         max_connections: int,
         keepalive_expiry: float,
-        proxy: httpx.Proxy | None = None,
+        proxy: httpx.Proxy | str | None = None,
     ) -> None:
+        if isinstance(proxy, str):
+            proxy = httpx.Proxy(proxy)
         if proxy is not None and proxy.url.scheme.startswith("socks"):
             # As httpx's own pool does, when the client is made: httpcore2 would import it
             # only on the first request, where the failure would pass for a lost answer.
