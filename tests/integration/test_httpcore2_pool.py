@@ -18,8 +18,10 @@ import httpx
 import pytest
 
 import pictory_vimeo as pv
+from pictory_vimeo import emulator
 from pictory_vimeo._httpcore2_pool import Httpcore2Transport
 from pictory_vimeo._retry import transport_failure
+from tests.conftest import MakeClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -164,21 +166,23 @@ async def test_a_failure_httpcore2_does_not_classify_is_taken_as_maybe_applied(
     await pool.aclose()
 
 
-async def test_the_sdk_reports_an_update_cut_after_sending_as_maybe_applied() -> None:
-    """Through the SDK on httpcore2's pool, an update whose answer never came fails as a
-    ``RemoteProtocolError`` (the class the retry policy reads as maybe applied), not as a
-    request that never left.
+async def test_an_update_whose_answer_is_lost_is_applied_once_and_reported(
+    make_client: MakeClient, served: emulator.RunningEmulator
+) -> None:
+    """Through the SDK on httpcore2's pool, an update applied but whose answer was cut off
+    is taken as maybe applied: the retry reconciles instead of applying it twice or
+    reporting a conflict with itself, and the call returns version 2.
     """
-    with _server(_close) as url:
-        async with pv.AsyncPictoryClient(
-            "pictai_h2", url, transport="httpcore2", max_retries=0
-        ) as client:
-            with pytest.raises(pv.APIConnectionError) as caught:
-                await client.vimeo_connections.update(
-                    "20260101000000000abcdefghij01234", version=1, description="x"
-                )
-    assert caught.value.attempts == 1
-    assert "RemoteProtocolError" in str(caught.value)
+    conns = make_client().vimeo_connections
+    made = await conns.create(
+        name="Main", client_identifier="cid", client_secret="s", access_token="t"
+    )
+    served.emulator.fail_next(method="PUT", drop_after_commit=True)
+    updated = await conns.update(made.connection_id, version=1, description="once")
+    assert (updated.version, updated.description) == (2, "once")
+    assert (await conns.get(made.connection_id)).version == 2
+    puts = [r for r in served.emulator.requests if r.method == "PUT"]
+    assert puts[0].dropped  # the first answer was lost; the version shows it was applied once
 
 
 async def test_a_socks_proxy_without_socksio_fails_when_the_pool_is_made(
