@@ -371,8 +371,18 @@ def set_testing(testing: bool) -> TestingMode:
 
     Retries still happen, as often as ``max_retries`` allows, and ``Retry-After`` is still
     checked against its cap and the call's deadline; only the waiting is skipped. Takes
-    effect at once; used as ``with pv.set_testing(True): ...`` it also restores the
-    previous state when the block ends.
+    effect at once, for the whole process; used as ``with pv.set_testing(True): ...`` it
+    also restores the previous state when the block ends.
+
+    Args:
+        testing: ``True`` to turn waits between attempts off, ``False`` to turn them on.
+
+    Returns:
+        A context manager that, at the end of a ``with`` block, restores the state from
+        before this call (ignore it when calling ``set_testing`` plainly).
+
+    Raises:
+        TypeError: ``testing`` is not a ``bool``.
     """
     if not isinstance(testing, bool):
         raise TypeError(f"testing must be True or False (got {type(testing).__name__})")
@@ -382,5 +392,9 @@ def set_testing(testing: bool) -> TestingMode:
 
 
 def is_testing() -> bool:
-    """Whether the testing mode is on."""
+    """Whether the testing mode is on.
+
+    Returns:
+        ``True`` when waits between attempts are off (see :func:`set_testing`).
+    """
     return _TESTING.on

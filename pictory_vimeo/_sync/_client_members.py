@@ -88,7 +88,9 @@ class ClientMembers(ABC):
 
     @property
     def transport(self) -> str:
-        """The connection pool in use: ``"aiohttp"``, ``"httpx"``, or the caller's own."""
+        """The connection pool in use: ``"aiohttp"``, ``"httpx"``, ``"httpcore2"``, or the
+        caller's own.
+        """
         return self._async.transport
 
     @property
@@ -109,6 +111,21 @@ class ClientMembers(ABC):
 
         ``default_headers`` replaces this client's. The new client shares this one's slots
         of ``max_concurrency`` too, unless it is given one of its own.
+
+        Args:
+            timeout: The deadline of a whole call in seconds (> 0).
+            max_retries: Retries of a transient failure (an integer >= 0).
+            default_headers: Extra headers on every request, replacing this client's; ``None``:
+                none.
+            max_concurrency: Requests in flight at once (an integer >= 1), in slots of its
+                own; ``None``: the pool's default.
+            validate: Check input against the documented rules before sending it.
+
+        Returns:
+            A new client of the same class; closing it leaves the shared pool open.
+
+        Raises:
+            ValidationError: An argument breaks its rule, naming each one.
         """
         return self._derive(
             self._async.with_options(
