@@ -90,7 +90,12 @@ def plot(results: dict[str, dict[str, Any]], path: Path) -> bool:
             above = [s.high - s.median for s in spreads]
             width = 2.6 if key == "sdk-auto" else 1.4
             # a bar reaching 0 would fall off a log axis: it stops at the floor instead
-            below = [min(b, y - _FLOOR) if y == y else 0.0 for b, y in zip(below, ys, strict=True)]
+            # (and never below zero: a median under the floor, as a starved tiny round can
+            # give, would make a negative bar, which matplotlib refuses with a ValueError)
+            below = [
+                max(0.0, min(b, y - _FLOOR)) if y == y else 0.0
+                for b, y in zip(below, ys, strict=True)
+            ]
             axis.errorbar(
                 xs,
                 ys,

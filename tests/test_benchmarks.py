@@ -196,3 +196,31 @@ def test_bare_server_targets_are_ratios_to_raw_aiohttp_in_the_same_run() -> None
     assert found["bare server, asyncio, 64 in flight: calls/s ≥ 0.95× raw aiohttp"] is False
     assert found["bare server, asyncio, 256 in flight: calls/s ≥ 0.80× raw aiohttp"] is True
     assert found["bare server, asyncio, 512 in flight: calls/s ≥ 0.70× raw aiohttp"] is True
+
+
+def test_a_round_slower_than_the_plots_floor_still_plots(tmp_path: Path) -> None:
+    """A starved round (2 calls/s, under the plot's floor) draws, not a ValueError (without
+    matplotlib, which the bench extra brings, nothing is drawn and nothing raised).
+    """
+    from benchmarks import _plot
+
+    sample = {
+        "contender": "sdk-auto",
+        "point": "1",
+        "round": 1,
+        "count": 1,
+        "errors": 0,
+        "wall_s": 0.5,
+        "cpu_s": 0.1,
+        "cpu_count": 1,
+        "error_example": "",
+        "extra": {},
+    }
+    data = {
+        "backend": "asyncio",
+        "settings": {"levels": [1], "latency_ms": 1.0, "server": "bare"},
+        "contenders": [{"key": "sdk-auto", "label": "SDK"}],
+        "samples": [sample],
+    }
+    drawn = _plot.plot({"concurrency-bare": data}, tmp_path / "plot.png")
+    assert drawn == (importlib.util.find_spec("matplotlib") is not None)
