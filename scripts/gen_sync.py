@@ -57,6 +57,7 @@ HOMES = {
     "Backend": "pictory_vimeo._sync._portal",
     "DEFAULT_MAX_EMPTY_PAGES": "pictory_vimeo._config",
     "DEFAULT_MAX_RETRIES": "pictory_vimeo._config",
+    "DEFAULT_MAX_RESPONSE_BYTES": "pictory_vimeo._config",
     "DEFAULT_TIMEOUT": "pictory_vimeo._config",
     "TransportName": "pictory_vimeo._config",
     "httpx": THIRD_PARTY,
@@ -205,13 +206,22 @@ def _imports(code: str, own_module: str, extra: Iterable[tuple[str, str]]) -> li
     local = sorted(
         (m for m in wanted if m.startswith("pictory_vimeo")), key=lambda m: _relative(m, own_module)
     )
-    lines = [f"from {m} import {_names(wanted[m])}" for m in stdlib]
+    lines = [_from(m, wanted[m]) for m in stdlib]
     if THIRD_PARTY in wanted:
         lines += ["", *(f"import {name}" for name in sorted(wanted[THIRD_PARTY]))]
     if local:
         lines.append("")
-        lines += [f"from {_relative(m, own_module)} import {_names(wanted[m])}" for m in local]
+        lines += [_from(_relative(m, own_module), wanted[m]) for m in local]
     return lines
+
+
+def _from(module: str, names: set[str]) -> str:
+    """``from module import names``, wrapped one name a line as ruff would when too long."""
+    line = f"from {module} import {_names(names)}"
+    if len(line) <= 100:
+        return line
+    listed = "".join(f"    {name},\n" for name in _names(names).split(", "))
+    return f"from {module} import (\n{listed})"
 
 
 def _names(names: set[str]) -> str:
