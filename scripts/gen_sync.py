@@ -69,7 +69,10 @@ HOMES = {
     "Self": "typing",
     "SyncPaginator": "pictory_vimeo._sync._pagination",
     "VimeoConnection": "pictory_vimeo._models",
+    "Secret": "pictory_vimeo._secret",
 }
+#: Parameters that carry a secret: never kept raw in a local of a generated frame.
+SECRET_ARGUMENTS = frozenset({"client_secret", "access_token", "api_key"})
 
 
 def sync_words(text: str) -> str:
@@ -184,6 +187,17 @@ def _resource_method(func: ast.FunctionDef | ast.AsyncFunctionDef, target: str) 
         ]
         lines += _call_arguments(params, "                ")
         lines += ["            ),", "        )"]
+    elif secrets := [arg for _, arg, _, _ in params if arg in SECRET_ARGUMENTS]:
+        # Bound in a call whose repr masks them, then dropped: an error raised through
+        # this frame is recorded with its locals by error trackers.
+        lines += [
+            "        call = masked(",
+            "            partial(",
+            f"                {target}.{func.name},",
+        ]
+        lines += _call_arguments(params, "                ")
+        lines += ["            )", "        )", f"        del {', '.join(secrets)}"]
+        lines += ["        return self._run(call)"]
     else:
         lines += [
             "        return self._run(",
@@ -278,6 +292,7 @@ def generate_resource() -> str:
             ("partial", "functools"),
             ("SyncConnectionsBase", "pictory_vimeo._sync._portal"),
             ("SyncRawResponses", "pictory_vimeo._sync._portal"),
+            ("masked", "pictory_vimeo._sync._portal"),
         ],
     )
     head = [
@@ -303,12 +318,17 @@ def _init(cls: ast.ClassDef) -> list[str]:
     lines = _signature("__init__", params, "None")
     lines += [
         '        """Check every argument, start the event loop, and build the client in it."""',
-        "        self._open(",
-        "            {",
-        *(f'                "{arg}": {arg},' for _, arg, _, _ in params[:-1]),
-        "            },",
-        "            backend,",
-        "        )",
+        "        arguments: dict[str, Any] = {",
+        *(
+            f'            "{arg}": Secret({arg}),'
+            if arg in SECRET_ARGUMENTS
+            else f'            "{arg}": {arg},'
+            for _, arg, _, _ in params[:-1]
+        ),
+        "        }",
+        # The key is no local of this frame (see _resource_method): only its Secret is.
+        f"        del {', '.join(arg for _, arg, _, _ in params if arg in SECRET_ARGUMENTS)}",
+        "        self._open(arguments, backend)",
     ]
     return lines
 
