@@ -51,11 +51,19 @@ def _translate(exc: Exception, request: httpx.Request) -> httpx.TransportError:
 
     Anything httpcore2 does not classify may have happened after the request was sent:
     it is reported as such (a ``RemoteProtocolError``), never as a request that never left.
+    ``exc`` is kept as its cause, as httpx's own pool keeps httpcore's: what stopped a
+    connection (refused, no such name, TLS) is read from the OS's exception there
+    (``_failures``), and the SDK's own errors are built apart from it, never chained to it.
     """
+    error: httpx.TransportError | None = None
     for source, target in _MAPPING:
         if isinstance(exc, source):
-            return target(str(exc) or type(exc).__name__, request=request)
-    return httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)
+            error = target(str(exc) or type(exc).__name__, request=request)
+            break
+    if error is None:
+        error = httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request)
+    error.__cause__ = exc
+    return error
 
 
 class _Body(httpx.AsyncByteStream):
@@ -83,7 +91,7 @@ class _Body(httpx.AsyncByteStream):
             raise
         except Exception as exc:
             error = _translate(exc, self._request)
-        # Raised outside the except block, so httpcore2's text is not chained to it.
+        # Raised outside the except block: its cause is set, with nothing handled around it.
         raise error
 
     async def aclose(self) -> None:
