@@ -95,7 +95,9 @@ class ClientMembers(ABC):
 
     @property
     def transport(self) -> str:
-        """The connection pool in use: ``"aiohttp"``, ``"httpx"``, or the caller's own."""
+        """The connection pool in use: ``"aiohttp"``, ``"httpx"``, ``"httpcore2"``, or the
+        caller's own.
+        """
         return self._async.transport
 
     @property
