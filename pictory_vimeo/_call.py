@@ -22,8 +22,9 @@ import anyio
 import attrs
 import httpx
 
+from ._budget import refused
 from ._config import RequestOptions, check_headers
-from ._error_bodies import status_error
+from ._error_bodies import parse_retry_after, status_error
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -37,6 +38,8 @@ from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._rules import FieldError
 from ._session import ApiSession
 from ._slots import Slots
+from ._trace import CallTrace, start_trace, traced
+from ._traffic import Traffic
 from ._types import NOT_GIVEN, Headers, NotGiven
 
 __all__ = [
@@ -115,6 +118,8 @@ class CallContext:
     headers: httpx.Headers
     #: In-flight requests of this client (``max_concurrency``).
     slots: Slots
+    #: The retry budget, the rate limiter and the counters, shared with derived clients.
+    traffic: Traffic
 
     def start(
         self,
@@ -169,6 +174,9 @@ class Call:
         self._sent_headers = headers
         self._started = time.perf_counter()
         self._last: Failure | None = None
+        #: What this call's last retry took from the retry budget (given back on success).
+        self._spent: int | None = None
+        self.trace: CallTrace | None = None
 
     async def run(
         self,
@@ -184,6 +192,16 @@ class Call:
         ``reconcile(call, conflict)`` gets a ``409`` met after an unclear attempt and
         returns the result (and the response it came from), or raises.
         """
+        self.trace = start_trace(self.method, self.path, self.context.session.base_url)
+        return await traced(self.trace, self._run(parse, body, params, reconcile))
+
+    async def _run(
+        self,
+        parse: Callable[[httpx.Response], T],
+        body: object,
+        params: Mapping[str, str] | None,
+        reconcile: Callable[[Call, ConflictError], Awaitable[tuple[T, httpx.Response]]] | None,
+    ) -> T:
         content = None
         if body is not None:
             content = encode_body(body)
@@ -230,6 +248,7 @@ class Call:
             self.context, self.options, self._headers, method, path, deadline=self.deadline
         )
         follow_up.scrub = self.scrub
+        follow_up.trace = self.trace
         return await follow_up.send(params=params)
 
     async def send(
@@ -241,24 +260,35 @@ class Call:
             self.attempts += 1
             outcome = await self._attempt(content, params)
             if isinstance(outcome, httpx.Response):
+                self.context.traffic.succeeded(self._spent)
                 return outcome
             self._last = outcome
             time_left = self.deadline - anyio.current_time()
             wait = next_wait(outcome, self.attempts, max_retries, time_left)
             if wait is None:
                 raise outcome.error
+            self._spent = self.context.traffic.allow_retry(outcome.error, self.trace)
+            if self._spent is None:
+                raise refused(outcome.error, self.attempts)
             log_retry(self.method, self.path, self.attempts, max_retries + 1, wait, outcome.reason)
             await pause(wait)
 
     async def _attempt(
         self, content: bytes | None, params: Mapping[str, str] | None
     ) -> httpx.Response | Failure:
+        try:
+            await self.context.traffic.admit(self.deadline, self.trace)
+        except TimeoutError:
+            self.attempts -= 1
+            self._raise_timeout(" while waiting for the client's rate limit")
         remaining = self.deadline - anyio.current_time()
         if remaining <= 0:
             # The wait before this attempt overran the deadline: it was never made.
             self.attempts -= 1
             self._raise_timeout()
         sent_at = time.time()
+        loop_sent = anyio.current_time()
+        traced = None if self.trace is None else self.trace.attempt()
         started = time.perf_counter()
         sent = False
         try:
@@ -278,8 +308,12 @@ class Call:
         except TimeoutError:
             self._note_unclear(sent, sent_at)
             log_attempt(self.method, self.path, self.attempts, "deadline passed")
+            lost = "APITimeoutError" if sent else None
+            self.context.traffic.answered(traced, loop_sent, None, lost, None, self.trace)
             self._raise_timeout()
         except httpx.HTTPError as exc:
+            failed = type(exc).__name__
+            self.context.traffic.answered(traced, loop_sent, None, failed, None, self.trace)
             return self._transport_failure(exc, sent_at)
         log_attempt(
             self.method,
@@ -288,6 +322,9 @@ class Call:
             response.status_code,
             (time.perf_counter() - started) * 1000.0,
         )
+        status = response.status_code
+        asked = parse_retry_after(response.headers.get("retry-after")) if status >= 400 else None
+        self.context.traffic.answered(traced, loop_sent, status, None, asked, self.trace)
         problem = None
         if undecodable is not None:
             problem = self.scrub.line(
@@ -339,12 +376,12 @@ class Call:
             if self.unclear_since is None:
                 self.unclear_since = sent_at
 
-    def _raise_timeout(self) -> NoReturn:
+    def _raise_timeout(self, where: str = "") -> NoReturn:
         outcome = (
             "; the write's outcome is unknown (it may have been applied)" if self.unclear else ""
         )
         error = APITimeoutError(
-            f"{self.method} {self.path}: the call's deadline passed{outcome}",
+            f"{self.method} {self.path}: the call's deadline passed{where}{outcome}",
             attempts=self.attempts,
         )
         cause = self._last.error if self._last is not None else None

@@ -12,6 +12,7 @@ from typing import Self
 import anyio
 import httpx
 
+from ._budget import DEFAULT_RETRY_BUDGET, RetryBudget, check_retry_budget
 from ._call import CallContext
 from ._config import (
     DEFAULT_MAX_RETRIES,
@@ -27,6 +28,7 @@ from ._config import (
 from ._logging import logger
 from ._session import ApiSession
 from ._slots import Slots
+from ._traffic import ClientStats, RateLimit, Traffic, check_rate_limit
 from ._types import NOT_GIVEN, NotGiven
 from .resources.vimeo_connections import AsyncVimeoConnections
 
@@ -45,7 +47,10 @@ class AsyncPictoryClient:
     ``http_client`` to use your own ``httpx.AsyncClient`` as is: the SDK never closes it.
     The key is never sent over plain ``http://`` except to loopback, unless
     ``allow_insecure_http``; ``validate=False`` sends input the SDK's copy of the documented
-    rules would refuse. Use it as ``async with`` so listings can read ahead.
+    rules would refuse. ``retry_budget`` caps retries client-wide (a ``RetryBudget``
+    shared with every ``with_options`` client; ``None``: no cap), ``rate_limit`` paces
+    requests: ``"adaptive"`` (slows down on ``429``s), a fixed number of requests/s, or
+    ``None``. Use it as ``async with`` so listings can read ahead.
     """
 
     vimeo_connections: AsyncVimeoConnections
@@ -63,8 +68,14 @@ class AsyncPictoryClient:
         max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
+        retry_budget: RetryBudget | None = DEFAULT_RETRY_BUDGET,
+        rate_limit: RateLimit = "adaptive",
     ) -> None:
-        settings = client_settings(
+        check = Checks()
+        budget = check(check_retry_budget, retry_budget)
+        rate = check(check_rate_limit, rate_limit)
+        settings = check(
+            client_settings,
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
@@ -76,6 +87,7 @@ class AsyncPictoryClient:
             allow_insecure_http=allow_insecure_http,
             validate=validate,
         )
+        check.done()
         if not settings.api_key.startswith(KEY_PREFIX):
             logger.warning(
                 "the API key does not start with %r; Pictory keys normally do", KEY_PREFIX
@@ -87,11 +99,13 @@ class AsyncPictoryClient:
             max_concurrency=settings.max_concurrency,
             http_client=settings.http_client,
         )
+        traffic = Traffic(budget, rate)
         self._init(
             session,
             settings.options,
             settings.default_headers,
-            Slots(session, settings.max_concurrency),
+            Slots(session, settings.max_concurrency, traffic.counters),
+            traffic,
             owner=True,
         )
 
@@ -101,6 +115,7 @@ class AsyncPictoryClient:
         options: RequestOptions,
         default_headers: dict[str, str],
         slots: Slots,
+        traffic: Traffic,
         *,
         owner: bool,
     ) -> None:
@@ -112,7 +127,8 @@ class AsyncPictoryClient:
         headers.update(default_headers)
         headers["Authorization"] = session.headers["Authorization"]
         self._slots = slots
-        context = CallContext(session, options, headers, slots)
+        self._traffic = traffic
+        context = CallContext(session, options, headers, slots, traffic)
         self.vimeo_connections = AsyncVimeoConnections(context)
 
     @property
@@ -157,11 +173,14 @@ class AsyncPictoryClient:
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
+        retry_budget: RetryBudget | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
         ``default_headers`` replaces this client's. The new client shares this one's slots
-        of ``max_concurrency`` too, unless it is given one of its own.
+        of ``max_concurrency``, retry budget and rate limit too, unless it is given its own
+        (its ``stats()`` are this client's either way).
         """
         check = Checks()
         options = check(
@@ -172,11 +191,23 @@ class AsyncPictoryClient:
             headers = check(check_headers, default_headers, "default_headers")
         slots = self._slots
         if not isinstance(max_concurrency, NotGiven):
-            slots = Slots(self._session, check(check_max_concurrency, max_concurrency))
+            limit = check(check_max_concurrency, max_concurrency)
+            slots = Slots(self._session, limit, self._traffic.counters)
+        if not isinstance(retry_budget, NotGiven):
+            retry_budget = check(check_retry_budget, retry_budget)
+        if not isinstance(rate_limit, NotGiven):
+            rate_limit = check(check_rate_limit, rate_limit)
         check.done()
+        traffic = self._traffic.derive(retry_budget, rate_limit)
         derived = object.__new__(type(self))
-        derived._init(self._session, options, headers, slots, owner=False)
+        derived._init(self._session, options, headers, slots, traffic, owner=False)
         return derived
+
+    def stats(self) -> ClientStats:
+        """What this client's calls (and its ``with_options`` clients') have done so far:
+        requests, retries, retry budget refusals, the rate limit, time spent waiting.
+        """
+        return self._traffic.stats()
 
     async def aclose(self) -> None:
         """Close the connection pool the SDK created (a caller's ``http_client`` stays open).

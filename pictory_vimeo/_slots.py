@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 import anyio
 
 from ._session import ApiSession
+from ._traffic import Counters
 from ._transports import pool_size
 
 __all__ = ["Slots"]
@@ -20,9 +22,13 @@ class Slots:
     the pool is chosen: for ``transport="auto"`` that is at the first request.
     """
 
-    def __init__(self, session: ApiSession, requested: int | None) -> None:
+    def __init__(
+        self, session: ApiSession, requested: int | None, counters: Counters | None = None
+    ) -> None:
         self._session = session
         self.requested = requested
+        #: Where the time calls wait for a slot is added up (``stats().slot_wait``).
+        self.counters = Counters() if counters is None else counters
         self._limiter: anyio.CapacityLimiter | None = None
 
     @property
@@ -49,7 +55,11 @@ class Slots:
         try:
             limiter.acquire_nowait()
         except anyio.WouldBlock:
-            await limiter.acquire()
+            started = time.perf_counter()
+            try:
+                await limiter.acquire()
+            finally:
+                self.counters.slot_wait += time.perf_counter() - started
         try:
             yield
         finally:

@@ -55,6 +55,10 @@ THIRD_PARTY = ""
 HOMES = {
     "Any": "typing",
     "Backend": "pictory_vimeo._sync._portal",
+    "ClientStats": "pictory_vimeo._traffic",
+    "DEFAULT_RETRY_BUDGET": "pictory_vimeo._budget",
+    "RateLimit": "pictory_vimeo._traffic",
+    "RetryBudget": "pictory_vimeo._budget",
     "DEFAULT_MAX_CONCURRENCY": "pictory_vimeo._config",
     "DEFAULT_MAX_EMPTY_PAGES": "pictory_vimeo._config",
     "DEFAULT_MAX_RETRIES": "pictory_vimeo._config",
@@ -338,6 +342,14 @@ def generate_members() -> str:
             body += ["        return self._derive(", "            self._async.with_options("]
             body += _call_arguments(params, "                ")
             body += ["            )", "        )"]
+        elif isinstance(func, ast.FunctionDef) and len(func.args.args) == 1:
+            # A plain method with no arguments (``stats``): read from the async client.
+            body += [
+                "",
+                f"    def {func.name}(self) -> {_annotation(func.returns)}:",
+                *_docstring(func, "        "),
+                f"        return self._async.{func.name}()",
+            ]
     code = "\n".join(body)
     imports = _imports(
         code,

@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any, Self
 
+from .._budget import check_retry_budget
 from .._client import AsyncPictoryClient
 from .._config import (
     Checks,
@@ -25,6 +26,7 @@ from .._config import (
 )
 from .._errors import ValidationError
 from .._rules import FieldError
+from .._traffic import check_rate_limit
 from ..resources.sync_vimeo_connections import SyncVimeoConnections
 from ._client_members import ClientMembers
 from ._portal import BACKENDS, Backend, Loop, PortalCalls, refuse_inside
@@ -55,7 +57,10 @@ class PictoryClient(ClientMembers):
         """Check everything, then start the loop and build and enter the async client in it."""
         # Everything is checked before the thread starts, so bad input never leaves one behind.
         check = Checks()
-        check(client_settings, **arguments)
+        settings = dict(arguments)
+        check(check_retry_budget, settings.pop("retry_budget", None))
+        check(check_rate_limit, settings.pop("rate_limit", None))
+        check(client_settings, **settings)
         check(_check_backend, backend)
         check.done()
         loop = Loop.start(backend)

@@ -9,8 +9,10 @@ from typing import Any, Self
 
 import httpx
 
+from .._budget import DEFAULT_RETRY_BUDGET, RetryBudget
 from .._client import AsyncPictoryClient
 from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TransportName
+from .._traffic import ClientStats, RateLimit
 from .._types import NOT_GIVEN, NotGiven
 from ._portal import Backend
 
@@ -43,6 +45,8 @@ class ClientMembers(ABC):
         max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
+        retry_budget: RetryBudget | None = DEFAULT_RETRY_BUDGET,
+        rate_limit: RateLimit = "adaptive",
         backend: Backend = "asyncio",
     ) -> None:
         """Check every argument, start the event loop, and build the client in it."""
@@ -58,6 +62,8 @@ class ClientMembers(ABC):
                 "max_concurrency": max_concurrency,
                 "allow_insecure_http": allow_insecure_http,
                 "validate": validate,
+                "retry_budget": retry_budget,
+                "rate_limit": rate_limit,
             },
             backend,
         )
@@ -104,11 +110,14 @@ class ClientMembers(ABC):
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
+        retry_budget: RetryBudget | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
         ``default_headers`` replaces this client's. The new client shares this one's slots
-        of ``max_concurrency`` too, unless it is given one of its own.
+        of ``max_concurrency``, retry budget and rate limit too, unless it is given its own
+        (its ``stats()`` are this client's either way).
         """
         return self._derive(
             self._async.with_options(
@@ -117,5 +126,13 @@ class ClientMembers(ABC):
                 default_headers=default_headers,
                 max_concurrency=max_concurrency,
                 validate=validate,
+                retry_budget=retry_budget,
+                rate_limit=rate_limit,
             )
         )
+
+    def stats(self) -> ClientStats:
+        """What this client's calls (and its ``with_options`` clients') have done so far:
+        requests, retries, retry budget refusals, the rate limit, time spent waiting.
+        """
+        return self._async.stats()
