@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Final, NoReturn, TypeVar
@@ -177,6 +178,9 @@ class Call:
         #: What this call's last retry took from the retry budget (given back on success).
         self._spent: int | None = None
         self.trace: CallTrace | None = None
+        #: The end of the client-wide pause this call's own Retry-After started (it waits
+        #: that out itself, before its retry, so the pause does not hold it twice).
+        self._own_pause = -math.inf
 
     async def run(
         self,
@@ -277,7 +281,7 @@ class Call:
         self, content: bytes | None, params: Mapping[str, str] | None
     ) -> httpx.Response | Failure:
         try:
-            await self.context.traffic.admit(self.deadline, self.trace)
+            await self.context.traffic.admit(self.deadline, self.trace, self._own_pause)
         except TimeoutError:
             self.attempts -= 1
             self._raise_timeout(" while waiting for the client's rate limit")
@@ -324,7 +328,8 @@ class Call:
         )
         status = response.status_code
         asked = parse_retry_after(response.headers.get("retry-after")) if status >= 400 else None
-        self.context.traffic.answered(traced, loop_sent, status, None, asked, self.trace)
+        paused = self.context.traffic.answered(traced, loop_sent, status, None, asked, self.trace)
+        self._own_pause = self._own_pause if paused is None else paused
         problem = None
         if undecodable is not None:
             problem = self.scrub.line(

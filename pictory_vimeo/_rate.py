@@ -62,13 +62,15 @@ class RateLimiter:
         """Requests/s the limiter allows now; ``None`` while it does not limit."""
         return self.rate if self.enabled else None
 
-    def reserve(self, now: float, *, testing: bool = False) -> float:
+    def reserve(self, now: float, *, testing: bool = False, waited_out: float = -math.inf) -> float:
         """Take a token; the seconds to wait before sending (``give_back`` if not sending).
 
         ``testing``: skip the waits the server's answers caused (a pause, the adaptive
-        rate); a fixed rate still holds.
+        rate); a fixed rate still holds. ``waited_out``: the end of a pause the caller
+        has already waited for itself (the call that got the ``Retry-After``).
         """
-        wait = -1.0 if testing else self.paused_until - now
+        paused = self.paused_until > waited_out and not testing
+        wait = self.paused_until - now if paused else -1.0
         if not self.enabled or (testing and self.adaptive):
             return wait if wait > 0 else 0.0
         self._refill(now)
@@ -83,9 +85,10 @@ class RateLimiter:
         if self.enabled:
             self._tokens += 1.0
 
-    def pause(self, until: float) -> None:
-        """Start no attempt before ``until`` (a server's ``Retry-After``)."""
+    def pause(self, until: float) -> float:
+        """Start no attempt before ``until`` (a server's ``Retry-After``); the pause's end."""
         self.paused_until = max(self.paused_until, until)
+        return self.paused_until
 
     def answered(self, now: float, sent_at: float, *, throttled: bool) -> None:
         """An answer came (``throttled``: a 429): adapt the rate to it."""
@@ -93,8 +96,10 @@ class RateLimiter:
             return
         measured = self._measure(now)
         if throttled:
-            if sent_at < self._last_decrease:
-                return  # sent before the last decrease: that one already answered for it
+            if sent_at < self._last_decrease or measured <= 0:
+                # Sent before the last decrease: that one already answered for it. Or no
+                # rate measured yet (a first answer): the call's own retry wait will do.
+                return
             basis = measured if not self.enabled else min(measured, self.rate)
             self._w_max = max(basis, MIN_RATE)
             self._k = ((self._w_max * (1 - BETA)) / SCALE) ** (1 / 3)

@@ -10,6 +10,7 @@ retry decision (:meth:`Traffic.allow_retry`) and on success (:meth:`Traffic.succ
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Final, Literal, TypeAlias
 
@@ -20,6 +21,7 @@ from ._budget import BudgetState, RetryBudget
 from ._config import is_testing
 from ._errors import ValidationError
 from ._rate import RateLimiter
+from ._retry import RETRY_AFTER_CAP
 from ._rules import FieldError
 from ._trace import CallTrace
 from ._types import NOT_GIVEN, NotGiven
@@ -115,19 +117,22 @@ class Traffic:
             derived.limiter = Traffic(None, rate_limit).limiter
         return derived
 
-    async def admit(self, deadline: float, trace: CallTrace | None = None) -> float:
+    async def admit(
+        self, deadline: float, trace: CallTrace | None = None, waited_out: float = -math.inf
+    ) -> float:
         """Wait for the rate limiter before an attempt: the seconds waited.
 
         Raises ``TimeoutError`` at once, without waiting, when the wait would outlast
         ``deadline`` (the caller turns it into the call's ``APITimeoutError``). In the
         testing mode the waits the server's answers caused (adaptive rate, ``Retry-After``)
-        are skipped; a fixed rate, the caller's own setting, is kept.
+        are skipped; a fixed rate, the caller's own setting, is kept. ``waited_out``: the
+        end of the pause this call has waited for itself (its own ``Retry-After``).
         """
         limiter = self.limiter
         if limiter is None:
             return 0.0
         now = anyio.current_time()
-        wait = limiter.reserve(now, testing=is_testing())
+        wait = limiter.reserve(now, testing=is_testing(), waited_out=waited_out)
         if wait <= 0.0:
             return 0.0
         if now + wait >= deadline:
@@ -149,23 +154,25 @@ class Traffic:
         error_type: str | None,
         retry_after: float | None,
         trace: CallTrace | None,
-    ) -> None:
+    ) -> float | None:
         """An attempt ended with ``status`` (``None``: no answer; ``error_type``: what went
         wrong, ``None`` too if it was never sent): count it, adapt, pause if asked, end
-        its span (``traced``).
+        its span (``traced``). Returns the end of the pause it started, if any.
         """
         if traced is not None and trace is not None:
             trace.attempt_done(traced, status, error_type)
         if status is None and error_type is None:
-            return
+            return None
         self.counters.requests += 1
         limiter = self.limiter
         if limiter is None or status is None:
-            return
+            return None
         now = anyio.current_time()
         limiter.answered(now, sent_at, throttled=status == 429)
         if retry_after is not None and status in _PAUSING:
-            limiter.pause(now + retry_after)
+            # Never longer than the SDK would wait for a Retry-After itself.
+            return limiter.pause(now + min(retry_after, RETRY_AFTER_CAP))
+        return None
 
     def allow_retry(self, error: BaseException, trace: CallTrace | None = None) -> int | None:
         """Whether the budget pays for a retry after ``error``: the tokens it cost (0

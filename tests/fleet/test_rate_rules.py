@@ -97,3 +97,20 @@ def test_a_pause_holds_every_attempt_and_testing_skips_it() -> None:
     assert limiter.reserve(10.0) == pytest.approx(2.0)
     assert limiter.reserve(10.0, testing=True) == 0.0
     assert limiter.reserve(12.5) == 0.0
+
+
+def test_a_call_is_not_held_twice_by_its_own_pause() -> None:
+    """The call that got the Retry-After waits it out itself; other calls wait for it."""
+    limiter = RateLimiter()
+    own = limiter.pause(12.0)
+    assert limiter.reserve(10.0, waited_out=own) == 0.0
+    assert limiter.reserve(10.0) == pytest.approx(2.0)
+    limiter.pause(15.0)  # a later pause, from another call: it holds this one too
+    assert limiter.reserve(10.0, waited_out=own) == pytest.approx(5.0)
+
+
+def test_a_first_429_with_nothing_measured_does_not_throttle() -> None:
+    """A 429 on a client's very first answer leaves the rate alone: its own wait will do."""
+    limiter = RateLimiter()
+    limiter.answered(1.0, 0.99, throttled=True)
+    assert limiter.current_rate is None
