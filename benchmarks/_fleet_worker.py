@@ -62,6 +62,13 @@ async def caller(
         next_start = max(next_start + period, time.time())
 
 
+def use_growth(growth: str) -> None:
+    """Set how the adaptive rate grows back (``fleet.py`` compares the two)."""
+    from pictory_vimeo import _rate
+
+    _rate.GROWTH = growth
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     """Run the callers on one client; the calls and the client's counters."""
     options: dict[str, Any] = {}
@@ -116,10 +123,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--period", type=float, required=True)
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--with", dest="with_", action="store_true")
+    parser.add_argument("--growth", choices=("additive", "cubic"), default="cubic")
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
-    result = anyio.run(main, parse())
+    arguments = parse()
+    use_growth(arguments.growth)
+    result = anyio.run(main, arguments)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

@@ -44,6 +44,9 @@ PERIOD = 0.25
 LATENCY_MS = 5.0
 RATE_LIMIT = 200.0
 SAMPLE = 0.25
+#: How the workers' adaptive rate grows back after a 429 (the SDK's default, cubic, or
+#: additive): the rate-limit scenario also runs with additive growth, to compare the two.
+GROWTH = "cubic"
 #: Without a budget, the outage's requests per call are counted from this many seconds
 #: into it (with one, from the first refusal: the budget has drained by then).
 DRAINED_AFTER = 2.0
@@ -82,7 +85,9 @@ async def _counters(http: httpx.AsyncClient) -> dict[str, int]:
     return data
 
 
-def _worker_command(url: str, ids: list[str], size: Size, seconds: float, with_: bool) -> list[str]:
+def _worker_command(
+    url: str, ids: list[str], size: Size, seconds: float, with_: bool, growth: str
+) -> list[str]:
     argv = [
         sys.executable,
         str(WORKER),
@@ -91,12 +96,17 @@ def _worker_command(url: str, ids: list[str], size: Size, seconds: float, with_:
         f"--callers={size.callers}",
         f"--period={PERIOD}",
         f"--seconds={seconds}",
+        f"--growth={growth}",
     ]
     return [*argv, "--with"] if with_ else argv
 
 
-async def scenario(name: str, size: Size, with_: bool) -> dict[str, Any]:
-    """Run one scenario with or without the fleet features: calls and server samples."""
+async def scenario(name: str, size: Size, with_: bool, growth: str = GROWTH) -> dict[str, Any]:
+    """Run one scenario with or without the fleet features: calls and server samples.
+
+    ``name`` ``"rate_limit_additive"`` is the rate limit with additive growth."""
+    label, name = name, name.removesuffix("_additive")
+    growth = "additive" if label != name else growth
     seconds = (
         sum(size.outage)
         if name == "outage"
@@ -114,7 +124,7 @@ async def scenario(name: str, size: Size, with_: bool) -> dict[str, Any]:
             await _control(http, errorRate=0.05)
         processes = [
             subprocess.Popen(  # noqa: ASYNC220 - started before the timed window
-                _worker_command(running.url, running.ids, size, seconds, with_),
+                _worker_command(running.url, running.ids, size, seconds, with_, growth),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
@@ -149,8 +159,9 @@ async def scenario(name: str, size: Size, with_: bool) -> dict[str, Any]:
         if call[0] >= output["first_refusal"]
     ]
     return {
-        "scenario": name,
+        "scenario": label,
         "with": with_,
+        "growth": growth,
         "seconds": seconds,
         "samples": samples,
         "calls": len(calls),
@@ -222,7 +233,7 @@ def summarise(
             "calls_after": len(after),
             "after_not_first_try": sum(1 for c in after if not c[2] or c[3] > 1),
         }
-    if name == "rate_limit":
+    if name.startswith("rate_limit"):
         span, requests, errors, limited = _window(samples, size.rate_skip, size.rate_seconds)
         ok = requests - errors - limited
         return {
@@ -255,8 +266,10 @@ async def run(plan: Plan, backend: str) -> dict[str, Any]:
     size = SIZES.get(plan.mode, SIZES["full"])
     heading(f"5. fleet: {size.processes} processes x {size.callers} callers, one account")
     runs = []
-    for name in ("outage", "rate_limit", "rare"):
-        for with_ in (True, False):
+    for name in ("outage", "rate_limit", "rate_limit_additive", "rare"):
+        if name == "rate_limit_additive" and plan.mode != "full":
+            continue
+        for with_ in (True, False) if name != "rate_limit_additive" else (True,):
             progress(f"{name}, {'with' if with_ else 'without'} budget and adaptive rate")
             runs.append(await scenario(name, size, with_))
     return {
@@ -295,6 +308,8 @@ def section(data: dict[str, Any], *, plot_name: str | None = None) -> str:
         ("outage", "calls after recovery not first-try", "after_not_first_try", "{:.0f}"),
         ("rate_limit", "successful requests/s", "successes_per_s", "{:.0f}"),
         ("rate_limit", "share of 429s", "share_429", "{:.1%}"),
+        ("rate_limit_additive", "successful requests/s", "successes_per_s", "{:.0f}"),
+        ("rate_limit_additive", "share of 429s", "share_429", "{:.1%}"),
         ("rare", "call success rate", "success_rate", "{:.2%}"),
         ("rare", "successful calls/s", "calls_per_s", "{:.0f}"),
     ]

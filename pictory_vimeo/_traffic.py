@@ -131,19 +131,28 @@ class Traffic:
         limiter = self.limiter
         if limiter is None:
             return 0.0
-        now = anyio.current_time()
-        wait = limiter.reserve(now, testing=is_testing(), waited_out=waited_out)
-        if wait <= 0.0:
-            return 0.0
-        if now + wait >= deadline:
-            limiter.give_back()
-            raise TimeoutError
-        started = time.perf_counter()
-        await anyio.sleep(wait)
-        waited = time.perf_counter() - started
-        self.counters.rate_limit_wait += waited
-        if trace is not None:
-            trace.rate_limit_wait += waited
+        testing = is_testing()
+        waited = 0.0
+        while True:
+            now = anyio.current_time()
+            epoch = limiter.epoch
+            wait = limiter.reserve(now, testing=testing, waited_out=waited_out)
+            if wait <= 0.0:
+                break
+            if now + wait >= deadline:
+                limiter.give_back()
+                raise TimeoutError
+            started = time.perf_counter()
+            await anyio.sleep(wait)
+            waited += time.perf_counter() - started
+            if limiter.epoch == epoch:
+                break
+            # A 429 or a pause came while this call waited: its token is void; it takes
+            # its turn again at the new pace.
+        if waited:
+            self.counters.rate_limit_wait += waited
+            if trace is not None:
+                trace.rate_limit_wait += waited
         return waited
 
     def answered(
@@ -171,7 +180,7 @@ class Traffic:
         limiter.answered(now, sent_at, throttled=status == 429)
         if retry_after is not None and status in _PAUSING:
             # Never longer than the SDK would wait for a Retry-After itself.
-            return limiter.pause(now + min(retry_after, RETRY_AFTER_CAP))
+            return limiter.pause(now, now + min(retry_after, RETRY_AFTER_CAP))
         return None
 
     def allow_retry(self, error: BaseException, trace: CallTrace | None = None) -> int | None:

@@ -93,7 +93,7 @@ def test_a_fixed_rate_paces_every_attempt() -> None:
 def test_a_pause_holds_every_attempt_and_testing_skips_it() -> None:
     """``pause(until)``: no attempt starts before; the testing mode does not wait for it."""
     limiter = RateLimiter()
-    limiter.pause(12.0)
+    limiter.pause(10.0, 12.0)
     assert limiter.reserve(10.0) == pytest.approx(2.0)
     assert limiter.reserve(10.0, testing=True) == 0.0
     assert limiter.reserve(12.5) == 0.0
@@ -102,10 +102,10 @@ def test_a_pause_holds_every_attempt_and_testing_skips_it() -> None:
 def test_a_call_is_not_held_twice_by_its_own_pause() -> None:
     """The call that got the Retry-After waits it out itself; other calls wait for it."""
     limiter = RateLimiter()
-    own = limiter.pause(12.0)
+    own = limiter.pause(10.0, 12.0)
     assert limiter.reserve(10.0, waited_out=own) == 0.0
     assert limiter.reserve(10.0) == pytest.approx(2.0)
-    limiter.pause(15.0)  # a later pause, from another call: it holds this one too
+    limiter.pause(10.0, 15.0)  # a later pause, from another call: it holds this one too
     assert limiter.reserve(10.0, waited_out=own) == pytest.approx(5.0)
 
 
@@ -114,3 +114,12 @@ def test_a_first_429_with_nothing_measured_does_not_throttle() -> None:
     limiter = RateLimiter()
     limiter.answered(1.0, 0.99, throttled=True)
     assert limiter.current_rate is None
+
+
+def test_tokens_owed_during_a_pause_come_due_after_it_at_the_rate() -> None:
+    """Calls waiting through a pause are spread out after it, not released together."""
+    limiter = RateLimiter(10)
+    limiter.reserve(0.0)
+    limiter.pause(0.0, 1.0)
+    waits = [limiter.reserve(0.5) for _ in range(3)]
+    assert waits == pytest.approx([0.6, 0.7, 0.8])
