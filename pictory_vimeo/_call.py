@@ -319,6 +319,9 @@ class Call:
             failed = type(exc).__name__
             self.context.traffic.answered(traced, loop_sent, None, failed, None, self.trace)
             return self._transport_failure(exc, sent_at)
+        except BaseException:  # cancelled: the attempt's span ends all the same
+            self.context.traffic.answered(traced, loop_sent, None, None, None, self.trace)
+            raise
         log_attempt(
             self.method,
             self.path,

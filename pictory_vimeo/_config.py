@@ -376,8 +376,9 @@ class TestingMode:
 def set_testing(testing: bool) -> TestingMode:
     """Turn the testing mode on or off: when on, the SDK never waits between attempts.
 
-    Retries still happen, as often as ``max_retries`` allows, and ``Retry-After`` is still
-    checked against its cap and the call's deadline; only the waiting is skipped. Takes
+    Retries still happen, as ``max_retries`` and the retry budget allow, and ``Retry-After``
+    is checked against its cap and the deadline; only waits are skipped (between retries,
+    for the adaptive rate and a ``Retry-After`` pause; a fixed ``rate_limit`` holds). Takes
     effect at once; used as ``with pv.set_testing(True): ...`` it also restores the
     previous state when the block ends.
     """

@@ -265,3 +265,17 @@ print(sorted(m for m in sys.modules if m.startswith("opentelemetry")))
         [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+async def test_a_cancelled_call_still_ends_its_spans(
+    served: emulator.RunningEmulator, make_client: MakeClient, telemetry: Telemetry
+) -> None:
+    """Cancelled mid-attempt, the call's and the attempt's spans end (marked as errors)."""
+    conns = make_client().vimeo_connections
+    served.emulator.set_faults(latency_ms=1500)
+    with anyio.move_on_after(0.3):
+        await conns.list_page()
+    [call] = telemetry.calls()
+    [attempt] = telemetry.attempts(call)
+    assert call.status.status_code == trace.StatusCode.ERROR
+    assert attempt.end_time is not None
