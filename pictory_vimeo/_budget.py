@@ -58,18 +58,22 @@ class RetryBudget:
     """How many retries a client may make: a bucket of tokens that retries spend and
     successes earn back, shared by the client and every client ``with_options`` makes.
 
-    ``capacity`` (500): the bucket, full at the start. With ``retry_cost`` 5 a client can
-    retry 100 times in a row before it stops; at the SDK's default of 2 retries a call,
-    that is an outage seen by 50 calls at once before the budget has a say.
-    ``retry_cost`` (5): what a retry spends. Once the bucket is empty, a retry needs five
-    successes to pay for it, so while most calls fail the client sends at most about
-    1.2 requests per call instead of ``max_retries + 1``.
-    ``timeout_cost`` (10): what a retry after a timeout spends: a server that does not
-    answer in time is the most likely to be overloaded, and each timed-out attempt held a
-    connection for the whole timeout.
-    ``success_refill`` (1): what a call that succeeded on its first attempt puts back. A
-    call that succeeded after retrying puts back what its last retry spent instead, so
-    rare failures leave the bucket as full as it was.
+    The defaults are botocore's *standard* retry quota. A refused retry ends its call at
+    once with its last error, whose message says ``retry budget exhausted``.
+
+    Attributes:
+        capacity (int): The bucket, full at the start (500). With ``retry_cost`` 5 a client
+            can retry 100 times in a row before it stops; at the default of 2 retries a
+            call, that is an outage seen by 50 calls at once before the budget has a say.
+        retry_cost (int): What a retry spends (5). Once the bucket is empty a retry needs
+            five successes to pay for it, so while most calls fail the client sends at
+            most about 1.2 requests per call instead of ``max_retries + 1``.
+        timeout_cost (int): What a retry after a timeout spends (10): a server that does
+            not answer in time is the likeliest to be overloaded, and each timed-out
+            attempt held a connection for the whole timeout.
+        success_refill (int): What a call that succeeded on its first attempt puts back
+            (1). A call that succeeded after retrying puts back what its last retry spent
+            instead, so rare failures leave the bucket as full as it was.
     """
 
     capacity: int = attrs.field(default=500, validator=_positive)

@@ -36,21 +36,55 @@ __all__ = ["AsyncPictoryClient"]
 
 
 class AsyncPictoryClient:
-    """An async client of the Vimeo Connections API.
+    """An async client of the Vimeo Connections API (asyncio or trio).
 
-    ``timeout`` is the deadline of a whole call in seconds, covering every attempt and the
-    waits between them; ``max_retries`` is how many times a transient failure is retried.
-    ``transport`` picks the connection pool: ``"auto"`` (aiohttp's under asyncio, httpx's
-    under trio), ``"aiohttp"``, ``"httpx"``, or an ``httpx.AsyncBaseTransport``. At most
-    ``max_concurrency`` requests are in flight at once (unset: 512 on aiohttp's pool, 16 on
-    httpx's, as measured); the rest wait their turn within their deadline. Pass
-    ``http_client`` to use your own ``httpx.AsyncClient`` as is: the SDK never closes it.
-    The key is never sent over plain ``http://`` except to loopback, unless
-    ``allow_insecure_http``; ``validate=False`` sends input the SDK's copy of the documented
-    rules would refuse. ``retry_budget`` caps retries client-wide (a ``RetryBudget``
-    shared with every ``with_options`` client; ``None``: no cap), ``rate_limit`` paces
-    requests: ``"adaptive"`` (slows down on ``429``s), a fixed number of requests/s, or
-    ``None``. Use it as ``async with`` so listings can read ahead.
+    Use it as ``async with`` (so listings can read the next page ahead); otherwise call
+    :meth:`aclose` when done. Share one client where you can: it keeps its connections open.
+
+    Example:
+        ```python
+        async with pv.AsyncPictoryClient() as client:  # $PICTORY_API_KEY
+            conn = await client.vimeo_connections.get(connection_id)
+        ```
+
+    Args:
+        api_key: The API key, sent as the raw ``Authorization`` header; default
+            ``$PICTORY_API_KEY``. A key without the ``pictai_`` prefix is accepted with a
+            warning.
+        base_url: Where the API (or the emulator) lives; default ``$PICTORY_BASE_URL``,
+            else ``https://api.pictory.ai``. Plain ``http://`` only to loopback, unless
+            ``allow_insecure_http``.
+        timeout: The deadline of a whole call in seconds (> 0), covering every attempt,
+            the waits between them and any reconciliation read (default 30).
+        max_retries: How many times a transient failure (connection error, timeout,
+            408, 429, 5xx) is retried (an integer >= 0, default 2).
+        default_headers: Extra headers on every request (never ``Authorization``).
+        http_client: Your own ``httpx.AsyncClient`` (proxies, auth, hooks), used as is;
+            the SDK never closes it.
+        transport: The connection pool: ``"auto"`` (aiohttp's under asyncio, httpx's
+            under trio), ``"aiohttp"``, ``"httpx"``, or any ``httpx.AsyncBaseTransport``
+            (e.g. the emulator's in-process one).
+        max_concurrency: Requests this client has in flight at once (an integer >= 1);
+            the rest wait their turn within their deadline. Default: 512 on aiohttp's
+            pool, 16 on httpx's (each pool's measured best).
+        allow_insecure_http: Allow a plain ``http://`` base URL other than loopback (the
+            key then crosses the network unencrypted).
+        validate: Check input against the documented rules before sending it (default
+            ``True``); ``False`` sends what the SDK's copy of the rules would refuse.
+        retry_budget: Retries allowed client-wide: a ``RetryBudget`` (default: 500 tokens,
+            a retry 5, a timeout 10, a success 1 back), shared with every ``with_options``
+            client; ``None``: each call retries up to ``max_retries`` regardless.
+        rate_limit: The send rate: ``"adaptive"`` (default; slows down on ``429``s), a
+            fixed number of requests/s (> 0), or ``None``. A ``Retry-After`` on a ``429``
+            or ``503`` pauses every call of the client unless ``None``.
+
+    Attributes:
+        vimeo_connections (AsyncVimeoConnections): The Vimeo connections of the key's
+            account: ``create``, ``get``, ``list``, ``list_page``, ``update``, ``delete``.
+
+    Raises:
+        ValidationError: An argument breaks its rule (e.g. no API key anywhere, a
+            ``timeout`` <= 0, a plain-http base URL off loopback), naming each one.
     """
 
     vimeo_connections: AsyncVimeoConnections
@@ -181,6 +215,23 @@ class AsyncPictoryClient:
         ``default_headers`` replaces this client's. The new client shares this one's slots
         of ``max_concurrency``, retry budget and rate limit too, unless it is given its own
         (its ``stats()`` are this client's either way).
+
+        Args:
+            timeout: The deadline of a whole call in seconds (> 0).
+            max_retries: Retries of a transient failure (an integer >= 0).
+            default_headers: Extra headers on every request, replacing this client's; ``None``:
+                none.
+            max_concurrency: Requests in flight at once (an integer >= 1), in slots of its
+                own; ``None``: the pool's default.
+            validate: Check input against the documented rules before sending it.
+            retry_budget: A ``RetryBudget`` of its own, or ``None``: no budget.
+            rate_limit: A limiter of its own: ``"adaptive"``, requests/s, or ``None``.
+
+        Returns:
+            A new client of the same class; closing it leaves the shared pool open.
+
+        Raises:
+            ValidationError: An argument breaks its rule, naming each one.
         """
         check = Checks()
         options = check(
@@ -204,8 +255,13 @@ class AsyncPictoryClient:
         return derived
 
     def stats(self) -> ClientStats:
-        """What this client's calls (and its ``with_options`` clients') have done so far:
-        requests, retries, retry budget refusals, the rate limit, time spent waiting.
+        """What this client's calls (and its ``with_options`` clients') have done so far.
+
+        Cheap counters, read at once: requests, retries, retry budget refusals, the rate
+        limit in force, time spent waiting.
+
+        Returns:
+            A frozen snapshot, :class:`ClientStats`.
         """
         return self._traffic.stats()
 
@@ -221,11 +277,13 @@ class AsyncPictoryClient:
                 await self._session.aclose()
 
     async def __aenter__(self) -> Self:
+        """Start the task group listings read ahead in; return the client itself."""
         if self._owner and not self._session.read_ahead.active:
             await self._session.read_ahead.open()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        """Stop any read-ahead and close the pool (as :meth:`aclose`)."""
         if self._owner:
             await self._session.read_ahead.close()
         await self.aclose()

@@ -3,12 +3,12 @@
 Everything a client is configured with is checked here, once, with errors that name the
 argument; the clients, the command line and ``with_options`` all go through these
 functions, so no rule about a setting is written twice. This module sits at the bottom of
-the import graph (it imports only ``_errors``, ``_rules`` and ``_types``).
+the import graph (it imports only ``_errors``, ``_loopback``, ``_rules``, ``_types`` and
+``_version``).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import platform
 import re
@@ -19,6 +19,7 @@ import attrs
 import httpx
 
 from ._errors import ValidationError
+from ._loopback import is_loopback
 from ._rules import FieldError
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
@@ -46,7 +47,6 @@ __all__ = [
     "check_max_concurrency",
     "check_transport",
     "client_settings",
-    "is_loopback",
     "is_testing",
     "request_options",
     "resolve_api_key",
@@ -210,17 +210,6 @@ def resolve_api_key(api_key: object) -> str:
     return key
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine: ``localhost``, ``127.0.0.0/8`` or ``::1``."""
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def resolve_base_url(base_url: object, *, allow_insecure_http: object = False) -> str:
     """The API's base URL without a trailing slash: ``base_url``, ``$PICTORY_BASE_URL``, default.
 
@@ -379,8 +368,18 @@ def set_testing(testing: bool) -> TestingMode:
     Retries still happen, as ``max_retries`` and the retry budget allow, and ``Retry-After``
     is checked against its cap and the deadline; only waits are skipped (between retries,
     for the adaptive rate and a ``Retry-After`` pause; a fixed ``rate_limit`` holds). Takes
-    effect at once; used as ``with pv.set_testing(True): ...`` it also restores the
-    previous state when the block ends.
+    effect at once, for the whole process; used as ``with pv.set_testing(True): ...`` it
+    also restores the previous state when the block ends.
+
+    Args:
+        testing: ``True`` to turn waits between attempts off, ``False`` to turn them on.
+
+    Returns:
+        A context manager that, at the end of a ``with`` block, restores the state from
+        before this call (ignore it when calling ``set_testing`` plainly).
+
+    Raises:
+        TypeError: ``testing`` is not a ``bool``.
     """
     if not isinstance(testing, bool):
         raise TypeError(f"testing must be True or False (got {type(testing).__name__})")
@@ -390,5 +389,9 @@ def set_testing(testing: bool) -> TestingMode:
 
 
 def is_testing() -> bool:
-    """Whether the testing mode is on."""
+    """Whether the testing mode is on.
+
+    Returns:
+        ``True`` when waits between attempts are off (see :func:`set_testing`).
+    """
     return _TESTING.on

@@ -64,11 +64,24 @@ _E = TypeVar("_E", bound="ConflictError")
 
 
 class PictoryError(Exception):
-    """Base class of every error this SDK raises."""
+    """Base class of every error this SDK raises.
+
+    Catch it to handle any failure of a call; every public method raises only its
+    subclasses (besides your own exceptions and cancellation). No message, attribute or
+    chained cause holds the API key or a secret.
+    """
 
 
 class ValidationError(PictoryError, ValueError):
-    """Input breaks one or more documented rules; raised before any request is sent."""
+    """Input breaks one or more documented rules; raised before any request is sent.
+
+    Also a ``ValueError``. Its message lists every bad field with the rule it breaks, e.g.
+    ``name: must be 1-100 characters of letters, digits, spaces, '_' or '-' (got 'a/b')``.
+
+    Attributes:
+        errors (tuple[FieldError, ...]): Every broken rule: the field's name as you passed
+            it and what it must be.
+    """
 
     def __init__(self, errors: Iterable[FieldError]) -> None:
         self.errors: tuple[FieldError, ...] = tuple(errors)
@@ -81,7 +94,11 @@ class ValidationError(PictoryError, ValueError):
 
 
 class APIConnectionError(PictoryError):
-    """No usable response came back (connection refused, reset, DNS, TLS...), after retries."""
+    """No usable response came back (connection refused, reset, DNS, TLS...), after retries.
+
+    Attributes:
+        attempts (int): How many attempts were made.
+    """
 
     def __init__(self, message: str, *, attempts: int = 1) -> None:
         self.attempts = attempts
@@ -89,11 +106,23 @@ class APIConnectionError(PictoryError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The call's deadline passed before a usable response came back."""
+    """The call's deadline passed before a usable response came back.
+
+    When the deadline passes after a write was sent, the message says that its outcome is
+    unknown.
+
+    Attributes:
+        attempts (int): How many attempts were made.
+    """
 
 
 class InvalidResponseError(PictoryError):
-    """The server answered 2xx, but the body is not what the API documents."""
+    """The server answered 2xx, but the body is not what the API documents.
+
+    Attributes:
+        response (httpx.Response | None): The raw response (its ``.request`` holds the
+            key and body as sent: log its parts with care).
+    """
 
     def __init__(self, message: str, *, response: httpx.Response | None = None) -> None:
         self.response = response
@@ -101,11 +130,21 @@ class InvalidResponseError(PictoryError):
 
 
 class PaginationError(PictoryError):
-    """Following the listing would loop: a repeated ``nextPageKey``, or endless empty pages."""
+    """Following the listing would loop: a repeated ``nextPageKey``, or endless empty pages.
+
+    Raised while iterating a listing, after the pages before it were yielded.
+    """
 
 
 class OptimisticLockError(PictoryError):
-    """``optimistic_update`` kept meeting version conflicts and ran out of attempts."""
+    """``optimistic_update`` kept meeting version conflicts and ran out of attempts.
+
+    Its ``__cause__`` is the last :class:`VersionConflictError`.
+
+    Attributes:
+        connection_id (str): The connection it tried to update.
+        attempts (int): How many read-modify-write rounds it made.
+    """
 
     def __init__(self, connection_id: str, attempts: int) -> None:
         self.connection_id = connection_id
@@ -119,8 +158,20 @@ class OptimisticLockError(PictoryError):
 class APIStatusError(PictoryError):
     """The server answered with an error status. Subclasses name the common statuses.
 
-    ``retry_after`` is the wait in seconds the server asked for with ``Retry-After``
-    (``None`` when it did not ask).
+    Whatever the body's shape (JSON of several kinds, plain text, HTML, truncated), these
+    attributes are filled in; what the server did not say is ``None``.
+
+    Attributes:
+        status_code (int): The HTTP status.
+        message (str): The server's message (or the status's reason phrase).
+        code (str | None): The server's error code, e.g. ``"NOT_FOUND"``.
+        body (object): The decoded error body (JSON value or text), scrubbed of secrets.
+        request_id (str | None): The server's ID of the request (``x-request-id``).
+        retry_after (float | None): The wait in seconds the server asked for with
+            ``Retry-After``; ``None`` when it did not ask.
+        attempts (int): How many attempts were made.
+        response (httpx.Response): The raw response (its ``.request`` holds the key and
+            body as sent: log its parts with care).
     """
 
     def __init__(

@@ -49,8 +49,23 @@ def _redact_if_given(value: object) -> str:
 class VimeoConnection:
     """A Vimeo connection as the API returns it. Secrets are write-only and never here.
 
-    ``type``, ``created_date`` and ``updated_date`` are ``None`` where the API omits them
-    (the create response does).
+    Frozen: change a connection with ``update`` (or :func:`optimistic_update`), which
+    returns the new state.
+
+    Attributes:
+        connection_id (str): The connection's ID (case-sensitive).
+        name (str): 1-100 characters of letters, digits, spaces, ``_`` or ``-``; unique
+            in the account.
+        client_identifier (str): The Vimeo app's client identifier (1-500 characters).
+        enabled (bool): Whether the connection is enabled.
+        version (int): Its version, 1 when created and one higher with every update;
+            ``update`` must be given the current one.
+        description (str | None): Up to 250 characters; ``None`` when it has none.
+        type (str | None): ``"VIMEO"``; ``None`` where the API omits it (the create
+            response does).
+        created_date (datetime | None): When it was created, an aware UTC ``datetime``;
+            ``None`` in the create response.
+        updated_date (datetime | None): When it last changed, as ``created_date``.
     """
 
     connection_id: str
@@ -68,18 +83,43 @@ class VimeoConnection:
 
         Every field is present; one the API left out (``type`` and the dates after a
         create, a missing ``description``) is ``None``. Secrets are never part of it.
+
+        Returns:
+            A new dict: ``connectionId``, ``name``, ``description``, ``clientIdentifier``,
+            ``type``, ``enabled``, ``createdDate``, ``updatedDate``, ``version``, with dates
+            as ISO-8601 text ending in ``Z``.
         """
         raw: dict[str, object] = converter.unstructure(self)
         return {key: raw[key] for key in CONNECTION_FIELDS}
 
     def to_json(self, **dumps_kwargs: Any) -> str:
-        """``to_dict()`` as JSON text; keyword arguments go to ``json.dumps``."""
+        """``to_dict()`` as JSON text; keyword arguments go to ``json.dumps``.
+
+        Args:
+            **dumps_kwargs: Passed to ``json.dumps`` (``ensure_ascii`` defaults to
+                ``False``).
+
+        Returns:
+            The JSON text of :meth:`to_dict`.
+        """
         dumps_kwargs.setdefault("ensure_ascii", False)
         return json.dumps(self.to_dict(), **dumps_kwargs)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> VimeoConnection:
-        """A connection from the API's JSON shape (as ``to_dict`` or the API gives it)."""
+        """A connection from the API's JSON shape (as ``to_dict`` or the API gives it).
+
+        Args:
+            data: A mapping with the API's camelCase keys; unknown keys are ignored,
+                ``type``, ``description`` and the dates may be missing or ``null``.
+
+        Returns:
+            The connection.
+
+        Raises:
+            ValidationError: ``data`` is not a mapping, or a field is missing or of the
+                wrong type (named in the error).
+        """
         if not isinstance(data, Mapping):
             raise ValidationError(
                 [FieldError("data", f"must be a mapping (got {type(data).__name__})")]
@@ -92,7 +132,18 @@ class VimeoConnection:
 
 @attrs.frozen
 class VimeoConnectionCreate:
-    """The body of a create request. Secrets show as ``'**********'`` in its repr."""
+    """The body of a create request. Secrets show as ``'**********'`` in its repr.
+
+    The rules are checked when it is sent (see :meth:`AsyncVimeoConnections.create`).
+
+    Attributes:
+        name (str): 1-100 characters of letters, digits, spaces, ``_`` or ``-``.
+        client_identifier (str): 1-500 characters.
+        client_secret (str): 1-500 characters; write-only.
+        access_token (str): 1-500 characters; write-only.
+        description (str | None): Up to 250 characters, or ``None``.
+        enabled (bool): Whether the new connection is enabled.
+    """
 
     name: str
     client_identifier: str
@@ -106,6 +157,19 @@ class VimeoConnectionCreate:
 class VimeoConnectionUpdate:
     """The body of a partial update: ``NOT_GIVEN`` fields are not sent, a ``None``
     description clears it. Secrets are redacted in the repr.
+
+    The rules are checked when it is sent (see :meth:`AsyncVimeoConnections.update`).
+
+    Attributes:
+        version (int): The connection's current version (an integer >= 1).
+        name (str | NotGiven): A new name (1-100 characters of letters, digits, spaces,
+            ``_`` or ``-``).
+        description (str | NotGiven | None): A new description (up to 250 characters),
+            or ``None`` to clear it.
+        enabled (bool | NotGiven): Enable or disable the connection.
+        client_identifier (str | NotGiven): 1-500 characters.
+        client_secret (str | NotGiven): 1-500 characters; write-only.
+        access_token (str | NotGiven): 1-500 characters; write-only.
     """
 
     version: int
@@ -119,7 +183,13 @@ class VimeoConnectionUpdate:
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One page of a listing: its items and the key of the next page (``None`` at the end)."""
+    """One page of a listing: its items and the key of the next page (``None`` at the end).
+
+    Attributes:
+        items (list[T]): The page's items, in the server's order (possibly none).
+        next_page_key (str | None): Pass it back as ``next_page_key`` for the next page,
+            exactly as received; ``None`` on the last page.
+    """
 
     items: list[T]
     next_page_key: str | None = None

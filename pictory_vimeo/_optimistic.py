@@ -76,9 +76,37 @@ def optimistic_update(
     on the fresh state. ``mutate`` may therefore run more than once, also when a lost
     response cannot be told apart from a competing write: it must compute its change from
     the state it is given and return ``None`` (or ``{}``) when that state already has the
-    change. Then no update is lost or applied twice. Returns the connection as last written
-    (or as read, when there was nothing to change); raises ``OptimisticLockError`` after
-    ``max_attempts`` conflicts, with the last conflict as its ``__cause__``.
+    change. Then no update is lost or applied twice.
+
+    Example:
+        ```python
+        def enable(current: pv.VimeoConnection) -> dict[str, object] | None:
+            return None if current.enabled else {"enabled": True}
+
+        conn = await pv.optimistic_update(client.vimeo_connections, conn_id, enable)
+        ```
+
+    Args:
+        conns: ``client.vimeo_connections`` of an async or a sync client.
+        connection_id: The connection's ID (case-sensitive).
+        mutate: Called with the current :class:`VimeoConnection`; returns a mapping of
+            snake_case field to new value (``name``, ``description``, ``enabled``,
+            ``client_identifier``, ``client_secret``, ``access_token``, each under the rule
+            of :meth:`AsyncVimeoConnections.update`), or ``None`` / ``{}`` when there is
+            nothing to change. It may be sync or async, and may run more than once.
+        max_attempts: How many read-modify-write rounds to try (an integer >= 1).
+
+    Returns:
+        The connection as last written (or as read, when there was nothing to change); a
+        coroutine of it with the async client's ``vimeo_connections``.
+
+    Raises:
+        OptimisticLockError: ``max_attempts`` rounds all met a version conflict; the last
+            conflict is its ``__cause__``.
+        ValidationError: ``mutate`` returned an unknown field or a value breaking its
+            rule, or ``max_attempts`` is not an integer >= 1.
+        NotFoundError: The connection does not exist.
+        PictoryError: Whatever ``get`` and ``update`` raise otherwise.
     """
     if isinstance(conns, AsyncVimeoConnections):
         return optimistic_update_async(conns, connection_id, mutate, max_attempts=max_attempts)

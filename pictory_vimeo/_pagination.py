@@ -48,6 +48,15 @@ class AsyncPaginator(Generic[T]):
     Start from ``next_page_key`` to resume a listing where an earlier one stopped. After
     ``max_empty_pages`` consecutive empty pages that still carry a ``nextPageKey`` the
     listing stops with ``PaginationError`` (``None``: never).
+
+    Made by ``client.vimeo_connections.list(...)``; not meant to be constructed directly.
+    No request is sent until it is awaited or iterated.
+
+    Example:
+        ```python
+        async for conn in client.vimeo_connections.list(limit=100):
+            print(conn.name)
+        ```
     """
 
     def __init__(
@@ -66,16 +75,40 @@ class AsyncPaginator(Generic[T]):
         self._spawn = spawn
 
     def __await__(self) -> Generator[object, None, Page[T]]:
-        """The first page (from ``next_page_key`` when one was given)."""
+        """The first page (from ``next_page_key`` when one was given).
+
+        Returns:
+            One whole :class:`Page` (``limit`` does not shorten it).
+
+        Raises:
+            PictoryError: Whatever ``list_page`` raises.
+        """
         return self._fetch(self._start).__await__()
 
     def __aiter__(self) -> AsyncIterator[T]:
-        """Every item across pages, up to ``limit``."""
+        """Every item across pages, up to ``limit``.
+
+        Returns:
+            An async iterator of the items; the next page is fetched when the iteration
+            reaches it (one page ahead inside ``async with client``).
+
+        Raises:
+            PaginationError: While iterating, when the listing would loop.
+            PictoryError: While iterating, whatever ``list_page`` raises.
+        """
         budget = _Budget(self._limit)
         return _Items(self._pages(budget.wants_more_than), budget)
 
     def pages(self) -> AsyncIterator[Page[T]]:
-        """Every page, following ``nextPageKey`` until the server gives none."""
+        """Every page, following ``nextPageKey`` until the server gives none.
+
+        Returns:
+            An async iterator of whole pages (``limit`` does not apply).
+
+        Raises:
+            PaginationError: While iterating, when the listing would loop.
+            PictoryError: While iterating, whatever ``list_page`` raises.
+        """
         return self._pages(lambda _: True)
 
     def _pages(self, wants_next: Callable[[Page[T]], bool]) -> _Pages[T]:

@@ -33,6 +33,14 @@ class RawResponse(Generic[T]):
     ``retries_taken`` counts the attempts after the first; ``elapsed`` is the whole call,
     retries and waits included. After a write whose answer was lost and then reconciled,
     the response is the read that confirmed it.
+
+    Made by ``conns.with_raw_response.<method>(...)``; not meant to be constructed directly.
+
+    Attributes:
+        http_response (httpx.Response): The raw response (its ``.request`` holds the key
+            and body as sent: log its parts with care).
+        retries_taken (int): Attempts after the first.
+        elapsed (datetime.timedelta): The whole call, retries and waits included.
     """
 
     def __init__(self, record: CallRecord, parsed: T) -> None:
@@ -57,7 +65,12 @@ class RawResponse(Generic[T]):
         return request_id_of(self.http_response.headers)
 
     def parse(self) -> T:
-        """The result the plain method returns (a model, a page, or ``None``)."""
+        """The result the plain method returns (a model, a page, or ``None``).
+
+        Returns:
+            What the same call without ``with_raw_response`` returns, already read from
+            this response (parsing cannot fail here: a bad body raised at the call).
+        """
         return self._parsed
 
     def __repr__(self) -> str:

@@ -42,7 +42,12 @@ _SHOWN_VALUE_MAX: Final = 40
 
 @attrs.frozen
 class FieldError:
-    """One broken rule: the field's name and what it must be."""
+    """One broken rule: the field's name and what it must be.
+
+    Attributes:
+        field (str): The field's name as you passed it (e.g. ``client_identifier``).
+        message (str): What the value must be, and what it was (a secret is never shown).
+    """
 
     field: str
     message: str

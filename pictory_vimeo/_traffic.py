@@ -66,14 +66,17 @@ class Counters:
 class ClientStats:
     """What a client's calls have done so far (it and its ``with_options`` children).
 
-    ``requests``: attempts sent. ``retries``: attempts after a call's first.
-    ``budget_refusals``: retries the retry budget refused (each ended its call).
-    ``budget_tokens``: tokens left in the retry budget (``None``: no budget).
-    ``rate_limit``: what the client's rate limit allows now, in requests/s (``None``: not
-    limiting: ``rate_limit=None``, or adaptive before any ``429``).
-    ``rate_limit_wait``: seconds calls spent waiting for the rate limiter (a
-    ``Retry-After`` pause included), summed over calls. ``slot_wait``: seconds calls spent
-    waiting for a slot of ``max_concurrency``, summed over calls.
+    Attributes:
+        requests (int): Attempts sent.
+        retries (int): Attempts after a call's first.
+        budget_refusals (int): Retries the retry budget refused (each ended its call).
+        budget_tokens (int | None): Tokens left in the retry budget (``None``: no budget).
+        rate_limit (float | None): What the rate limit allows now, in requests/s (``None``:
+            not limiting: ``rate_limit=None``, or adaptive before any ``429``).
+        rate_limit_wait (float): Seconds calls spent waiting for the rate limiter (a
+            ``Retry-After`` pause included), summed over calls.
+        slot_wait (float): Seconds calls spent waiting for a slot of
+            ``max_concurrency``, summed over calls.
     """
 
     requests: int

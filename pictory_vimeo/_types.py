@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, Literal, TypeAlias, TypeVar, final
+from typing import Final, Literal, TypeAlias, final
 
-__all__ = ["NOT_GIVEN", "Headers", "NotGiven", "given"]
-
-T = TypeVar("T")
+__all__ = ["NOT_GIVEN", "Headers", "NotGiven"]
 
 Headers: TypeAlias = Mapping[str, str]
 
@@ -39,8 +37,3 @@ class NotGiven:
 
 #: The value of every keyword that was left out.
 NOT_GIVEN: Final = NotGiven()
-
-
-def given(value: T | NotGiven, default: T) -> T:
-    """``value`` unless it is ``NOT_GIVEN``, else ``default``."""
-    return default if isinstance(value, NotGiven) else value

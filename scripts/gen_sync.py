@@ -59,7 +59,6 @@ HOMES = {
     "DEFAULT_RETRY_BUDGET": "pictory_vimeo._budget",
     "RateLimit": "pictory_vimeo._traffic",
     "RetryBudget": "pictory_vimeo._budget",
-    "DEFAULT_MAX_CONCURRENCY": "pictory_vimeo._config",
     "DEFAULT_MAX_EMPTY_PAGES": "pictory_vimeo._config",
     "DEFAULT_MAX_RETRIES": "pictory_vimeo._config",
     "DEFAULT_TIMEOUT": "pictory_vimeo._config",

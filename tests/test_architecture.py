@@ -12,7 +12,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "pictory_vimeo"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 #: What ``_config`` may import from the package: it sits at the bottom of the import graph.
-CONFIG_IMPORTS = {"_errors", "_rules", "_types", "_version"}
+CONFIG_IMPORTS = {"_errors", "_loopback", "_rules", "_types", "_version"}
 
 
 def _imports(path: Path) -> list[ast.ImportFrom]:
@@ -25,10 +25,38 @@ def _name(path: Path) -> str:
     return str(path.relative_to(PACKAGE.parent))
 
 
+def _docstring_lines(tree: ast.Module) -> set[int]:
+    """The line numbers of every module, class and function docstring in ``tree``."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                lines.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return lines
+
+
 @pytest.mark.parametrize("path", MODULES, ids=_name)
 def test_every_module_is_under_400_lines(path: Path) -> None:
-    """One concern per module keeps each one short enough to read in one sitting."""
-    assert len(path.read_text("utf-8").splitlines()) <= 400
+    """One concern per module keeps each one short enough to read in one sitting.
+
+    Docstrings are not counted: the public API's are long on purpose (arguments, rules,
+    errors), and they should not push a module's code to be split.
+    """
+    text = path.read_text("utf-8")
+    docs = _docstring_lines(ast.parse(text))
+    code = [n for n, _ in enumerate(text.splitlines(), start=1) if n not in docs]
+    assert len(code) <= 400
+
+
+def test_docstrings_are_what_the_line_count_leaves_out() -> None:
+    """The count skips a function's docstring, and nothing else of it."""
+    source = 'def f() -> int:\n    """One.\n\n    Two.\n    """\n    return 1\n'
+    assert _docstring_lines(ast.parse(source)) == {2, 3, 4, 5}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=_name)

@@ -13,6 +13,7 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 
 from pictory_vimeo import emulator
+from tests.test_checks import load_checks
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -42,11 +43,29 @@ def test_readme_opens_with_the_demo_and_test_commands() -> None:
     assert "pytest" in second
 
 
-def test_ci_runs_the_readme_test_command_verbatim() -> None:
-    """`.ci/run` runs exactly the README's test command."""
+def test_ci_runs_the_readme_test_command() -> None:
+    """CI's tests check installs the README's extras and runs the README's pytest command."""
     command = _blocks("bash")[1].strip()
+    (extras,) = re.findall(r"pip install -q '\.\[([\w,]+)\]'", command)
+    pytest_command = command.rsplit("&& .venv/bin/", 1)[1]
+    (tests,) = [check for check in load_checks().CHECKS if check.name == "tests"]
+    assert tests.extras == tuple(extras.split(","))
+    assert tests.commands == (tuple(pytest_command.split()),)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert command in ci
+    assert "python3 scripts/checks.py" in ci
+    assert "rm -rf .venv\n" not in ci  # the README's own virtualenv is left alone
+
+
+def test_nox_runs_the_same_checks_as_ci() -> None:
+    """noxfile.py builds its default sessions from the same list, none left out."""
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    assert "nox.options.sessions = [check.name for check in checks.CHECKS]" in noxfile
+    names = [check.name for check in load_checks().CHECKS]
+    for expected in ("tests", "gen-sync", "lint", "typecheck", "docs", "quick-bench"):
+        assert expected in names
+    contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for name in names:
+        assert f"nox -s {name}" in contributing, name
 
 
 def test_readme_python_examples_compile() -> None:

@@ -49,6 +49,39 @@ class PictoryClient(ClientMembers):
     must be an ``httpx.AsyncClient`` that no other event loop uses: its connections will
     belong to the client's loop, and the SDK never closes it. Close the client (or use
     ``with``) to stop the thread.
+
+    Example:
+        ```python
+        with pv.PictoryClient() as client:  # $PICTORY_API_KEY
+            for conn in client.vimeo_connections.list():
+                print(conn.name)
+        ```
+
+    Args:
+        api_key: The API key; default ``$PICTORY_API_KEY`` (see
+            :class:`AsyncPictoryClient` for this and every other argument's rule).
+        base_url: Default ``$PICTORY_BASE_URL``, else ``https://api.pictory.ai``.
+        timeout: The deadline of a whole call in seconds (> 0, default 30).
+        max_retries: Retries of a transient failure (an integer >= 0, default 2).
+        default_headers: Extra headers on every request (never ``Authorization``).
+        http_client: An ``httpx.AsyncClient`` no other event loop uses; never closed.
+        transport: ``"auto"``, ``"aiohttp"``, ``"httpx"`` or an
+            ``httpx.AsyncBaseTransport``.
+        max_concurrency: Requests in flight at once (an integer >= 1).
+        allow_insecure_http: Allow a plain ``http://`` base URL other than loopback.
+        validate: Check input against the documented rules before sending it.
+        retry_budget: Retries allowed client-wide: a ``RetryBudget``, or ``None``.
+        rate_limit: ``"adaptive"`` (default), a fixed number of requests/s, or ``None``.
+        backend: The event loop run in the client's thread: ``"asyncio"`` (default) or
+            ``"trio"``.
+
+    Attributes:
+        vimeo_connections (SyncVimeoConnections): The Vimeo connections of the key's
+            account: ``create``, ``get``, ``list``, ``list_page``, ``update``, ``delete``.
+
+    Raises:
+        ValidationError: An argument breaks its rule, naming each one (checked before the
+            client's thread starts).
     """
 
     vimeo_connections: SyncVimeoConnections
@@ -106,9 +139,11 @@ class PictoryClient(ClientMembers):
             self._loop.stop()
 
     def __enter__(self) -> Self:
+        """Return the client itself; the ``with`` block's end closes it."""
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        """Close the client (as :meth:`close`)."""
         self.close()
 
     def __repr__(self) -> str:

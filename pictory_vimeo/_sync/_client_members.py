@@ -118,6 +118,23 @@ class ClientMembers(ABC):
         ``default_headers`` replaces this client's. The new client shares this one's slots
         of ``max_concurrency``, retry budget and rate limit too, unless it is given its own
         (its ``stats()`` are this client's either way).
+
+        Args:
+            timeout: The deadline of a whole call in seconds (> 0).
+            max_retries: Retries of a transient failure (an integer >= 0).
+            default_headers: Extra headers on every request, replacing this client's; ``None``:
+                none.
+            max_concurrency: Requests in flight at once (an integer >= 1), in slots of its
+                own; ``None``: the pool's default.
+            validate: Check input against the documented rules before sending it.
+            retry_budget: A ``RetryBudget`` of its own, or ``None``: no budget.
+            rate_limit: A limiter of its own: ``"adaptive"``, requests/s, or ``None``.
+
+        Returns:
+            A new client of the same class; closing it leaves the shared pool open.
+
+        Raises:
+            ValidationError: An argument breaks its rule, naming each one.
         """
         return self._derive(
             self._async.with_options(
@@ -132,7 +149,12 @@ class ClientMembers(ABC):
         )
 
     def stats(self) -> ClientStats:
-        """What this client's calls (and its ``with_options`` clients') have done so far:
-        requests, retries, retry budget refusals, the rate limit, time spent waiting.
+        """What this client's calls (and its ``with_options`` clients') have done so far.
+
+        Cheap counters, read at once: requests, retries, retry budget refusals, the rate
+        limit in force, time spent waiting.
+
+        Returns:
+            A frozen snapshot, :class:`ClientStats`.
         """
         return self._async.stats()

@@ -32,6 +32,9 @@ class SyncPaginator(Generic[T]):
 
     ``paginator.first_page()`` gives the first page; ``for item in paginator`` gives every
     item (at most ``limit``); ``for page in paginator.pages()`` gives every page.
+
+    Made by ``client.vimeo_connections.list(...)`` of a :class:`PictoryClient`; not meant
+    to be constructed directly. No request is sent until it is iterated.
     """
 
     def __init__(self, run: Runner, paginator: AsyncPaginator[T]) -> None:
@@ -39,7 +42,14 @@ class SyncPaginator(Generic[T]):
         self._paginator = paginator
 
     def first_page(self) -> Page[T]:
-        """The first page (from ``next_page_key`` when one was given)."""
+        """The first page (from ``next_page_key`` when one was given).
+
+        Returns:
+            One whole :class:`Page` (``limit`` does not shorten it).
+
+        Raises:
+            PictoryError: Whatever ``list_page`` raises.
+        """
 
         async def first() -> Page[T]:
             return await self._paginator
@@ -47,11 +57,27 @@ class SyncPaginator(Generic[T]):
         return self._run(first)
 
     def __iter__(self) -> Iterator[T]:
-        """Every item across pages, up to ``limit``."""
+        """Every item across pages, up to ``limit``.
+
+        Returns:
+            An iterator of the items; the next page is fetched when iteration reaches it.
+
+        Raises:
+            PaginationError: While iterating, when the listing would loop.
+            PictoryError: While iterating, whatever ``list_page`` raises.
+        """
         return _Steps(self._run, aiter(self._paginator))
 
     def pages(self) -> Iterator[Page[T]]:
-        """Every page, following ``nextPageKey`` until the server gives none."""
+        """Every page, following ``nextPageKey`` until the server gives none.
+
+        Returns:
+            An iterator of whole pages (``limit`` does not apply).
+
+        Raises:
+            PaginationError: While iterating, when the listing would loop.
+            PictoryError: While iterating, whatever ``list_page`` raises.
+        """
         return _Steps(self._run, self._paginator.pages())
 
 

@@ -42,6 +42,7 @@ from ._output import (
     never_shown,
 )
 from ._parser import PROG, build_parser, parse
+from ._usage import ArgvError, wants_json
 
 __all__ = ["PROG", "build_parser", "main"]
 
@@ -192,12 +193,32 @@ def _report(raised: Exception, args: argparse.Namespace, context: ErrorContext) 
     return status
 
 
+def _usage_failed(problem: ArgvError, as_json: bool) -> int:
+    """Print a usage problem as argparse would (or as JSON under ``--json``); exit status 2.
+
+    With no command at all, the help goes to stdout first (so ``pictory-vimeo | less``
+    shows it), but the status stays 2: nothing was done.
+    """
+    if as_json:
+        emit(error_json(UsageError(problem.message), [problem.message]), sys.stderr)
+        return EXIT_USAGE
+    if problem.help is not None:
+        emit(problem.help.rstrip("\n"))
+    else:
+        sys.stderr.write(never_shown(problem.usage))
+    emit(f"{PROG}: error: {problem.message}", sys.stderr)
+    return EXIT_USAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     emulator = _load_emulator()
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parse(build_parser(emulator), argv)
-    except SystemExit as exit_:  # --help, --version and usage errors
+        args = parse(build_parser(emulator), arguments)
+    except ArgvError as problem:
+        return _usage_failed(problem, wants_json(arguments))
+    except SystemExit as exit_:  # --help and --version
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     context = ErrorContext(
         connection_id=getattr(args, "id", None),

@@ -113,7 +113,10 @@ def _update_fields(args: argparse.Namespace) -> dict[str, Any]:
         "client_identifier": args.client_id,
         "enabled": args.enabled,
     }
-    return {key: value for key, value in changes.items() if value is not None}
+    given = {key: value for key, value in changes.items() if value is not None}
+    if args.clear_description:
+        given["description"] = None  # the SDK's (and the API's) way of removing it
+    return given
 
 
 def update_connection(args: argparse.Namespace, make_client: ClientFactory) -> int:
@@ -123,8 +126,8 @@ def update_connection(args: argparse.Namespace, make_client: ClientFactory) -> i
         raise UsageError("--secrets-stdin only applies together with --rotate-secrets")
     if not changes and not args.rotate_secrets:
         raise UsageError(
-            "nothing to change: pass at least one of --name, --description, --client-id, "
-            "--enable, --disable, --rotate-secrets"
+            "nothing to change: pass at least one of --name, --description, "
+            "--clear-description, --client-id, --enable, --disable, --rotate-secrets"
         )
     pinned = {} if args.version is None else {"version": args.version}
     id_problem = check_connection_id(args.id)
@@ -150,6 +153,12 @@ def update_connection(args: argparse.Namespace, make_client: ClientFactory) -> i
     result = anyio.run(run)
     if applied and not applied[-1]:
         _note(f"connection {args.id} already had these values; nothing was changed")
+    if secrets is not None:
+        # On stderr, so stdout stays the connection alone (and JSON under --json).
+        _note(
+            f"secrets rotated: connection {result.connection_id} now has the new client "
+            f"secret and access token (version {result.version})"
+        )
     _show(result, args)
     return EXIT_OK
 
@@ -206,7 +215,9 @@ def delete_connection(args: argparse.Namespace, make_client: ClientFactory) -> i
         return EXIT_API  # non-zero, so `delete ID && next-step` does not go on as if it had
 
     anyio.run(remove)
-    emit(f"deleted connection {connection.name!r} ({connection.connection_id})")
+    # Under --json stdout carries only JSON, and a delete has no result to print.
+    done = f"deleted connection {connection.name!r} ({connection.connection_id})"
+    emit(done, sys.stderr if args.json else None)
     return EXIT_OK
 
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import re
 import secrets
 from typing import Final
 
 from starlette.requests import Request
 
+from .._loopback import is_loopback
+
 __all__ = [
     "CONTROL_TOKEN_ENV",
     "check_control_token",
     "control_token_for",
-    "is_loopback",
     "presents_token",
 ]
 
@@ -30,19 +30,6 @@ _TOKEN_BYTES: Final = 24
 #: Visible ASCII only, so a token travels unchanged in a header and on a command line.
 _TOKEN_TEXT: Final = re.compile(r"[!-~]+")
 _BEARER: Final = re.compile(r"bearer +(\S+) *", re.IGNORECASE)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address (127.0.0.0/8, ::1) or ``localhost``."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 def check_control_token(token: str | None) -> str | None:

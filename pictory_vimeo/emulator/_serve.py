@@ -16,7 +16,8 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from .._config import KEY_PREFIX
-from ._access import CONTROL_TOKEN_ENV, control_token_for, is_loopback
+from .._loopback import is_loopback
+from ._access import CONTROL_TOKEN_ENV, control_token_for
 from ._app import Emulator
 from ._faults import Faults
 from ._protocol import DEFAULT_READ_TIMEOUT, check_read_timeout

@@ -45,10 +45,13 @@ def _check(errors: list[FieldError]) -> None:
 
 
 class AsyncVimeoConnections:
-    """The Vimeo connections of the client's account.
+    """The Vimeo connections of the client's account: ``client.vimeo_connections``.
 
     Every method also takes ``timeout=`` (seconds for the whole call), ``max_retries=`` and
-    ``extra_headers=``, which apply to that call only.
+    ``extra_headers=``, which apply to that call only. Input is checked against the
+    documented rules before anything is sent (unless the client has ``validate=False``):
+    a :class:`ValidationError` lists every broken rule. Transient failures are retried, and
+    a retried write is applied at most once.
     """
 
     def __init__(self, context: CallContext) -> None:
@@ -56,7 +59,13 @@ class AsyncVimeoConnections:
 
     @property
     def with_raw_response(self) -> AsyncRawResponses:
-        """Each call again, returning a ``RawResponse`` (``.parse()``: the result)."""
+        """Each call again, returning a ``RawResponse`` (``.parse()``: the result).
+
+        Returns:
+            An object with the same methods (``create``, ``get``, ``list_page``, ``update``,
+            ``delete``) and arguments, each returning a :class:`RawResponse` whose
+            ``.parse()`` is what the plain method returns.
+        """
         return AsyncRawResponses(self)
 
     async def create(
@@ -72,7 +81,36 @@ class AsyncVimeoConnections:
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> VimeoConnection:
-        """Create a connection; its name must be unique in the account."""
+        """Create a connection; its name must be unique in the account.
+
+        Args:
+            name: 1-100 characters of letters, digits, spaces, ``_`` or ``-``; unique in
+                the account.
+            client_identifier: The Vimeo app's client identifier, 1-500 characters.
+            client_secret: The Vimeo app's client secret, 1-500 characters. Write-only:
+                stored, never returned, logged or shown in a repr.
+            access_token: The Vimeo access token, 1-500 characters. Write-only, as
+                ``client_secret``.
+            description: At most 250 characters; ``None`` (the default): none.
+            enabled: Whether the connection is enabled (default ``True``).
+            timeout: Seconds for the whole call (every attempt, every wait between them
+                and any reconciliation read); default: the client's.
+            max_retries: Retries of a transient failure for this call; default: the
+                client's.
+            extra_headers: More headers for this call's request (never ``Authorization``).
+
+        Returns:
+            The new connection, at ``version`` 1 (the API's create answer has no ``type``
+            or dates: those fields are ``None`` until the next ``get``).
+
+        Raises:
+            ValidationError: A field breaks its rule (nothing was sent).
+            DuplicateNameError: The account already has a connection with this name.
+            AuthenticationError: The API key is missing, wrong or expired.
+            APIConnectionError: No usable answer after retries (``APITimeoutError``: time's up).
+            APIStatusError: Another error status (a subclass naming it).
+            InvalidResponseError: A 2xx whose body is not a connection.
+        """
         model = VimeoConnectionCreate(
             name=name,
             client_identifier=client_identifier,
@@ -104,7 +142,28 @@ class AsyncVimeoConnections:
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> VimeoConnection:
-        """The connection with this ID (``NotFoundError`` if the account has none)."""
+        """The connection with this ID.
+
+        Args:
+            connection_id: The connection's ID, as the API gave it (case-sensitive; sent
+                escaped as one path segment; ``""``, ``.`` and ``..`` are refused).
+            timeout: Seconds for the whole call (every attempt, every wait between them
+                and any reconciliation read); default: the client's.
+            max_retries: Retries of a transient failure for this call; default: the
+                client's.
+            extra_headers: More headers for this call's request (never ``Authorization``).
+
+        Returns:
+            The connection.
+
+        Raises:
+            ValidationError: The ID is empty, ``.`` or ``..`` (nothing was sent).
+            NotFoundError: The account has no connection with this ID.
+            AuthenticationError: The API key is missing, wrong or expired.
+            APIConnectionError: No usable answer after retries (``APITimeoutError``: time's up).
+            APIStatusError: Another error status (a subclass naming it).
+            InvalidResponseError: A 2xx whose body is not a connection.
+        """
         call = self._on(connection_id, "GET", PerCall(timeout, max_retries, extra_headers))
         return await call.run(parse_connection)
 
@@ -116,7 +175,28 @@ class AsyncVimeoConnections:
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> Page[VimeoConnection]:
-        """One page of the account's connections; pass ``next_page_key`` for the next one."""
+        """One page of the account's connections; pass ``next_page_key`` for the next one.
+
+        Args:
+            next_page_key: The previous page's ``next_page_key``, passed back exactly as
+                received; ``None`` (the default): the first page.
+            timeout: Seconds for the whole call (every attempt, every wait between them
+                and any reconciliation read); default: the client's.
+            max_retries: Retries of a transient failure for this call; default: the
+                client's.
+            extra_headers: More headers for this call's request (never ``Authorization``).
+
+        Returns:
+            A :class:`Page`: its ``items`` and the ``next_page_key`` of the next page
+            (``None`` on the last one).
+
+        Raises:
+            ValidationError: ``next_page_key`` is not a string (nothing was sent).
+            AuthenticationError: The API key is missing, wrong or expired.
+            APIConnectionError: No usable answer after retries (``APITimeoutError``: time's up).
+            APIStatusError: Another error status (a subclass naming it).
+            InvalidResponseError: A 2xx whose body is not a page of connections.
+        """
         if next_page_key is not None and not (
             isinstance(next_page_key, str) and is_utf8_encodable(next_page_key)
         ):
@@ -142,6 +222,28 @@ class AsyncVimeoConnections:
         page and ``pages()`` are always whole pages. ``timeout`` and the other per-call
         settings apply to each page's request. After ``max_empty_pages`` empty pages in a
         row that still carry a ``nextPageKey``, iteration raises ``PaginationError``.
+
+        Args:
+            next_page_key: Start from this page (a ``next_page_key`` received earlier);
+                ``None`` (the default): from the first page.
+            limit: Yield at most this many connections (an integer >= 0); ``None``: all.
+            max_empty_pages: How many empty pages in a row that still carry a key are
+                followed before giving up (an integer >= 1, default 100); ``None``: no
+                limit.
+            timeout: Seconds for the whole call (every attempt, every wait between them
+                and any reconciliation read); default: the client's.
+            max_retries: Retries of a transient failure for this call; default: the
+                client's.
+            extra_headers: More headers for each page's request (never ``Authorization``).
+
+        Returns:
+            An :class:`AsyncPaginator`; no request is sent until it is first used.
+
+        Raises:
+            ValidationError: ``limit`` or ``max_empty_pages`` breaks its rule (at once).
+            PaginationError: While iterating: the server repeated a ``nextPageKey`` or
+                sent ``max_empty_pages`` empty pages in a row.
+            PictoryError: While iterating: whatever :meth:`list_page` raises.
         """
         problems = []
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
@@ -195,7 +297,41 @@ class AsyncVimeoConnections:
     ) -> VimeoConnection:
         """Change only the fields passed; ``version`` must be the connection's current one.
 
-        A field left out is left alone; ``description=None`` clears the description.
+        A field left out is left alone; ``description=None`` clears the description. To
+        change a connection without knowing its version, use :func:`optimistic_update`.
+
+        Args:
+            connection_id: The connection's ID (case-sensitive; ``""``, ``.`` and ``..``
+                are refused).
+            version: The connection's current version (an integer >= 1), as read; the
+                update applies only if it is still the stored one.
+            name: A new name: 1-100 characters of letters, digits, spaces, ``_`` or
+                ``-``, unique in the account.
+            description: A new description of at most 250 characters, or ``None`` to
+                clear it.
+            enabled: Enable (``True``) or disable (``False``) the connection.
+            client_identifier: A new client identifier, 1-500 characters.
+            client_secret: A new client secret, 1-500 characters (write-only).
+            access_token: A new access token, 1-500 characters (write-only).
+            timeout: Seconds for the whole call (every attempt, every wait between them
+                and any reconciliation read); default: the client's.
+            max_retries: Retries of a transient failure for this call; default: the
+                client's.
+            extra_headers: More headers for this call's request (never ``Authorization``).
+
+        Returns:
+            The connection as stored after the change, its ``version`` one higher.
+
+        Raises:
+            ValidationError: A field or the ID breaks its rule (nothing was sent).
+            VersionConflictError: ``version`` is stale (someone else updated it), or an
+                earlier attempt's outcome cannot be confirmed.
+            DuplicateNameError: Another connection in the account has the new name.
+            NotFoundError: The account has no connection with this ID.
+            AuthenticationError: The API key is missing, wrong or expired.
+            APIConnectionError: No usable answer after retries (``APITimeoutError``: time's up).
+            APIStatusError: Another error status (a subclass naming it).
+            InvalidResponseError: A 2xx whose body is not a connection.
         """
         model = VimeoConnectionUpdate(
             version=version,
@@ -228,7 +364,26 @@ class AsyncVimeoConnections:
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Headers | NotGiven | None = NOT_GIVEN,
     ) -> None:
-        """Delete the connection. Deleting one that is already gone is not an error."""
+        """Delete the connection. Deleting one that is already gone is not an error.
+
+        Args:
+            connection_id: The connection's ID (case-sensitive; ``""``, ``.`` and ``..``
+                are refused).
+            timeout: Seconds for the whole call (every attempt, every wait between them
+                and any reconciliation read); default: the client's.
+            max_retries: Retries of a transient failure for this call; default: the
+                client's.
+            extra_headers: More headers for this call's request (never ``Authorization``).
+
+        Returns:
+            ``None``.
+
+        Raises:
+            ValidationError: The ID is empty, ``.`` or ``..`` (nothing was sent).
+            AuthenticationError: The API key is missing, wrong or expired.
+            APIConnectionError: No usable answer after retries (``APITimeoutError``: time's up).
+            APIStatusError: Another error status (a subclass naming it).
+        """
         call = self._on(connection_id, "DELETE", PerCall(timeout, max_retries, extra_headers))
         await call.run(parse_deleted)
 

@@ -117,6 +117,23 @@ class PictoryEmulator:
     they are. Used as ``with`` (the fixture does), retry waits are off for the block
     (``pv.set_testing(True)``, restored afterwards), and on leaving it every client made
     here that is still open is closed, then the emulator.
+
+    Args:
+        page_size: Connections per list page (an integer >= 1, default 25); a small one
+            makes listings span pages.
+        api_key: The key clients made here use unless given ``api_key=`` (any key
+            starting ``pictai_`` is an account of its own).
+
+    Attributes:
+        api_key (str): The key clients made here use unless given ``api_key=``.
+        fail_next: The emulator's ``fail_next(status=503, *, times=1, method=None,
+            drop_after_commit=False, retry_after=None)``: the next ``times`` requests (of
+            ``method``, if given) fail with ``status`` before anything changes, or with
+            ``drop_after_commit=True`` are applied and then lose their answer.
+
+    Raises:
+        ModuleNotFoundError: The ``emulator`` extra is not installed (the message says
+            what to install).
     """
 
     def __init__(self, *, page_size: int = 25, api_key: str = DEFAULT_API_KEY) -> None:
@@ -151,6 +168,17 @@ class PictoryEmulator:
         """An ``AsyncPictoryClient`` of this emulator; closed at the end of the test if open.
 
         Use it as ``async with`` or not: a client the test leaves open is closed for it.
+
+        Args:
+            **options: ``AsyncPictoryClient``'s arguments; ``api_key``, ``base_url`` and
+                ``transport`` default to this emulator's.
+
+        Returns:
+            The client.
+
+        Raises:
+            RuntimeError: The emulator is closed (its test has ended).
+            ValidationError: An argument breaks its rule.
         """
         self._bound(options)
         client = AsyncPictoryClient(**options)
@@ -159,7 +187,19 @@ class PictoryEmulator:
         return client
 
     def sync_client(self, **options: Unpack[SyncClientOptions]) -> PictoryClient:
-        """A ``PictoryClient`` of this emulator; closed at the end of the test if open."""
+        """A ``PictoryClient`` of this emulator; closed at the end of the test if open.
+
+        Args:
+            **options: ``PictoryClient``'s arguments; ``api_key``, ``base_url`` and
+                ``transport`` default to this emulator's.
+
+        Returns:
+            The client.
+
+        Raises:
+            RuntimeError: The emulator is closed (its test has ended).
+            ValidationError: An argument breaks its rule.
+        """
         self._bound(options)
         client = PictoryClient(**options)
         with self._lock:
@@ -172,6 +212,9 @@ class PictoryEmulator:
 
         Each has ``method``, ``path``, ``status`` (for a dropped answer, the status it was
         about to send), ``dropped`` and ``query``. A copy, taken now.
+
+        Returns:
+            A new list of ``ServedRequest``, oldest first.
         """
         return self._emulator.requests
 
@@ -180,6 +223,12 @@ class PictoryEmulator:
 
         Each is the API's JSON object, oldest first, with ``clientSecret`` and
         ``accessToken`` as ``pictory_vimeo.emulator.fingerprint()`` of the secret.
+
+        Args:
+            api_key: Whose account to show; ``None``: every account.
+
+        Returns:
+            A new list of the connections' JSON objects, oldest first.
         """
         return self._emulator.connections(api_key)
 
@@ -200,10 +249,12 @@ class PictoryEmulator:
             self._emulator.close()
 
     def __enter__(self) -> Self:
+        """Turn retry waits off until the block ends; return the emulator itself."""
         self._testing = set_testing(True)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        """Close every client made here and the emulator; restore the testing mode."""
         try:
             self.close()
         finally:

@@ -24,6 +24,9 @@ def pictory_emulator_options() -> dict[str, Any]:
 
     Override it in a ``conftest.py`` or a test module to change them for the tests there,
     e.g. ``return {"page_size": 2}`` for listings that span several pages.
+
+    Returns:
+        ``PictoryEmulator``'s keyword arguments (``page_size``, ``api_key``).
     """
     return {}
 
@@ -36,6 +39,26 @@ def pictory_emulator(pictory_emulator_options: dict[str, Any]) -> Iterator[Picto
     if still open); ``.fail_next(...)`` scripts failures; ``.requests`` lists the requests
     it received and ``.connections()`` what it stores, secrets masked. Retry waits are off
     for the length of the test. Works in sync tests, under pytest-asyncio and under anyio.
+
+    Example:
+        ```python
+        async def test_retries(pictory_emulator: PictoryEmulator) -> None:
+            pictory_emulator.fail_next(503)
+            conns = pictory_emulator.client().vimeo_connections
+            await conns.create(name="Ads", client_identifier="id",
+                               client_secret="s", access_token="t")
+        ```
+
+    Args:
+        pictory_emulator_options: The emulator's keyword arguments (override that
+            fixture to change them).
+
+    Yields:
+        A :class:`PictoryEmulator`, closed (with every client it made) after the test.
+
+    Raises:
+        pytest.fail.Exception: The ``emulator`` extra is not installed: the test fails
+            with one line naming the ``pip install`` that fixes it.
     """
     try:
         emulator = PictoryEmulator(**pictory_emulator_options)

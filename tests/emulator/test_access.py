@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from pictory_vimeo import emulator
-from pictory_vimeo.emulator._access import control_token_for, is_loopback
+from pictory_vimeo._loopback import is_loopback
+from pictory_vimeo.emulator._access import control_token_for
 from pictory_vimeo.emulator._serve import control_token_of, startup_lines
 
 PATH = "/pictoryapis/v1/vimeo-connections"

@@ -110,10 +110,17 @@ async def test_a_slow_answer_is_not_a_slow_request(body: Body) -> None:
 @pytest.mark.anyio
 async def test_two_hundred_half_sent_requests_are_all_closed_and_others_served() -> None:
     """While 200 stalled requests wait out their clock, a normal one is served; all close."""
-    async with emulator.running(request_read_timeout=TIMEOUT) as served:
-        streams = [await _connect(served) for _ in range(200)]
+    # A longer clock than the others: a thread starved for TIMEOUT between a connection's
+    # accept and its first byte would otherwise see (rightly) an idle connection.
+    async with emulator.running(request_read_timeout=1.0) as served:
+        streams: list[anyio.abc.SocketStream] = []
         try:
-            for index, stream in enumerate(streams):
+            for index in range(200):
+                # Each stream sends its half request as soon as it is open: a connection
+                # left without a byte for the whole timeout is rightly closed with no 408
+                # (as above), and opening all 200 first takes longer than that under load.
+                stream = await _connect(served)
+                streams.append(stream)
                 await stream.send(HALF_HEADERS if index % 2 else HALF_BODY)
             async with httpx.AsyncClient(
                 base_url=served.base_url, headers={"Authorization": "pictai_other"}

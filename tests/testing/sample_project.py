@@ -20,8 +20,9 @@ from typing import Final, Literal
 
 import attrs
 
-#: How the sample's async tests run: no async plugin at all, pytest-asyncio, or anyio's.
-Runner = Literal["sync", "pytest-asyncio", "anyio"]
+#: How the sample's async tests run: no async plugin at all, pytest-asyncio, or anyio's;
+#: "pytest-asyncio-own-config" is pytest-asyncio configured only by the project's own files.
+Runner = Literal["sync", "pytest-asyncio", "pytest-asyncio-own-config", "anyio"]
 
 GUARD_MODULE: Final = "pictory_sample_guard"
 #: Loaded with ``-p`` in the child: any connect or bind to an IP address fails at once, as does
@@ -76,6 +77,7 @@ _RUNNER_ARGUMENTS: Final[Mapping[Runner, tuple[str, ...]]] = {
     # documentation asks, so that -W error does not turn its reminder into a failure.
     "sync": ("-p", "no:asyncio", "-p", "no:anyio"),
     "pytest-asyncio": ("-p", "no:anyio", "-o", "asyncio_default_fixture_loop_scope=function"),
+    "pytest-asyncio-own-config": ("-p", "no:anyio"),
     "anyio": ("-p", "no:asyncio"),
 }
 
@@ -111,7 +113,8 @@ def run_pytest(folder: Path, files: Mapping[str, str], runner: Runner, *extra: s
 
     Warnings are errors there, so a client left open or an unraisable exception fails the
     run. ``extra`` goes on pytest's command line (e.g. ``-p`` of another plugin module, which
-    may be placed in ``folder``/plugins).
+    may be placed in ``folder``/plugins). A ``pyproject.toml`` among ``files`` is the run's
+    configuration; otherwise it has none.
     """
     project = write_project(folder, files)
     plugins = folder / "plugins"
@@ -125,7 +128,8 @@ def run_pytest(folder: Path, files: Mapping[str, str], runner: Runner, *extra: s
         "-m",
         "pytest",
         "-c",
-        os.devnull,  # no configuration file, whatever lies above the folder
+        # The project's own configuration, else none, whatever lies above the folder.
+        str(project / "pyproject.toml") if "pyproject.toml" in files else os.devnull,
         "--rootdir",
         str(project),
         "-p",

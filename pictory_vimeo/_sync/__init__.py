@@ -1,0 +1,1 @@
+"""PictoryClient: the async client run in an event loop of its own (see ``_client``)."""
