@@ -34,7 +34,7 @@ from typing import Any
 import anyio
 import httpx
 
-from ._harness import API_KEY, HERE, heading, progress, server
+from ._harness import API_KEY, HERE, Server, heading, progress, server
 from ._plan import Plan
 
 NAME = "fleet"
@@ -69,7 +69,7 @@ class Size:
 SIZES = {
     "full": Size(4, 64, (3.0, 5.0, 5.0), 25.0, 5.0, 12.0),
     "quick": Size(4, 32, (1.5, 4.0, 2.5), 10.0, 5.0, 4.0),
-    "tiny": Size(1, 4, (0.5, 2.5, 1.0), 1.5, 0.5, 1.0),
+    "tiny": Size(1, 4, (0.3, 1.0, 0.5), 1.0, 0.5, 0.5),
 }
 
 
@@ -101,10 +101,19 @@ def _worker_command(
     return [*argv, "--with"] if with_ else argv
 
 
-async def scenario(name: str, size: Size, with_: bool, growth: str = GROWTH) -> dict[str, Any]:
+async def scenario(
+    running: Server,
+    http: httpx.AsyncClient,
+    name: str,
+    size: Size,
+    with_: bool,
+    growth: str = GROWTH,
+) -> dict[str, Any]:
     """Run one scenario with or without the fleet features: calls and server samples.
 
-    ``name`` ``"rate_limit_additive"`` is the rate limit with additive growth."""
+    ``http`` reaches the ``running`` server's control routes. ``name``
+    ``"rate_limit_additive"`` is the rate limit with additive growth.
+    """
     label, name = name, name.removesuffix("_additive")
     growth = "additive" if label != name else growth
     seconds = (
@@ -114,41 +123,39 @@ async def scenario(name: str, size: Size, with_: bool, growth: str = GROWTH) -> 
     )
     env = {**os.environ, "PICTORY_API_KEY": API_KEY}
     env.pop("PICTORY_LOG", None)
-    async with (
-        server(latency_ms=LATENCY_MS, seed=64, print_ids=64) as running,
-        httpx.AsyncClient(base_url=running.url) as http,
-    ):
-        if name == "rate_limit":
-            await _control(http, rateLimit=RATE_LIMIT)
-        elif name == "rare":
-            await _control(http, errorRate=0.05)
-        processes = [
-            subprocess.Popen(  # noqa: ASYNC220 - started before the timed window
-                _worker_command(running.url, running.ids, size, seconds, with_, growth),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env=env,
-                text=True,
-            )
-            for _ in range(size.processes)
-        ]
-        for process in processes:  # each has imported the SDK and opened its client
-            assert process.stdout is not None
-            line = await anyio.to_thread.run_sync(process.stdout.readline)
-            if line.strip() != "ready":
-                raise RuntimeError("a fleet worker failed to start")
-        start = time.time() + 0.2
-        for process in processes:
-            assert process.stdin is not None
-            process.stdin.write(f"{start}\n")
-            process.stdin.flush()
-        samples, switched = await _sample(http, name, size, start, seconds)
-        outputs = []
-        for process in processes:
-            out, _ = await anyio.to_thread.run_sync(process.communicate)
-            if process.returncode != 0:
-                raise RuntimeError(f"a fleet worker failed ({process.returncode})")
-            outputs.append(json.loads(out))
+    # The server's counters run on from one scenario to the next: only differences count.
+    await _control(http, errorRate=0.0, rateLimit=None)
+    if name == "rate_limit":
+        await _control(http, rateLimit=RATE_LIMIT)
+    elif name == "rare":
+        await _control(http, errorRate=0.05)
+    processes = [
+        subprocess.Popen(  # noqa: ASYNC220 - started before the timed window
+            _worker_command(running.url, running.ids, size, seconds, with_, growth),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        for _ in range(size.processes)
+    ]
+    for process in processes:  # each has imported the SDK and opened its client
+        assert process.stdout is not None
+        line = await anyio.to_thread.run_sync(process.stdout.readline)
+        if line.strip() != "ready":
+            raise RuntimeError("a fleet worker failed to start")
+    start = time.time() + 0.2
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write(f"{start}\n")
+        process.stdin.flush()
+    samples, switched = await _sample(http, name, size, start, seconds)
+    outputs = []
+    for process in processes:
+        out, _ = await anyio.to_thread.run_sync(process.communicate)
+        if process.returncode != 0:
+            raise RuntimeError(f"a fleet worker failed ({process.returncode})")
+        outputs.append(json.loads(out))
     calls = [call for output in outputs for call in output["calls"]]
     # Calls after their own process's budget drained: from its first refusal on.
     drained = [
@@ -266,12 +273,16 @@ async def run(plan: Plan, backend: str) -> dict[str, Any]:
     size = SIZES.get(plan.mode, SIZES["full"])
     heading(f"5. fleet: {size.processes} processes x {size.callers} callers, one account")
     runs = []
-    for name in ("outage", "rate_limit", "rate_limit_additive", "rare"):
-        if name == "rate_limit_additive" and plan.mode != "full":
-            continue
-        for with_ in (True, False) if name != "rate_limit_additive" else (True,):
-            progress(f"{name}, {'with' if with_ else 'without'} budget and adaptive rate")
-            runs.append(await scenario(name, size, with_))
+    async with (
+        server(latency_ms=LATENCY_MS, seed=64, print_ids=64) as running,
+        httpx.AsyncClient(base_url=running.url) as http,
+    ):
+        for name in ("outage", "rate_limit", "rate_limit_additive", "rare"):
+            if name == "rate_limit_additive" and plan.mode != "full":
+                continue
+            for with_ in (True, False) if name != "rate_limit_additive" else (True,):
+                progress(f"{name}, {'with' if with_ else 'without'} budget and adaptive rate")
+                runs.append(await scenario(running, http, name, size, with_))
     return {
         "benchmark": NAME,
         "mode": plan.mode,
@@ -316,6 +327,8 @@ def section(data: dict[str, Any], *, plot_name: str | None = None) -> str:
     for scenario_name, label, key, form in rows:
         with_ = by.get((scenario_name, True), {}).get(key)
         without = by.get((scenario_name, False), {}).get(key)
+        if with_ is None and without is None:
+            continue  # not run (the additive comparison runs in the full run only)
         cells = [form.format(v) if v is not None else "-" for v in (with_, without)]
         lines.append(f"| {scenario_name} | {label} | {cells[0]} | {cells[1]} |")
     if plot_name:
