@@ -12,45 +12,45 @@ whether the conflict is the echo of our own write; its requests share the same d
 
 from __future__ import annotations
 
-import contextvars
 import json
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Final, NoReturn, TypeVar
 
 import anyio
 import attrs
 import httpx
 
+from ._answer import Answer
 from ._budget import refused
-from ._config import RequestOptions, check_headers
+from ._config import DEFAULT_MAX_RESPONSE_BYTES, RequestOptions, check_headers
 from ._error_bodies import parse_retry_after, status_error
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
-    ConflictError,
     InvalidResponseError,
     PictoryError,
-    ValidationError,
+    mark_outcome_unknown,
 )
 from ._logging import log_attempt, log_retry
+from ._records import keep_record
 from ._retry import Failure, next_wait, pause, status_failure, transport_failure
-from ._rules import FieldError
+from ._rules import FieldError, is_utf8_encodable
+from ._secret import MaskedHeaders, Secret
 from ._session import ApiSession
+from ._settle import Reconcile, settle
 from ._slots import Slots
 from ._trace import CallTrace, start_trace, traced
 from ._traffic import Traffic
 from ._types import NOT_GIVEN, Headers, NotGiven
+from ._wire import ResponseTooLargeError
 
 __all__ = [
     "Call",
     "CallContext",
-    "CallRecord",
     "PerCall",
-    "capture_records",
     "encode_body",
-    "release_records",
 ]
 
 T = TypeVar("T")
@@ -62,42 +62,20 @@ _WRITES: Final = frozenset({"POST", "PUT", "PATCH"})
 _BAD_REDIRECT: Final = "Invalid URL in location header"
 
 
-@attrs.frozen
-class CallRecord:
-    """What a finished call knows of the response its result came from (for raw responses)."""
+def encode_body(body: Mapping[str, object]) -> Secret[bytes] | FieldError:
+    """The JSON request body, masked; or what keeps JSON from carrying it.
 
-    response: httpx.Response
-    attempts: int
-    elapsed: float
-
-
-#: Set by ``with_raw_response`` for the length of one call; ``Call.run`` appends to it.
-_RECORDS: Final[contextvars.ContextVar[list[CallRecord] | None]] = contextvars.ContextVar(
-    "pictory_vimeo_call_records", default=None
-)
-
-
-def capture_records() -> tuple[list[CallRecord], contextvars.Token[list[CallRecord] | None]]:
-    """Start collecting the records of the calls this task makes; reset the token after."""
-    records: list[CallRecord] = []
-    return records, _RECORDS.set(records)
-
-
-def release_records(token: contextvars.Token[list[CallRecord] | None]) -> None:
-    """Stop collecting: what ``capture_records`` started, with the token it returned."""
-    _RECORDS.reset(token)
-
-
-def encode_body(body: object) -> bytes:
-    """The JSON request body, or a ``ValidationError`` for what JSON cannot carry."""
+    Returned rather than raised, so the caller raises from a frame that holds no body and
+    no error has this frame (with ``body`` in its locals) or JSON's exception behind it.
+    """
     try:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
-            "utf-8"
+        return Secret(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+                "utf-8"
+            )
         )
     except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as exc:
-        raise ValidationError(
-            [FieldError("body", f"cannot be sent as JSON ({type(exc).__name__})")]
-        ) from None
+        return FieldError("body", f"cannot be sent as JSON ({type(exc).__name__})")
 
 
 @attrs.frozen
@@ -121,6 +99,14 @@ class CallContext:
     slots: Slots
     #: The retry budget, the rate limiter and the counters, shared with derived clients.
     traffic: Traffic
+    #: The largest answer body taken, raw and decoded (``max_response_bytes``).
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: ``headers`` as the pools take them, made once.
+    wire_headers: MaskedHeaders = attrs.field(init=False)
+
+    @wire_headers.default
+    def _plain_headers(self) -> MaskedHeaders:
+        return MaskedHeaders(self.headers.items())
 
     def start(
         self,
@@ -129,15 +115,16 @@ class CallContext:
         per_call: PerCall,
         *,
         connection_id: str | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Secret[tuple[str, ...]] | None = None,
     ) -> Call:
         """A new call with the per-call settings on top of the client's."""
         options = self.options.merged(timeout=per_call.timeout, max_retries=per_call.max_retries)
-        headers = self.headers
+        headers = self.wire_headers
         extra = per_call.extra_headers
         if not isinstance(extra, NotGiven) and extra:
-            headers = self.headers.copy()
-            headers.update(check_headers(extra, "extra_headers"))
+            merged = self.headers.copy()
+            merged.update(check_headers(extra, "extra_headers"))
+            headers = MaskedHeaders(merged.items())
         return Call(
             self, options, headers, method, path, connection_id=connection_id, secrets=secrets
         )
@@ -150,12 +137,12 @@ class Call:
         self,
         context: CallContext,
         options: RequestOptions,
-        headers: httpx.Headers,
+        headers: MaskedHeaders,
         method: str,
         path: str,
         *,
         connection_id: str | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Secret[tuple[str, ...]] | None = None,
         deadline: float | None = None,
     ) -> None:
         self.context = context
@@ -164,7 +151,10 @@ class Call:
         self.path = path
         self.connection_id = connection_id
         self.deadline = anyio.current_time() + options.timeout if deadline is None else deadline
-        self.scrub = context.session.scrubber(secrets)
+        # A secret with no UTF-8 form was refused as input; none is ever remembered.
+        self.scrub = context.session.scrubber(
+            () if secrets is None else (s for s in secrets.reveal() if is_utf8_encodable(s))
+        )
         self.attempts = 0
         #: Whether a write attempt may have been applied without our hearing of it.
         self.unclear = False
@@ -184,54 +174,51 @@ class Call:
 
     async def run(
         self,
-        parse: Callable[[httpx.Response], T],
+        parse: Callable[[Answer], T],
         *,
-        body: object = None,
+        content: Secret[bytes] | None = None,
         params: Mapping[str, str] | None = None,
-        reconcile: Callable[[Call, ConflictError], Awaitable[tuple[T, httpx.Response]]]
-        | None = None,
+        reconcile: Reconcile[T] | None = None,
     ) -> T:
         """Send until a 2xx (parsed with ``parse``), a final error, or the deadline.
 
-        ``reconcile(call, conflict)`` gets a ``409`` met after an unclear attempt and
-        returns the result (and the response it came from), or raises.
+        ``content`` is the JSON body (from ``encode_body``). ``reconcile`` settles a write
+        whose outcome an attempt left unclear: after a ``409``, and when the call is about
+        to fail for any other reason (see ``_settle``).
         """
         self.trace = start_trace(self.method, self.path, self.context.session.base_url)
-        return await traced(self.trace, self._run(parse, body, params, reconcile))
+        return await traced(self.trace, self._run(parse, content, params, reconcile))
 
     async def _run(
         self,
-        parse: Callable[[httpx.Response], T],
-        body: object,
+        parse: Callable[[Answer], T],
+        content: Secret[bytes] | None,
         params: Mapping[str, str] | None,
-        reconcile: Callable[[Call, ConflictError], Awaitable[tuple[T, httpx.Response]]] | None,
+        reconcile: Reconcile[T] | None,
     ) -> T:
-        content = None
-        if body is not None:
-            content = encode_body(body)
-            self._sent_headers = self._headers.copy()
+        if content is not None:
+            self._sent_headers = MaskedHeaders(
+                (k, v) for k, v in self._headers.items() if k.lower() != "content-type"
+            )
             self._sent_headers["Content-Type"] = "application/json"
+        failure: PictoryError | None = None
         try:
             response = await self.send(content=content, params=params)
-        except ConflictError as conflict:
-            if reconcile is None or not self.unclear:
+        except PictoryError as failed:
+            if not self.unclear:
                 raise
-            try:
-                value, response = await reconcile(self, conflict)
-            except APITimeoutError as timeout:
-                raise APITimeoutError(
-                    f"{self.method} {self.path}: the call's deadline passed while checking "
-                    "whether an earlier attempt was applied; the write's outcome is unknown",
-                    attempts=self.attempts,
-                ) from timeout
+            failure = failed
+        if failure is not None:
+            # Settled outside the handler, so what it raises has no context of its own.
+            if reconcile is None:
+                raise mark_outcome_unknown(failure)
+            value, response = await settle(self, reconcile, failure)
         else:
             value = self._parse(parse, response)
-        records = _RECORDS.get()
-        if records is not None:
-            records.append(CallRecord(response, self.attempts, time.perf_counter() - self._started))
+        keep_record(response, self.attempts, time.perf_counter() - self._started)
         return value
 
-    def _parse(self, parse: Callable[[httpx.Response], T], response: httpx.Response) -> T:
+    def _parse(self, parse: Callable[[Answer], T], response: Answer) -> T:
         try:
             return parse(response)
         except InvalidResponseError as invalid:
@@ -242,11 +229,11 @@ class Call:
             text = (
                 f"{self.method} {self.path}: the response could not be read ({type(exc).__name__})"
             )
-        raise InvalidResponseError(text, response=response)
+        raise InvalidResponseError(text, response=response.response)
 
     async def fetch(
         self, method: str, path: str, *, params: Mapping[str, str] | None = None
-    ) -> httpx.Response:
+    ) -> Answer:
         """A further request of this call (to reconcile), within its deadline and retries."""
         follow_up = Call(
             self.context, self.options, self._headers, method, path, deadline=self.deadline
@@ -256,14 +243,14 @@ class Call:
         return await follow_up.send(params=params)
 
     async def send(
-        self, *, content: bytes | None = None, params: Mapping[str, str] | None = None
-    ) -> httpx.Response:
+        self, *, content: Secret[bytes] | None = None, params: Mapping[str, str] | None = None
+    ) -> Answer:
         """Make attempts until a 2xx, a failure not worth retrying, or the deadline."""
         max_retries = self.options.max_retries
         while True:
             self.attempts += 1
             outcome = await self._attempt(content, params)
-            if isinstance(outcome, httpx.Response):
+            if isinstance(outcome, Answer):
                 self.context.traffic.succeeded(self._spent)
                 return outcome
             self._last = outcome
@@ -278,8 +265,8 @@ class Call:
             await pause(wait)
 
     async def _attempt(
-        self, content: bytes | None, params: Mapping[str, str] | None
-    ) -> httpx.Response | Failure:
+        self, content: Secret[bytes] | None, params: Mapping[str, str] | None
+    ) -> Answer | Failure:
         try:
             await self.context.traffic.admit(self.deadline, self.trace, self._own_pause)
         except TimeoutError:
@@ -291,49 +278,62 @@ class Call:
             self.attempts -= 1
             self._raise_timeout()
         sent_at = time.time()
-        loop_sent = anyio.current_time()
-        traced = None if self.trace is None else self.trace.attempt()
+        mark = self.context.traffic.attempt(self.trace)
         started = time.perf_counter()
         sent = False
+        timed_out = False
+        too_large: str | None = None
         try:
-            # httpx's timeouts bound each phase; this bounds the attempt as a whole,
-            # the wait for a concurrency slot included.
-            with anyio.fail_after(remaining):
-                async with self.context.slots.slot():
-                    sent = True
-                    response, undecodable = await self.context.session.exchange(
-                        self.method,
-                        self.path,
-                        headers=self._sent_headers,
-                        content=content,
-                        params=params,
-                        phase_timeout=remaining,
-                    )
+            # The deadline bounds the attempt as a whole: the wait for a concurrency slot
+            # (when there is one) and the exchange, which each pool bounds its own way.
+            async with self.context.slots.slot(self.deadline):
+                sent = True
+                response = await self.context.session.exchange(
+                    self.method,
+                    self.path,
+                    headers=self._sent_headers,
+                    content=None if content is None else content.reveal(),
+                    params=params,
+                    deadline=self.deadline,
+                    limit=self.context.max_response_bytes,
+                )
         except TimeoutError:
+            timed_out = True
+            mark.done(None, "APITimeoutError" if sent else None)
+        except httpx.HTTPError as exc:
+            mark.done(None, type(exc).__name__)
+            return self._transport_failure(exc, sent_at)
+        except ResponseTooLargeError as exc:
+            too_large = str(exc)
+            mark.done(None, "InvalidResponseError")
+        except BaseException:  # cancelled: the attempt's span ends all the same
+            mark.done(None, None)
+            raise
+        # Raised here, not in the handlers: the exception's traceback runs through the
+        # pool's frames (the request, its key), and would be the error's context.
+        if too_large is not None:
+            # An answer came, too large to take: not retried (it would come again), and
+            # not unclear (the server did answer), but never taken for a success.
+            log_attempt(self.method, self.path, self.attempts, "answer too large")
+            raise InvalidResponseError(
+                f"{self.method} {self.path}: {too_large}; its connection was closed"
+            )
+        if timed_out:
             self._note_unclear(sent, sent_at)
             log_attempt(self.method, self.path, self.attempts, "deadline passed")
-            lost = "APITimeoutError" if sent else None
-            self.context.traffic.answered(traced, loop_sent, None, lost, None, self.trace)
             self._raise_timeout()
-        except httpx.HTTPError as exc:
-            failed = type(exc).__name__
-            self.context.traffic.answered(traced, loop_sent, None, failed, None, self.trace)
-            return self._transport_failure(exc, sent_at)
-        except BaseException:  # cancelled: the attempt's span ends all the same
-            self.context.traffic.answered(traced, loop_sent, None, None, None, self.trace)
-            raise
         log_attempt(
             self.method,
             self.path,
             self.attempts,
-            response.status_code,
+            response.status,
             (time.perf_counter() - started) * 1000.0,
         )
-        status = response.status_code
-        asked = parse_retry_after(response.headers.get("retry-after")) if status >= 400 else None
-        paused = self.context.traffic.answered(traced, loop_sent, status, None, asked, self.trace)
+        asked = None if response.is_success else response.header(b"retry-after")
+        paused = mark.done(response.status, None, parse_retry_after(asked))
         self._own_pause = self._own_pause if paused is None else paused
         problem = None
+        undecodable = response.undecodable
         if undecodable is not None:
             problem = self.scrub.line(
                 f"the body could not be decoded as its Content-Encoding ({undecodable}) says",
@@ -342,8 +342,8 @@ class Call:
         if response.is_success:
             if problem is not None:
                 raise InvalidResponseError(
-                    f"{self.method} {self.path} answered {response.status_code}, but {problem}",
-                    response=response,
+                    f"{self.method} {self.path} answered {response.status}, but {problem}",
+                    response=response.response,
                 )
             return response
         error = status_error(
@@ -358,7 +358,7 @@ class Call:
         return failure
 
     def _transport_failure(self, exc: httpx.HTTPError, sent_at: float) -> Failure:
-        log_attempt(self.method, self.path, self.attempts, type(exc).__name__)
+        log_attempt(self.method, self.path, self.attempts, self.scrub.line(str(exc), 200))
         if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_REDIRECT):
             # httpx reads a redirect's Location even when it follows none, and fails on one
             # that is not a URL: an answer did come (a redirect, never a success), so it
@@ -369,7 +369,8 @@ class Call:
                 attempts=self.attempts,
             )
             return Failure(error, retryable=False, unclear=False, reason="invalid redirect")
-        text = self.scrub.line(f"{type(exc).__name__}: {exc}", _DESCRIPTION_MAX)
+        # In plain words already (``_failures``), the same on every pool, with where it went.
+        text = self.scrub.line(f"{exc} ({self.context.session.origin})", _DESCRIPTION_MAX)
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         # Built from a scrubbed description, not chained to httpx's exception: its text
         # (and its own causes) may quote the request.
@@ -385,12 +386,8 @@ class Call:
                 self.unclear_since = sent_at
 
     def _raise_timeout(self, where: str = "") -> NoReturn:
-        outcome = (
-            "; the write's outcome is unknown (it may have been applied)" if self.unclear else ""
-        )
         error = APITimeoutError(
-            f"{self.method} {self.path}: the call's deadline passed{where}{outcome}",
-            attempts=self.attempts,
+            f"{self.method} {self.path}: the call's deadline passed{where}", attempts=self.attempts
         )
         cause = self._last.error if self._last is not None else None
         raise error from cause

@@ -15,6 +15,7 @@ import httpx
 from ._budget import DEFAULT_RETRY_BUDGET, RetryBudget, check_retry_budget
 from ._call import CallContext
 from ._config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     KEY_PREFIX,
@@ -23,9 +24,11 @@ from ._config import (
     TransportName,
     check_headers,
     check_max_concurrency,
+    check_max_response_bytes,
     client_settings,
 )
 from ._logging import logger
+from ._secret import Secret
 from ._session import ApiSession
 from ._slots import Slots
 from ._traffic import ClientStats, RateLimit, Traffic, check_rate_limit
@@ -71,6 +74,9 @@ class AsyncPictoryClient:
             key then crosses the network unencrypted).
         validate: Check input against the documented rules before sending it (default
             ``True``); ``False`` sends what the SDK's copy of the rules would refuse.
+        max_response_bytes: The largest answer body taken, in bytes (an integer >= 1,
+            default 8 MiB), counted raw and decoded; a larger one is an
+            ``InvalidResponseError`` and its connection is dropped.
         retry_budget: Retries allowed client-wide: a ``RetryBudget`` (default: 500 tokens,
             a retry 5, a timeout 10, a success 1 back), shared with every ``with_options``
             client; ``None``: each call retries up to ``max_retries`` regardless.
@@ -84,7 +90,9 @@ class AsyncPictoryClient:
 
     Raises:
         ValidationError: An argument breaks its rule (e.g. no API key anywhere, a
-            ``timeout`` <= 0, a plain-http base URL off loopback), naming each one.
+            ``timeout`` <= 0, a plain-http base URL off loopback), naming each one; or a
+            proxy variable (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, read now, once)
+            names a proxy the SDK cannot use, naming the variable.
     """
 
     vimeo_connections: AsyncVimeoConnections
@@ -102,15 +110,20 @@ class AsyncPictoryClient:
         max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry_budget: RetryBudget | None = DEFAULT_RETRY_BUDGET,
         rate_limit: RateLimit = "adaptive",
     ) -> None:
+        # Wrapped at once and the raw key dropped: this frame is on the traceback of any
+        # error the checks raise, and error trackers record its locals.
+        key = api_key if isinstance(api_key, Secret) else Secret(api_key)
+        del api_key
         check = Checks()
         budget = check(check_retry_budget, retry_budget)
         rate = check(check_rate_limit, rate_limit)
         settings = check(
             client_settings,
-            api_key=api_key,
+            api_key=key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -120,6 +133,7 @@ class AsyncPictoryClient:
             max_concurrency=max_concurrency,
             allow_insecure_http=allow_insecure_http,
             validate=validate,
+            max_response_bytes=max_response_bytes,
         )
         check.done()
         if not settings.api_key.startswith(KEY_PREFIX):
@@ -132,6 +146,7 @@ class AsyncPictoryClient:
             transport=settings.transport,
             max_concurrency=settings.max_concurrency,
             http_client=settings.http_client,
+            allow_insecure_http=allow_insecure_http,
         )
         traffic = Traffic(budget, rate)
         self._init(
@@ -141,6 +156,7 @@ class AsyncPictoryClient:
             Slots(session, settings.max_concurrency, traffic.counters),
             traffic,
             owner=True,
+            max_response_bytes=settings.max_response_bytes,
         )
 
     def _init(
@@ -152,6 +168,7 @@ class AsyncPictoryClient:
         traffic: Traffic,
         *,
         owner: bool,
+        max_response_bytes: int,
     ) -> None:
         self._session = session
         self._options = options
@@ -161,8 +178,9 @@ class AsyncPictoryClient:
         headers.update(default_headers)
         headers["Authorization"] = session.headers["Authorization"]
         self._slots = slots
+        self._max_response_bytes = max_response_bytes
         self._traffic = traffic
-        context = CallContext(session, options, headers, slots, traffic)
+        context = CallContext(session, options, headers, slots, traffic, max_response_bytes)
         self.vimeo_connections = AsyncVimeoConnections(context)
 
     @property
@@ -195,6 +213,11 @@ class AsyncPictoryClient:
         return self._session.transport_name
 
     @property
+    def max_response_bytes(self) -> int:
+        """The largest answer body taken, in bytes (raw, and decoded)."""
+        return self._max_response_bytes
+
+    @property
     def validate(self) -> bool:
         """Whether input is checked against the documented rules before it is sent."""
         return self._options.validate
@@ -207,6 +230,7 @@ class AsyncPictoryClient:
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
         retry_budget: RetryBudget | NotGiven | None = NOT_GIVEN,
         rate_limit: RateLimit | NotGiven = NOT_GIVEN,
     ) -> Self:
@@ -224,6 +248,7 @@ class AsyncPictoryClient:
             max_concurrency: Requests in flight at once (an integer >= 1), in slots of its
                 own; ``None``: the pool's default.
             validate: Check input against the documented rules before sending it.
+            max_response_bytes: The largest answer body taken, in bytes (an integer >= 1).
             retry_budget: A ``RetryBudget`` of its own, or ``None``: no budget.
             rate_limit: A limiter of its own: ``"adaptive"``, requests/s, or ``None``.
 
@@ -242,8 +267,11 @@ class AsyncPictoryClient:
             headers = check(check_headers, default_headers, "default_headers")
         slots = self._slots
         if not isinstance(max_concurrency, NotGiven):
-            limit = check(check_max_concurrency, max_concurrency)
-            slots = Slots(self._session, limit, self._traffic.counters)
+            limit_in_flight = check(check_max_concurrency, max_concurrency)
+            slots = Slots(self._session, limit_in_flight, self._traffic.counters)
+        limit = self._max_response_bytes
+        if not isinstance(max_response_bytes, NotGiven):
+            limit = check(check_max_response_bytes, max_response_bytes)
         if not isinstance(retry_budget, NotGiven):
             retry_budget = check(check_retry_budget, retry_budget)
         if not isinstance(rate_limit, NotGiven):
@@ -251,7 +279,9 @@ class AsyncPictoryClient:
         check.done()
         traffic = self._traffic.derive(retry_budget, rate_limit)
         derived = object.__new__(type(self))
-        derived._init(self._session, options, headers, slots, traffic, owner=False)
+        derived._init(
+            self._session, options, headers, slots, traffic, owner=False, max_response_bytes=limit
+        )
         return derived
 
     def stats(self) -> ClientStats:
@@ -289,6 +319,8 @@ class AsyncPictoryClient:
         await self.aclose()
 
     def __repr__(self) -> str:
+        if not hasattr(self, "vimeo_connections"):  # half-built: its __init__ raised
+            return f"<{type(self).__name__} (not built)>"
         return (
             f"{type(self).__name__}(base_url={self.base_url!r}, transport={self.transport!r}, "
             f"timeout={self.timeout}, max_retries={self.max_retries}, "

@@ -20,7 +20,8 @@ import httpx
 
 from ._errors import ValidationError
 from ._loopback import is_loopback
-from ._rules import FieldError
+from ._rules import FieldError, api_key_problem
+from ._secret import Secret
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -30,6 +31,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "AIOHTTP_MAX_CONCURRENCY",
     "DEFAULT_MAX_EMPTY_PAGES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "HTTPX_MAX_CONCURRENCY",
@@ -45,6 +47,7 @@ __all__ = [
     "TransportName",
     "check_headers",
     "check_max_concurrency",
+    "check_max_response_bytes",
     "check_transport",
     "client_settings",
     "is_testing",
@@ -57,6 +60,8 @@ __all__ = [
 DEFAULT_BASE_URL: Final = "https://api.pictory.ai"
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RETRIES: Final = 2
+#: The largest answer body (raw, and decoded) taken unless set; a page of 25 is ~10 KB.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 8 * 1024 * 1024
 #: In-flight requests per client when ``max_concurrency`` is not given, by pool. Measured
 #: (benchmarks/README.md): on aiohttp's pool the SDK's throughput is as high with 512 in
 #: flight as with 256 (the client's core is the limit by then), and lower when calls wait
@@ -187,7 +192,12 @@ def check_headers(headers: object, field: str) -> dict[str, str]:
 
 
 def resolve_api_key(api_key: object) -> str:
-    """The key to send: ``api_key``, else ``$PICTORY_API_KEY``; never echoed in an error."""
+    """The key to send: ``api_key``, else ``$PICTORY_API_KEY``; never echoed in an error.
+
+    ``api_key`` may come wrapped in a ``Secret`` (as the clients hand it on).
+    """
+    if isinstance(api_key, Secret):
+        api_key = api_key.reveal()
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
     if not key:
         raise ValidationError(
@@ -195,18 +205,11 @@ def resolve_api_key(api_key: object) -> str:
         )
     if not isinstance(key, str):
         raise ValidationError([FieldError("api_key", "must be a string")])
-    if not _HEADER_SAFE.fullmatch(key):
+    problem = api_key_problem(key)
+    if problem is not None:
         # The key goes into a header as is; httpx would fail on each request and put the
         # key in its error text. Never echo it: say only what is wrong with it.
-        raise ValidationError(
-            [
-                FieldError(
-                    "api_key",
-                    "must be printable ASCII with no spaces or line breaks"
-                    " (a key read from a file may end with a newline)",
-                )
-            ]
-        )
+        raise ValidationError([FieldError("api_key", problem)])
     return key
 
 
@@ -251,9 +254,16 @@ def check_max_concurrency(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(
-            [FieldError("max_concurrency", f"must be an integer >= 1, or None (got {value!r:.40})")]
-        )
+        problem = f"must be an integer >= 1, or None (got {value!r:.40})"
+        raise ValidationError([FieldError("max_concurrency", problem)])
+    return value
+
+
+def check_max_response_bytes(value: object) -> int:
+    """``max_response_bytes`` as checked: a positive integer (bytes of one answer's body)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problem = f"must be a positive integer number of bytes (got {value!r:.40})"
+        raise ValidationError([FieldError("max_response_bytes", problem)])
     return value
 
 
@@ -263,15 +273,8 @@ def check_transport(value: object) -> TransportName | httpx.AsyncBaseTransport:
         return value
     if value == "auto" or value == "aiohttp" or value == "httpx":
         return value
-    raise ValidationError(
-        [
-            FieldError(
-                "transport",
-                f"must be one of {TRANSPORT_NAMES} or an httpx.AsyncBaseTransport "
-                f"(got {value!r:.60})",
-            )
-        ]
-    )
+    problem = f"must be one of {TRANSPORT_NAMES} or an httpx.AsyncBaseTransport (got {value!r:.60})"
+    raise ValidationError([FieldError("transport", problem)])
 
 
 @attrs.frozen
@@ -285,21 +288,18 @@ class ClientSettings:
     max_concurrency: int | None
     transport: TransportName | httpx.AsyncBaseTransport
     http_client: httpx.AsyncClient | None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 def _check_http_client(http_client: object, transport: object) -> httpx.AsyncClient | None:
     if http_client is None:
         return None
     if not isinstance(http_client, httpx.AsyncClient):
-        raise ValidationError(
-            [
-                FieldError(
-                    "http_client",
-                    "must be an httpx.AsyncClient (to customise only the connection, "
-                    "pass transport= an httpx.AsyncBaseTransport instead)",
-                )
-            ]
+        problem = (
+            "must be an httpx.AsyncClient (to customise only the connection, "
+            "pass transport= an httpx.AsyncBaseTransport instead)"
         )
+        raise ValidationError([FieldError("http_client", problem)])
     if transport != "auto":
         raise ValidationError(
             [FieldError("transport", "cannot be given with http_client (it has its own)")]
@@ -319,6 +319,7 @@ def client_settings(
     max_concurrency: object,
     allow_insecure_http: object,
     validate: object,
+    max_response_bytes: object = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> ClientSettings:
     """Every argument of a client checked, or one ``ValidationError`` naming each bad one."""
     check = Checks()
@@ -330,7 +331,10 @@ def client_settings(
         max_concurrency=check(check_max_concurrency, max_concurrency),
         transport=check(check_transport, transport),
         http_client=check(_check_http_client, http_client, transport),
+        max_response_bytes=check(check_max_response_bytes, max_response_bytes),
     )
+    # The key (if a caller passed it raw) is no local of the frame ``done()`` raises from.
+    del api_key
     check.done()
     return settings
 
@@ -365,9 +369,8 @@ class TestingMode:
 def set_testing(testing: bool) -> TestingMode:
     """Turn the testing mode on or off: when on, the SDK never waits between attempts.
 
-    Retries still happen, as ``max_retries`` and the retry budget allow, and ``Retry-After``
-    is checked against its cap and the deadline; only waits are skipped (between retries,
-    for the adaptive rate and a ``Retry-After`` pause; a fixed ``rate_limit`` holds). Takes
+    Retries happen as ``max_retries`` and the retry budget allow; only waits are skipped
+    (between retries, for the adaptive rate, a ``Retry-After``; a fixed rate holds). Takes
     effect at once, for the whole process; used as ``with pv.set_testing(True): ...`` it
     also restores the previous state when the block ends.
 

@@ -179,9 +179,8 @@ class CallTrace:
             from opentelemetry.trace import StatusCode
 
             span.set_attribute("error.type", type(error).__name__)
-            unknown = getattr(error, "outcome_unknown", None)
-            if unknown is not None:
-                span.set_attribute("pictory.outcome_unknown", bool(unknown))
+            if getattr(error, "outcome_unknown", False) is True:
+                span.set_attribute("pictory.outcome_unknown", True)
             # The class name only: an error's message may quote the server's words.
             span.set_status(StatusCode.ERROR, type(error).__name__)
         span.end()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Final, Literal, TypeAlias
+from typing import Final, Literal, TypeAlias
 
 import anyio
 import attrs
@@ -26,7 +26,7 @@ from ._rules import FieldError
 from ._trace import CallTrace
 from ._types import NOT_GIVEN, NotGiven
 
-__all__ = ["ClientStats", "Counters", "RateLimit", "Traffic", "check_rate_limit"]
+__all__ = ["Attempt", "ClientStats", "Counters", "RateLimit", "Traffic", "check_rate_limit"]
 
 RateLimit: TypeAlias = Literal["adaptive"] | float | None
 #: Statuses whose ``Retry-After`` pauses every call of the client, not only the one that
@@ -86,6 +86,26 @@ class ClientStats:
     rate_limit: float | None
     rate_limit_wait: float
     slot_wait: float
+
+
+class Attempt:
+    """One attempt of a call: when it was sent, and its span (when traced)."""
+
+    def __init__(self, traffic: Traffic, trace: CallTrace | None) -> None:
+        self._traffic = traffic
+        self._trace = trace
+        self._sent_at = anyio.current_time()
+        self._span = None if trace is None else trace.attempt()
+
+    def done(
+        self, status: int | None, error_type: str | None, retry_after: float | None = None
+    ) -> float | None:
+        """The attempt ended (see :meth:`Traffic.answered`); its span ends. Returns the end
+        of the client-wide pause its ``Retry-After`` started, if any.
+        """
+        if self._span is not None and self._trace is not None:
+            self._trace.attempt_done(self._span, status, error_type)
+        return self._traffic.answered(self._sent_at, status, error_type, retry_after)
 
 
 class Traffic:
@@ -158,21 +178,17 @@ class Traffic:
                 trace.rate_limit_wait += waited
         return waited
 
+    def attempt(self, trace: CallTrace | None) -> Attempt:
+        """An attempt about to be sent: what learns how it ended (its span started)."""
+        return Attempt(self, trace)
+
     def answered(
-        self,
-        traced: tuple[Any, float] | None,
-        sent_at: float,
-        status: int | None,
-        error_type: str | None,
-        retry_after: float | None,
-        trace: CallTrace | None,
+        self, sent_at: float, status: int | None, error_type: str | None, retry_after: float | None
     ) -> float | None:
         """An attempt ended with ``status`` (``None``: no answer; ``error_type``: what went
-        wrong, ``None`` too if it was never sent): count it, adapt, pause if asked, end
-        its span (``traced``). Returns the end of the pause it started, if any.
+        wrong, ``None`` too if it was never sent): count it, adapt, pause if asked.
+        Returns the end of the pause it started, if any.
         """
-        if traced is not None and trace is not None:
-            trace.attempt_done(traced, status, error_type)
         if status is None and error_type is None:
             return None
         self.counters.requests += 1

@@ -61,6 +61,7 @@ HOMES = {
     "RetryBudget": "pictory_vimeo._budget",
     "DEFAULT_MAX_EMPTY_PAGES": "pictory_vimeo._config",
     "DEFAULT_MAX_RETRIES": "pictory_vimeo._config",
+    "DEFAULT_MAX_RESPONSE_BYTES": "pictory_vimeo._config",
     "DEFAULT_TIMEOUT": "pictory_vimeo._config",
     "TransportName": "pictory_vimeo._config",
     "httpx": THIRD_PARTY,
@@ -72,7 +73,10 @@ HOMES = {
     "Self": "typing",
     "SyncPaginator": "pictory_vimeo._sync._pagination",
     "VimeoConnection": "pictory_vimeo._models",
+    "Secret": "pictory_vimeo._secret",
 }
+#: Parameters that carry a secret: never kept raw in a local of a generated frame.
+SECRET_ARGUMENTS = frozenset({"client_secret", "access_token", "api_key"})
 
 
 def sync_words(text: str) -> str:
@@ -187,6 +191,17 @@ def _resource_method(func: ast.FunctionDef | ast.AsyncFunctionDef, target: str) 
         ]
         lines += _call_arguments(params, "                ")
         lines += ["            ),", "        )"]
+    elif secrets := [arg for _, arg, _, _ in params if arg in SECRET_ARGUMENTS]:
+        # Bound in a call whose repr masks them, then dropped: an error raised through
+        # this frame is recorded with its locals by error trackers.
+        lines += [
+            "        call = masked(",
+            "            partial(",
+            f"                {target}.{func.name},",
+        ]
+        lines += _call_arguments(params, "                ")
+        lines += ["            )", "        )", f"        del {', '.join(secrets)}"]
+        lines += ["        return self._run(call)"]
     else:
         lines += [
             "        return self._run(",
@@ -209,13 +224,22 @@ def _imports(code: str, own_module: str, extra: Iterable[tuple[str, str]]) -> li
     local = sorted(
         (m for m in wanted if m.startswith("pictory_vimeo")), key=lambda m: _relative(m, own_module)
     )
-    lines = [f"from {m} import {_names(wanted[m])}" for m in stdlib]
+    lines = [_from(m, wanted[m]) for m in stdlib]
     if THIRD_PARTY in wanted:
         lines += ["", *(f"import {name}" for name in sorted(wanted[THIRD_PARTY]))]
     if local:
         lines.append("")
-        lines += [f"from {_relative(m, own_module)} import {_names(wanted[m])}" for m in local]
+        lines += [_from(_relative(m, own_module), wanted[m]) for m in local]
     return lines
+
+
+def _from(module: str, names: set[str]) -> str:
+    """``from module import names``, wrapped one name a line as ruff would when too long."""
+    line = f"from {module} import {_names(names)}"
+    if len(line) <= 100:
+        return line
+    listed = "".join(f"    {name},\n" for name in _names(names).split(", "))
+    return f"from {module} import (\n{listed})"
 
 
 def _names(names: set[str]) -> str:
@@ -272,6 +296,7 @@ def generate_resource() -> str:
             ("partial", "functools"),
             ("SyncConnectionsBase", "pictory_vimeo._sync._portal"),
             ("SyncRawResponses", "pictory_vimeo._sync._portal"),
+            ("masked", "pictory_vimeo._sync._portal"),
         ],
     )
     head = [
@@ -297,12 +322,17 @@ def _init(cls: ast.ClassDef) -> list[str]:
     lines = _signature("__init__", params, "None")
     lines += [
         '        """Check every argument, start the event loop, and build the client in it."""',
-        "        self._open(",
-        "            {",
-        *(f'                "{arg}": {arg},' for _, arg, _, _ in params[:-1]),
-        "            },",
-        "            backend,",
-        "        )",
+        "        arguments: dict[str, Any] = {",
+        *(
+            f'            "{arg}": Secret({arg}),'
+            if arg in SECRET_ARGUMENTS
+            else f'            "{arg}": {arg},'
+            for _, arg, _, _ in params[:-1]
+        ),
+        "        }",
+        # The key is no local of this frame (see _resource_method): only its Secret is.
+        f"        del {', '.join(arg for _, arg, _, _ in params if arg in SECRET_ARGUMENTS)}",
+        "        self._open(arguments, backend)",
     ]
     return lines
 

@@ -14,9 +14,13 @@ A caller's ``httpx.AsyncClient`` is accepted as ``http_client`` when no other lo
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any, Self
+
+from anyio.from_thread import BlockingPortal
 
 from .._budget import check_retry_budget
 from .._client import AsyncPictoryClient
@@ -70,6 +74,8 @@ class PictoryClient(ClientMembers):
         max_concurrency: Requests in flight at once (an integer >= 1).
         allow_insecure_http: Allow a plain ``http://`` base URL other than loopback.
         validate: Check input against the documented rules before sending it.
+        max_response_bytes: The largest answer body taken, in bytes (an integer >= 1,
+            default 8 MiB); a larger one is an ``InvalidResponseError``.
         retry_budget: Retries allowed client-wide: a ``RetryBudget``, or ``None``.
         rate_limit: ``"adaptive"`` (default), a fixed number of requests/s, or ``None``.
         backend: The event loop run in the client's thread: ``"asyncio"`` (default) or
@@ -98,23 +104,16 @@ class PictoryClient(ClientMembers):
         check.done()
         loop = Loop.start(backend)
         build = partial(AsyncPictoryClient, **arguments)
-        entered: AbstractContextManager[AsyncPictoryClient] | None = None
         try:
             client = loop.portal.call(_build, build)
-            entered = loop.portal.wrap_async_context_manager(client)
-            entered.__enter__()
+            loop.enter(partial(_enter, client))
         except BaseException:
             loop.stop()
             raise
-        exit_entered = entered.__exit__
-
-        def cleanup() -> None:
-            exit_entered(None, None, None)
-
-        loop.cleanup = cleanup
         self._init(loop, client, owner=True)
 
     def _init(self, loop: Loop, client: AsyncPictoryClient, *, owner: bool) -> None:
+        loop.attach()
         self._loop = loop
         self._async = client
         self._owner = owner
@@ -146,8 +145,37 @@ class PictoryClient(ClientMembers):
         """Close the client (as :meth:`close`)."""
         self.close()
 
+    def __del__(self) -> None:
+        # As aiohttp does for a session: a client nobody closed is a ResourceWarning. Its
+        # loop stops once no client on it is left, so no thread outlives them.
+        loop = getattr(self, "_loop", None)
+        if loop is None:  # half-built: no loop was attached
+            return
+        if self._owner and not loop.closed:
+            warnings.warn(
+                f"unclosed {self!r}: close() it or use it as `with`",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+        loop.detach()
+
     def __repr__(self) -> str:
+        if not hasattr(self, "_async"):  # half-built: its __init__ raised
+            return f"<{type(self).__name__} (not built)>"
         return repr(self._async).replace("AsyncPictoryClient", type(self).__name__, 1)
+
+
+def _enter(client: AsyncPictoryClient, portal: BlockingPortal) -> Callable[[], None]:
+    """Enter ``client`` in the portal's loop (so listings read ahead); returns its exit."""
+    entered: AbstractContextManager[AsyncPictoryClient] = portal.wrap_async_context_manager(client)
+    entered.__enter__()
+    exit_entered = entered.__exit__
+
+    def cleanup() -> None:
+        exit_entered(None, None, None)
+
+    return cleanup
 
 
 async def _build(build: partial[AsyncPictoryClient]) -> AsyncPictoryClient:

@@ -11,7 +11,13 @@ import httpx
 
 from .._budget import DEFAULT_RETRY_BUDGET, RetryBudget
 from .._client import AsyncPictoryClient
-from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TransportName
+from .._config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    TransportName,
+)
+from .._secret import Secret
 from .._traffic import ClientStats, RateLimit
 from .._types import NOT_GIVEN, NotGiven
 from ._portal import Backend
@@ -45,28 +51,29 @@ class ClientMembers(ABC):
         max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry_budget: RetryBudget | None = DEFAULT_RETRY_BUDGET,
         rate_limit: RateLimit = "adaptive",
         backend: Backend = "asyncio",
     ) -> None:
         """Check every argument, start the event loop, and build the client in it."""
-        self._open(
-            {
-                "api_key": api_key,
-                "base_url": base_url,
-                "timeout": timeout,
-                "max_retries": max_retries,
-                "default_headers": default_headers,
-                "http_client": http_client,
-                "transport": transport,
-                "max_concurrency": max_concurrency,
-                "allow_insecure_http": allow_insecure_http,
-                "validate": validate,
-                "retry_budget": retry_budget,
-                "rate_limit": rate_limit,
-            },
-            backend,
-        )
+        arguments: dict[str, Any] = {
+            "api_key": Secret(api_key),
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "default_headers": default_headers,
+            "http_client": http_client,
+            "transport": transport,
+            "max_concurrency": max_concurrency,
+            "allow_insecure_http": allow_insecure_http,
+            "validate": validate,
+            "max_response_bytes": max_response_bytes,
+            "retry_budget": retry_budget,
+            "rate_limit": rate_limit,
+        }
+        del api_key
+        self._open(arguments, backend)
 
     @property
     def base_url(self) -> str:
@@ -98,6 +105,11 @@ class ClientMembers(ABC):
         return self._async.transport
 
     @property
+    def max_response_bytes(self) -> int:
+        """The largest answer body taken, in bytes (raw, and decoded)."""
+        return self._async.max_response_bytes
+
+    @property
     def validate(self) -> bool:
         """Whether input is checked against the documented rules before it is sent."""
         return self._async.validate
@@ -110,6 +122,7 @@ class ClientMembers(ABC):
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
         retry_budget: RetryBudget | NotGiven | None = NOT_GIVEN,
         rate_limit: RateLimit | NotGiven = NOT_GIVEN,
     ) -> Self:
@@ -127,6 +140,7 @@ class ClientMembers(ABC):
             max_concurrency: Requests in flight at once (an integer >= 1), in slots of its
                 own; ``None``: the pool's default.
             validate: Check input against the documented rules before sending it.
+            max_response_bytes: The largest answer body taken, in bytes (an integer >= 1).
             retry_budget: A ``RetryBudget`` of its own, or ``None``: no budget.
             rate_limit: A limiter of its own: ``"adaptive"``, requests/s, or ``None``.
 
@@ -143,6 +157,7 @@ class ClientMembers(ABC):
                 default_headers=default_headers,
                 max_concurrency=max_concurrency,
                 validate=validate,
+                max_response_bytes=max_response_bytes,
                 retry_budget=retry_budget,
                 rate_limit=rate_limit,
             )

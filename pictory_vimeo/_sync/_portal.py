@@ -8,6 +8,7 @@ client's own: one implementation, not two.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Generic, Literal, ParamSpec, Protocol, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
+from .._loops import on_fork_in_child
 from .._models import VimeoConnection
 from .._optimistic import Mutate, optimistic_update_async
 from ..resources.vimeo_connections import AsyncVimeoConnections
@@ -34,6 +36,7 @@ __all__ = [
     "SyncConnectionsBase",
     "SyncRawResponses",
     "blocking",
+    "masked",
     "refuse_inside",
 ]
 
@@ -55,55 +58,119 @@ class Runner(Protocol):
 
 
 class Loop:
-    """The portal thread and everything living in its loop, shared with derived clients."""
+    """The portal thread and everything living in its loop, shared with derived clients.
 
-    def __init__(self, portal: BlockingPortal, thread: threading.Thread) -> None:
-        self.portal = portal
-        self.thread = thread
-        self.thread_id = thread.ident
+    In a child made by ``os.fork()`` the thread is gone (only the forking thread is
+    copied): the first call there starts a new thread and enters the client in it again,
+    and the client's pool, seeing the fork, opens the child's own connections (``_loops``).
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.portal, self.thread = _start(backend)
+        self.thread_id = self.thread.ident
         self.closed = False
         self._lock = threading.Lock()
         self.cleanup: Callable[[], None] | None = None
+        #: Enters the client in a portal's loop and returns how to leave it (see ``enter``).
+        self._enter: Callable[[BlockingPortal], Callable[[], None]] | None = None
+        self._forked = False
+        #: The sync clients alive on this loop (the owner and those ``with_options`` made).
+        self._users = 0
+        on_fork_in_child(self)
 
     @classmethod
     def start(cls, backend: Backend) -> Loop:
-        """Start the portal's thread and event loop.
+        """Start the portal's thread and event loop."""
+        return cls(backend)
 
-        Not anyio's ``start_blocking_portal``: a client nobody closed would leave that
-        generator-based context manager to be finalised at interpreter exit, where stopping
-        the portal from a finaliser hangs. A daemon thread of our own lets a script whose
-        client was never closed still exit.
+    def enter(self, enter: Callable[[BlockingPortal], Callable[[], None]]) -> None:
+        """Run ``enter`` in the loop now, and again in a forked child's new loop; what it
+        returns is run (in the loop) when the client is closed.
         """
-        ready: Future[BlockingPortal] = Future()
+        self._enter = enter
+        self.cleanup = enter(self.portal)
 
-        async def serve() -> None:
-            async with BlockingPortal() as portal:
-                ready.set_result(portal)
-                await portal.sleep_until_stopped()
+    def forked_in_child(self) -> None:
+        """In a forked child: the thread is gone, and the lock may have been held by it."""
+        self._forked = True
+        self._lock = threading.Lock()
 
-        def run() -> None:
-            try:
-                anyio.run(serve, backend=backend)
-            except BaseException as exc:  # reported to the starting thread
-                if not ready.done():
-                    ready.set_exception(exc)
+    def here(self) -> BlockingPortal:
+        """The portal, in this process: after a fork, a new thread and loop on first use."""
+        if self._forked:
+            with self._lock:
+                if self._forked and not self.closed:
+                    self.portal, self.thread = _start(self.backend)
+                    self.thread_id = self.thread.ident
+                    self._forked = False
+                    if self._enter is not None:
+                        self.cleanup = self._enter(self.portal)
+        return self.portal
 
-        thread = threading.Thread(target=run, name="pictory-vimeo-portal", daemon=True)
-        thread.start()
-        return cls(ready.result(), thread)
+    def attach(self) -> None:
+        """Count one more live client on this loop."""
+        with self._lock:
+            self._users += 1
+
+    def detach(self) -> None:
+        """One client on this loop was collected; stop the loop if it was the last one.
+
+        A client nobody closed: its pool and thread are released all the same, from a
+        thread of their own, since a finaliser may run anywhere (in the loop's own thread,
+        where waiting for the loop would never end).
+        """
+        with self._lock:
+            self._users -= 1
+            last = self._users == 0 and not self.closed
+        if last and not sys.is_finalizing():
+            threading.Thread(target=self.stop, name="pictory-vimeo-close", daemon=True).start()
 
     def stop(self) -> None:
-        """Close what lives in the loop, then stop the loop and join its thread. Idempotent."""
+        """Close what lives in the loop, then stop the loop and join its thread. Idempotent.
+
+        In a forked child whose loop was never started again there is nothing to stop: the
+        parent's thread, loop and pool are its own.
+        """
         with self._lock:
             if self.closed:
                 return
             self.closed = True
+            if self._forked:
+                return
             try:
                 if self.cleanup is not None:
                     self.cleanup()
             finally:
                 self.portal.call(self.portal.stop, False)
                 self.thread.join()
+
+
+def _start(backend: Backend) -> tuple[BlockingPortal, threading.Thread]:
+    """Start a portal's thread and event loop.
+
+    Not anyio's ``start_blocking_portal``: a client nobody closed would leave that
+    generator-based context manager to be finalised at interpreter exit, where stopping
+    the portal from a finaliser hangs. A daemon thread of our own lets a script whose
+    client was never closed still exit.
+    """
+    ready: Future[BlockingPortal] = Future()
+
+    async def serve() -> None:
+        async with BlockingPortal() as portal:
+            ready.set_result(portal)
+            await portal.sleep_until_stopped()
+
+    def run() -> None:
+        try:
+            anyio.run(serve, backend=backend)
+        except BaseException as exc:  # reported to the starting thread
+            if not ready.done():
+                ready.set_exception(exc)
+
+    thread = threading.Thread(target=run, name="pictory-vimeo-portal", daemon=True)
+    thread.start()
+    return ready.result(), thread
 
 
 def refuse_inside(loop: Loop) -> None:
@@ -130,11 +197,14 @@ class PortalCalls:
             raise RuntimeError("the client is closed")
         refuse_inside(self._loop)
         try:
-            future = self._loop.portal.start_task_soon(func)
+            future = self._loop.here().start_task_soon(func)
         except RuntimeError:
             if self._loop.closed:
                 raise RuntimeError("the client is closed") from None
             raise
+        # The call's arguments (secrets among them) are no local of this frame while it
+        # waits: an error raised through it is recorded with its locals by error trackers.
+        del func
         try:
             return future.result()
         except BaseException:
@@ -147,7 +217,7 @@ class PortalCalls:
         if self._loop.closed:
             return
         with contextlib.suppress(RuntimeError):  # the portal stopped meanwhile
-            self._loop.portal.start_task_soon(func)
+            self._loop.here().start_task_soon(func)
 
 
 class PortalResource(Generic[A]):
@@ -176,12 +246,36 @@ class SyncConnectionsBase(PortalResource[AsyncVimeoConnections]):
         )
 
 
+class _Masked(Generic[R]):
+    """A call of an async function whose ``repr`` names the function, never its arguments."""
+
+    __slots__ = ("_func",)
+
+    def __init__(self, func: Callable[[], Awaitable[R]]) -> None:
+        self._func = func
+
+    def __call__(self) -> Awaitable[R]:
+        return self._func()
+
+    def __repr__(self) -> str:
+        func = getattr(self, "_func", None)  # None while half-built
+        inner = getattr(func, "func", func)
+        return f"<call of {getattr(inner, '__qualname__', type(inner).__name__)}>"
+
+
+def masked(func: Callable[[], Awaitable[R]]) -> Callable[[], Awaitable[R]]:
+    """``func``, with a ``repr`` that shows none of its bound arguments (secrets among them)."""
+    return _Masked(func)
+
+
 def blocking(run: Runner, method: Callable[P, Awaitable[R]]) -> Callable[P, R]:
     """``method`` run to its end in the client's loop: the same parameters, its result."""
 
     @wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return run(partial(method, *args, **kwargs))
+        bound = masked(partial(method, *args, **kwargs))
+        del args, kwargs  # held by ``bound`` only, whose repr masks them
+        return run(bound)
 
     return call
 

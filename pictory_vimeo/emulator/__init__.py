@@ -8,7 +8,8 @@ is the ``pictory-vimeo serve`` command.
 
 try:
     from ._app import Emulator
-    from ._faults import Faults
+    from ._faults import DropMode, Faults
+    from ._http import DROP_KINDS, DropKind
     from ._inspect import fingerprint
     from ._requests import ServedRequest
     from ._serve import add_serve_arguments, run_serve
@@ -23,6 +24,9 @@ except ModuleNotFoundError as missing:
     ) from missing
 
 __all__ = [
+    "DROP_KINDS",
+    "DropKind",
+    "DropMode",
     "Emulator",
     "Faults",
     "RunningEmulator",
