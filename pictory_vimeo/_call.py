@@ -187,6 +187,8 @@ class Call:
         to fail for any other reason (see ``_settle``).
         """
         self.trace = start_trace(self.method, self.path, self.context.session.base_url)
+        if self.trace is None:
+            return await self._run(parse, content, params, reconcile)
         return await traced(self.trace, self._run(parse, content, params, reconcile))
 
     async def _run(
