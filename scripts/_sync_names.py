@@ -28,6 +28,10 @@ THIRD_PARTY = ""
 HOMES = {
     "Any": "typing",
     "Backend": "pictory_vimeo._sync._portal",
+    "ClientStats": "pictory_vimeo._traffic",
+    "DEFAULT_RETRY_BUDGET": "pictory_vimeo._budget",
+    "RateLimit": "pictory_vimeo._traffic",
+    "RetryBudget": "pictory_vimeo._budget",
     "DEFAULT_MAX_EMPTY_PAGES": "pictory_vimeo._config",
     "DEFAULT_MAX_RETRIES": "pictory_vimeo._config",
     "DEFAULT_MAX_RESPONSE_BYTES": "pictory_vimeo._config",

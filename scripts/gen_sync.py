@@ -333,6 +333,14 @@ def generate_members() -> str:
             body += ["        return self._derive(", "            self._async.with_options("]
             body += _call_arguments(params, "                ")
             body += ["            )", "        )"]
+        elif isinstance(func, ast.FunctionDef) and len(func.args.args) == 1:
+            # A plain method with no arguments (``stats``): read from the async client.
+            body += [
+                "",
+                f"    def {func.name}(self) -> {_annotation(func.returns)}:",
+                *_docstring(func, "        "),
+                f"        return self._async.{func.name}()",
+            ]
     code = "\n".join(body)
     imports = _imports(
         code,
