@@ -70,7 +70,7 @@ def use_growth(growth: str) -> None:
     rate module, set here by name in this worker process only, not an API.
     """
     rate = importlib.import_module("pictory_vimeo._rate")
-    rate.GROWTH = growth
+    setattr(rate, "GROWTH", growth)  # noqa: B010 - a module found by name
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
