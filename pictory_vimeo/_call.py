@@ -12,8 +12,8 @@ whether the conflict is the echo of our own write; its requests share the same d
 
 from __future__ import annotations
 
-import contextvars
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Final, NoReturn, TypeVar
@@ -23,8 +23,9 @@ import attrs
 import httpx
 
 from ._answer import Answer
+from ._budget import refused
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, RequestOptions, check_headers
-from ._error_bodies import status_error
+from ._error_bodies import parse_retry_after, status_error
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -33,23 +34,23 @@ from ._errors import (
     mark_outcome_unknown,
 )
 from ._logging import log_attempt, log_retry
+from ._records import keep_record
 from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._rules import FieldError, is_utf8_encodable
 from ._secret import MaskedHeaders, Secret
 from ._session import ApiSession
 from ._settle import Reconcile, settle
 from ._slots import Slots
+from ._trace import CallTrace, start_trace, traced
+from ._traffic import Traffic
 from ._types import NOT_GIVEN, Headers, NotGiven
 from ._wire import ResponseTooLargeError
 
 __all__ = [
     "Call",
     "CallContext",
-    "CallRecord",
     "PerCall",
-    "capture_records",
     "encode_body",
-    "release_records",
 ]
 
 T = TypeVar("T")
@@ -59,32 +60,6 @@ _INVALID_MAX: Final = 500
 _WRITES: Final = frozenset({"POST", "PUT", "PATCH"})
 #: How httpx's RemoteProtocolError begins when a redirect's Location is not a URL.
 _BAD_REDIRECT: Final = "Invalid URL in location header"
-
-
-@attrs.frozen
-class CallRecord:
-    """What a finished call knows of the response its result came from (for raw responses)."""
-
-    response: Answer
-    attempts: int
-    elapsed: float
-
-
-#: Set by ``with_raw_response`` for the length of one call; ``Call.run`` appends to it.
-_RECORDS: Final[contextvars.ContextVar[list[CallRecord] | None]] = contextvars.ContextVar(
-    "pictory_vimeo_call_records", default=None
-)
-
-
-def capture_records() -> tuple[list[CallRecord], contextvars.Token[list[CallRecord] | None]]:
-    """Start collecting the records of the calls this task makes; reset the token after."""
-    records: list[CallRecord] = []
-    return records, _RECORDS.set(records)
-
-
-def release_records(token: contextvars.Token[list[CallRecord] | None]) -> None:
-    """Stop collecting: what ``capture_records`` started, with the token it returned."""
-    _RECORDS.reset(token)
 
 
 def encode_body(body: Mapping[str, object]) -> Secret[bytes] | FieldError:
@@ -122,6 +97,8 @@ class CallContext:
     headers: httpx.Headers
     #: In-flight requests of this client (``max_concurrency``).
     slots: Slots
+    #: The retry budget, the rate limiter and the counters, shared with derived clients.
+    traffic: Traffic
     #: The largest answer body taken, raw and decoded (``max_response_bytes``).
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     #: ``headers`` as the pools take them, made once.
@@ -188,6 +165,12 @@ class Call:
         self._sent_headers = headers
         self._started = time.perf_counter()
         self._last: Failure | None = None
+        #: What this call's last retry took from the retry budget (given back on success).
+        self._spent: int | None = None
+        self.trace: CallTrace | None = None
+        #: The end of the client-wide pause this call's own Retry-After started (it waits
+        #: that out itself, before its retry, so the pause does not hold it twice).
+        self._own_pause = -math.inf
 
     async def run(
         self,
@@ -203,6 +186,18 @@ class Call:
         whose outcome an attempt left unclear: after a ``409``, and when the call is about
         to fail for any other reason (see ``_settle``).
         """
+        self.trace = start_trace(self.method, self.path, self.context.session.base_url)
+        if self.trace is None:
+            return await self._run(parse, content, params, reconcile)
+        return await traced(self.trace, self._run(parse, content, params, reconcile))
+
+    async def _run(
+        self,
+        parse: Callable[[Answer], T],
+        content: Secret[bytes] | None,
+        params: Mapping[str, str] | None,
+        reconcile: Reconcile[T] | None,
+    ) -> T:
         if content is not None:
             self._sent_headers = MaskedHeaders(
                 (k, v) for k, v in self._headers.items() if k.lower() != "content-type"
@@ -222,9 +217,7 @@ class Call:
             value, response = await settle(self, reconcile, failure)
         else:
             value = self._parse(parse, response)
-        records = _RECORDS.get()
-        if records is not None:
-            records.append(CallRecord(response, self.attempts, time.perf_counter() - self._started))
+        keep_record(response, self.attempts, time.perf_counter() - self._started)
         return value
 
     def _parse(self, parse: Callable[[Answer], T], response: Answer) -> T:
@@ -248,6 +241,7 @@ class Call:
             self.context, self.options, self._headers, method, path, deadline=self.deadline
         )
         follow_up.scrub = self.scrub
+        follow_up.trace = self.trace
         return await follow_up.send(params=params)
 
     async def send(
@@ -259,24 +253,34 @@ class Call:
             self.attempts += 1
             outcome = await self._attempt(content, params)
             if isinstance(outcome, Answer):
+                self.context.traffic.succeeded(self._spent)
                 return outcome
             self._last = outcome
             time_left = self.deadline - anyio.current_time()
             wait = next_wait(outcome, self.attempts, max_retries, time_left)
             if wait is None:
                 raise outcome.error
+            self._spent = self.context.traffic.allow_retry(outcome.error, self.trace)
+            if self._spent is None:
+                raise refused(outcome.error, self.attempts)
             log_retry(self.method, self.path, self.attempts, max_retries + 1, wait, outcome.reason)
             await pause(wait)
 
     async def _attempt(
         self, content: Secret[bytes] | None, params: Mapping[str, str] | None
     ) -> Answer | Failure:
+        try:
+            await self.context.traffic.admit(self.deadline, self.trace, self._own_pause)
+        except TimeoutError:
+            self.attempts -= 1
+            self._raise_timeout(" while waiting for the client's rate limit")
         remaining = self.deadline - anyio.current_time()
         if remaining <= 0:
             # The wait before this attempt overran the deadline: it was never made.
             self.attempts -= 1
             self._raise_timeout()
         sent_at = time.time()
+        mark = self.context.traffic.attempt(self.trace)
         started = time.perf_counter()
         sent = False
         timed_out = False
@@ -297,10 +301,16 @@ class Call:
                 )
         except TimeoutError:
             timed_out = True
+            mark.done(None, "APITimeoutError" if sent else None)
         except httpx.HTTPError as exc:
+            mark.done(None, type(exc).__name__)
             return self._transport_failure(exc, sent_at)
         except ResponseTooLargeError as exc:
             too_large = str(exc)
+            mark.done(None, "InvalidResponseError")
+        except BaseException:  # cancelled: the attempt's span ends all the same
+            mark.done(None, None)
+            raise
         # Raised here, not in the handlers: the exception's traceback runs through the
         # pool's frames (the request, its key), and would be the error's context.
         if too_large is not None:
@@ -321,6 +331,9 @@ class Call:
             response.status,
             (time.perf_counter() - started) * 1000.0,
         )
+        asked = None if response.is_success else response.header(b"retry-after")
+        paused = mark.done(response.status, None, parse_retry_after(asked))
+        self._own_pause = self._own_pause if paused is None else paused
         problem = None
         undecodable = response.undecodable
         if undecodable is not None:
@@ -374,9 +387,9 @@ class Call:
             if self.unclear_since is None:
                 self.unclear_since = sent_at
 
-    def _raise_timeout(self) -> NoReturn:
+    def _raise_timeout(self, where: str = "") -> NoReturn:
         error = APITimeoutError(
-            f"{self.method} {self.path}: the call's deadline passed", attempts=self.attempts
+            f"{self.method} {self.path}: the call's deadline passed{where}", attempts=self.attempts
         )
         cause = self._last.error if self._last is not None else None
         raise error from cause

@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "HTTPCORE2_MAX_CONCURRENCY",
     "HTTPX_MAX_CONCURRENCY",
     "KEY_PREFIX",
     "LOGGER_NAME",
@@ -68,6 +69,9 @@ DEFAULT_MAX_RESPONSE_BYTES: Final = 8 * 1024 * 1024
 #: for slots; httpcore's pool loses throughput beyond a few dozen, and holds steady at 16.
 AIOHTTP_MAX_CONCURRENCY: Final = 512
 HTTPX_MAX_CONCURRENCY: Final = 16
+#: httpcore2's pool (trio's default when installed) holds its throughput with more in
+#: flight, but its CPU per request still grows with its connections: this many was best.
+HTTPCORE2_MAX_CONCURRENCY: Final = 64
 #: Consecutive empty pages that still carry a nextPageKey before a listing gives up.
 DEFAULT_MAX_EMPTY_PAGES: Final = 100
 API_KEY_ENV: Final = "PICTORY_API_KEY"
@@ -81,8 +85,8 @@ USER_AGENT: Final = (
     f"python/{platform.python_version()}"
 )
 
-TransportName: TypeAlias = Literal["auto", "aiohttp", "httpx"]
-TRANSPORT_NAMES: Final = ("auto", "aiohttp", "httpx")
+TransportName: TypeAlias = Literal["auto", "aiohttp", "httpx", "httpcore2"]
+TRANSPORT_NAMES: Final = ("auto", "aiohttp", "httpx", "httpcore2")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -271,7 +275,7 @@ def check_transport(value: object) -> TransportName | httpx.AsyncBaseTransport:
     """``transport`` as checked: a name, or an ``httpx.AsyncBaseTransport`` instance."""
     if isinstance(value, httpx.AsyncBaseTransport):
         return value
-    if value == "auto" or value == "aiohttp" or value == "httpx":
+    if value == "auto" or value == "aiohttp" or value == "httpx" or value == "httpcore2":
         return value
     problem = f"must be one of {TRANSPORT_NAMES} or an httpx.AsyncBaseTransport (got {value!r:.60})"
     raise ValidationError([FieldError("transport", problem)])
@@ -369,8 +373,8 @@ class TestingMode:
 def set_testing(testing: bool) -> TestingMode:
     """Turn the testing mode on or off: when on, the SDK never waits between attempts.
 
-    Retries still happen, as often as ``max_retries`` allows, and ``Retry-After`` is still
-    checked against its cap and the call's deadline; only the waiting is skipped. Takes
+    Retries happen as ``max_retries`` and the retry budget allow; only waits are skipped
+    (between retries, for the adaptive rate, a ``Retry-After``; a fixed rate holds). Takes
     effect at once, for the whole process; used as ``with pv.set_testing(True): ...`` it
     also restores the previous state when the block ends.
 

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._call import CallRecord, capture_records, release_records
 from ._error_bodies import request_id_of
+from ._records import CallRecord, capture_records, release_records
 
 if TYPE_CHECKING:
     from .resources.vimeo_connections import AsyncVimeoConnections

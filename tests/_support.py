@@ -86,7 +86,7 @@ def connection_json(**overrides: Any) -> dict[str, Any]:
 
 
 #: The SDK's connection pools, as ``transport=`` names them.
-Pool = Literal["aiohttp", "httpx"]
+Pool = Literal["aiohttp", "httpx", "httpcore2"]
 #: ``make_client(api_key=..., **options)``: the root conftest's SDK client factory.
 MakeClient = Callable[..., pv.AsyncPictoryClient]
 #: ``connection_json(**overrides)``, as the fixture of that name gives it.
@@ -104,15 +104,15 @@ PICTORY_ENVIRONMENT: Final = (
 )
 
 #: Every async test that touches the wire runs once per event loop and connection pool the
-#: SDK can use: aiohttp's pool and httpx's under asyncio, httpx's under trio (aiohttp needs
-#: asyncio).
+#: SDK can use: aiohttp's pool and httpx's under asyncio, httpcore2's under trio (trio's
+#: default; aiohttp needs asyncio).
 LOOPS_AND_POOLS = [
     pytest.param(("asyncio", "aiohttp"), id="asyncio-aiohttp"),
     pytest.param(("asyncio", "httpx"), id="asyncio-httpx"),
-    pytest.param(("trio", "httpx"), id="trio"),
+    pytest.param(("trio", "httpcore2"), id="trio"),
 ]
 #: Every other async test runs once per event loop: a run per pool would repeat it exactly.
 EVENT_LOOPS = [
     pytest.param(("asyncio", "httpx"), id="asyncio"),
-    pytest.param(("trio", "httpx"), id="trio"),
+    pytest.param(("trio", "httpcore2"), id="trio"),
 ]

@@ -52,9 +52,13 @@ def _sees_the_pool(metafunc: pytest.Metafunc) -> bool:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run a test over every pool only if it sees the pool; else once per event loop.
 
-    A test (or module) that parametrises ``loop_and_pool`` itself keeps its own choice.
+    A test (or module) that parametrises ``loop_and_pool`` itself, or overrides the fixture
+    with params of its own, keeps its own choice.
     """
     if "loop_and_pool" not in metafunc.fixturenames:
+        return
+    definitions = metafunc._arg2fixturedefs.get("loop_and_pool", ())
+    if definitions and definitions[-1].params is not None:
         return
     for mark in metafunc.definition.iter_markers("parametrize"):
         names = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
