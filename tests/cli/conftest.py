@@ -4,7 +4,6 @@ a fresh account (API key) per test, and ``run(...)``, which calls ``cli.main`` i
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import secrets
@@ -20,22 +19,7 @@ import pictory_vimeo as pv
 from pictory_vimeo import cli, emulator
 from tests._support import PICTORY_ENVIRONMENT
 
-#: Small pages, so a handful of connections already spans several of them.
-PAGE_SIZE = 3
-
-Run = Callable[..., "subprocess.CompletedProcess[str]"]
-
-
-class FakeStdin(io.StringIO):
-    """Stdin with given content that says whether it is a terminal."""
-
-    def __init__(self, text: str, tty: bool) -> None:
-        super().__init__(text)
-        self._tty = tty
-
-    def isatty(self) -> bool:
-        """Whether this stdin claims to be a terminal."""
-        return self._tty
+from ._support import PAGE_SIZE, FakeStdin, Run
 
 
 @pytest.fixture(scope="session")

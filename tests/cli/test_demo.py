@@ -10,7 +10,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo.cli._demo_report import Progress
-from tests.cli.conftest import Run
+from tests.cli._support import Run
 
 Create = Callable[..., pv.VimeoConnection]
 

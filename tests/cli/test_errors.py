@@ -12,7 +12,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.cli.conftest import Run
+from tests.cli._support import Run
 
 Create = Callable[..., pv.VimeoConnection]
 MISSING_ID = "20251222155613307xv0nodhitf9cd0f"

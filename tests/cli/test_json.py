@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests._support import CONNECTION_KEYS
-from tests.cli.conftest import Run
+from tests.cli._support import Run
 
 ERROR_KEYS = ["type", "status", "code", "message", "requestId"]
 MISSING = "20250101000000000aaaaaaaaaaaaaaa"

@@ -10,7 +10,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import cli
-from tests.cli.conftest import Run
+from tests.cli._support import Run
 from tests.cli.test_json import ERROR_KEYS
 
 Create = Callable[..., pv.VimeoConnection]

@@ -13,14 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests._support import EMULATOR_SEED
-
-KEY = "pictai_fault_soaks"
-#: Seeds the emulator's faults and every test's plan: the same run, request for request
-#: as far as scheduling allows.
-SEED = EMULATOR_SEED
-#: Small pages, so every listing spans many of them.
-PAGE_SIZE = 5
+from ._support import KEY, PAGE_SIZE
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from tests._support import Pool
-from tests.faults.conftest import KEY, PAGE_SIZE, SEED
+from tests.faults._support import KEY, PAGE_SIZE, SEED
 from tests.faults.leaks import LeakWatch, client_sockets, needs_proc
 
 CONCURRENCY: Final = 32

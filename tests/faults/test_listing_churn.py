@@ -20,7 +20,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from tests._support import MakeClient
-from tests.faults.conftest import PAGE_SIZE, SEED
+from tests.faults._support import PAGE_SIZE, SEED
 
 pytestmark = pytest.mark.anyio
 

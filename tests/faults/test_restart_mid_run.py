@@ -28,7 +28,7 @@ from anyio.streams.text import TextReceiveStream
 
 import pictory_vimeo as pv
 from tests._support import Pool
-from tests.faults.conftest import KEY, SEED
+from tests.faults._support import KEY, SEED
 
 pytestmark = pytest.mark.anyio
 

@@ -25,7 +25,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from tests._support import MakeClient
-from tests.faults.conftest import KEY, SEED
+from tests.faults._support import KEY, SEED
 
 pytestmark = pytest.mark.anyio
 

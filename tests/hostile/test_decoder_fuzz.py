@@ -24,7 +24,7 @@ import pictory_vimeo as pv
 from tests._support import CONNECTION_KEYS
 
 from ._cases import METHODS, UNPRINTABLE, call_of
-from .conftest import KEY
+from ._support import KEY
 
 BASE_URL = "https://api.test"
 THOROUGH: Final = os.environ.get("PICTORY_TEST_THOROUGH") == "1"

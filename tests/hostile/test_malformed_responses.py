@@ -31,7 +31,7 @@ from ._cases import (
     call_of,
 )
 from ._servers import RawRequest, RawServer, http_response
-from .conftest import KEY, connection_json
+from ._support import KEY, connection_json
 
 BASE_URL = "https://api.test"
 #: A response limit above the big cases' ten megabytes: here they test the parsers (the

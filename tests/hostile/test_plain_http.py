@@ -17,7 +17,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import cli
 
-from .conftest import COLLECTION, KEY
+from ._support import COLLECTION, KEY
 
 REMOTE_HTTP = [
     "http://10.0.0.5",

@@ -15,7 +15,7 @@ from tests._support import Pool
 
 from ._leaks import assert_no_secret, secret_calls
 from ._servers import RawRequest, RawServer, http_response
-from .conftest import AWKWARD_SECRETS, KEY
+from ._support import AWKWARD_SECRETS, KEY
 
 
 def _illegal_header_line(request: RawRequest) -> bytes:

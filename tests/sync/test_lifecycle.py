@@ -16,7 +16,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo._sync import _portal
 from pictory_vimeo.testing import PictoryEmulator
-from tests.sync.conftest import BASE_URL, KEY, create
+from tests.sync._support import BASE_URL, KEY, create
 
 
 @pytest.fixture

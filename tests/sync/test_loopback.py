@@ -12,7 +12,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.sync.conftest import KEY, PAGE_SIZE, create
+from tests.sync._support import KEY, PAGE_SIZE, create
 
 
 @pytest.fixture
