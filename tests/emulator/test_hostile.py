@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from pictory_vimeo import emulator
-from tests.emulator.conftest import exchange, json_of, port_of, read_until_closed, status_of
+from tests.emulator._support import exchange, json_of, port_of, read_until_closed, status_of
 
 if sys.platform != "win32":
     import resource

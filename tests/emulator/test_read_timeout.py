@@ -14,7 +14,7 @@ import pytest
 
 from pictory_vimeo import emulator
 from pictory_vimeo.emulator._protocol import check_read_timeout
-from tests.emulator.conftest import json_of, port_of, read_until_closed, status_of
+from tests.emulator._support import json_of, port_of, read_until_closed, status_of
 
 PATH = "/pictoryapis/v1/vimeo-connections"
 KEY = b"pictai_read_timeout"

@@ -16,7 +16,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from tests._support import PATH
-from tests.retries.conftest import OnSdkLog, Rival, Wire
+from tests.retries._support import OnSdkLog, Rival, Wire
 
 pytestmark = pytest.mark.anyio
 

@@ -20,7 +20,7 @@ import pictory_vimeo as pv
 from pictory_vimeo import _retry, emulator
 from pictory_vimeo._errors import PictoryError
 from tests._support import FINAL_STATUSES, PATH, RETRIED_STATUSES
-from tests.retries.conftest import Rival, Wire
+from tests.retries._support import Rival, Wire
 
 pytestmark = pytest.mark.anyio
 

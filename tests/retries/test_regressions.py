@@ -30,7 +30,7 @@ import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo.emulator import fingerprint
 from tests._support import LOOPS_AND_POOLS, PATH, MakeClient, Pool
-from tests.retries.conftest import OnSdkLog
+from tests.retries._support import OnSdkLog
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 

@@ -17,7 +17,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from tests._support import PATH, connection_json
-from tests.retries.conftest import Rival
+from tests.retries._support import Rival
 
 pytestmark = pytest.mark.anyio
 

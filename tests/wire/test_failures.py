@@ -18,7 +18,7 @@ import pictory_vimeo as pv
 from tests._support import Pool
 
 from ._server import Close, KeepAliveServer, Reset
-from .conftest import KEY, A
+from ._support import KEY, A
 
 pytestmark = pytest.mark.anyio
 

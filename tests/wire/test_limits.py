@@ -16,7 +16,7 @@ import pytest
 import pictory_vimeo as pv
 
 from ._server import Exchange, KeepAliveServer, Reply, Responder, answer
-from .conftest import A, MakeClient, Store, connection, ok
+from ._support import A, MakeClient, Store, connection, ok
 
 pytestmark = pytest.mark.anyio
 
