@@ -23,8 +23,8 @@ from ._support import PAGE_SIZE, FakeStdin, Run
 
 
 @pytest.fixture(scope="session")
-def served() -> Iterator[emulator.RunningEmulator]:
-    """One emulator on a free loopback port, its loop in a portal thread; tests use own keys."""
+def cli_served() -> Iterator[emulator.RunningEmulator]:
+    """One emulator for every command-line test (loop in a portal thread); each uses its own key."""
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(emulator.running(page_size=PAGE_SIZE, seed=7)) as run,
@@ -42,7 +42,7 @@ def api_key(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def run(
-    served: emulator.RunningEmulator,
+    cli_served: emulator.RunningEmulator,
     api_key: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -57,7 +57,7 @@ def run(
         *argv: str, stdin: str = "", tty: bool = False, base_url: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         monkeypatch.setattr(sys, "stdin", FakeStdin(stdin, tty))
-        url = served.base_url if base_url is None else base_url
+        url = cli_served.base_url if base_url is None else base_url
         full = ["--base-url", url, *argv] if url else list(argv)
         code = cli.main(full)
         captured = capsys.readouterr()
@@ -93,8 +93,8 @@ def unused_url() -> str:
 
 
 @pytest.fixture
-def subprocess_env(served: emulator.RunningEmulator, api_key: str) -> dict[str, str]:
+def subprocess_env(cli_served: emulator.RunningEmulator, api_key: str) -> dict[str, str]:
     """The environment of a ``python -m pictory_vimeo`` child: the test's key and emulator."""
     env = {k: v for k, v in os.environ.items() if k not in PICTORY_ENVIRONMENT}
-    env.update(PICTORY_API_KEY=api_key, PICTORY_BASE_URL=served.base_url, PYTHONUTF8="1")
+    env.update(PICTORY_API_KEY=api_key, PICTORY_BASE_URL=cli_served.base_url, PYTHONUTF8="1")
     return env

@@ -227,15 +227,15 @@ def test_delete_with_yes_deletes(run: Run, create: Create) -> None:
 
 
 def test_delete_refuses_without_a_terminal_or_yes(
-    run: Run, create: Create, served: emulator.RunningEmulator
+    run: Run, create: Create, cli_served: emulator.RunningEmulator
 ) -> None:
     """No terminal to ask on and no --yes: exit 2, say --yes, send nothing."""
     made = create("Kept")
-    before = served.emulator.stats()["requests"]
+    before = cli_served.emulator.stats()["requests"]
     done = run("connections", "delete", made.connection_id)
     assert done.returncode == 2
     assert "--yes" in done.stderr
-    assert served.emulator.stats()["requests"] == before
+    assert cli_served.emulator.stats()["requests"] == before
     assert run("connections", "get", made.connection_id).returncode == 0
 
 
