@@ -16,7 +16,6 @@ from ._call import CallContext
 from ._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
-    KEY_PREFIX,
     Checks,
     RequestOptions,
     TransportName,
@@ -25,6 +24,7 @@ from ._config import (
     client_settings,
 )
 from ._logging import logger
+from ._names import KEY_PREFIX
 from ._session import ApiSession
 from ._slots import Slots
 from ._types import NOT_GIVEN, NotGiven

@@ -33,8 +33,6 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "HTTPX_MAX_CONCURRENCY",
-    "KEY_PREFIX",
-    "LOGGER_NAME",
     "LOG_ENV",
     "TRANSPORT_NAMES",
     "USER_AGENT",
@@ -68,9 +66,6 @@ DEFAULT_MAX_EMPTY_PAGES: Final = 100
 API_KEY_ENV: Final = "PICTORY_API_KEY"
 BASE_URL_ENV: Final = "PICTORY_BASE_URL"
 LOG_ENV: Final = "PICTORY_LOG"
-KEY_PREFIX: Final = "pictai_"
-#: The one logger the SDK writes to (children: none).
-LOGGER_NAME: Final = "pictory_vimeo"
 USER_AGENT: Final = (
     f"pictory-vimeo-python/{__version__} httpx/{httpx.__version__} "
     f"python/{platform.python_version()}"

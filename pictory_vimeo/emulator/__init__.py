@@ -6,6 +6,8 @@ Needs the ``emulator`` extra (Starlette, uvicorn). ``Emulator`` is the app and i
 is the ``pictory-vimeo serve`` command.
 """
 
+from .._names import emulator_extra_missing
+
 try:
     from ._app import Emulator
     from ._faults import Faults
@@ -14,13 +16,10 @@ try:
     from ._serve import add_serve_arguments, run_serve
     from ._server import RunningEmulator, running
 except ModuleNotFoundError as missing:
-    if missing.name not in ("starlette", "uvicorn"):
+    explained = emulator_extra_missing("pictory_vimeo.emulator", missing)
+    if explained is None:
         raise
-    raise ModuleNotFoundError(
-        f"pictory_vimeo.emulator needs {missing.name}, from the 'emulator' extra: "
-        "pip install 'pictory-vimeo[emulator]'",
-        name=missing.name,
-    ) from missing
+    raise explained from missing
 
 __all__ = [
     "Emulator",

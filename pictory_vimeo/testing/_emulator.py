@@ -18,6 +18,7 @@ import httpx
 
 from .._client import AsyncPictoryClient
 from .._config import TestingMode, TransportName, set_testing
+from .._names import KEY_PREFIX, emulator_extra_missing
 from .._sync._client import PictoryClient
 from .._sync._portal import Backend
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = [
     "BASE_URL",
     "DEFAULT_API_KEY",
-    "INSTALL_HINT",
     "ClientOptions",
     "PictoryEmulator",
     "SyncClientOptions",
@@ -36,10 +36,7 @@ __all__ = [
 #: The base URL of every client made here (plain http is allowed to loopback).
 BASE_URL: Final = "http://localhost"
 #: The key clients use unless given ``api_key=``; any key starting ``pictai_`` is an account.
-DEFAULT_API_KEY: Final = "pictai_pytest"
-#: What installs what the emulator needs; every message about a missing part says it.
-INSTALL_HINT: Final = "pip install 'pictory-vimeo[emulator]'"
-_EXTRA_MODULES: Final = ("starlette", "uvicorn")
+DEFAULT_API_KEY: Final = KEY_PREFIX + "pytest"
 
 
 class ClientOptions(TypedDict, total=False):
@@ -68,14 +65,10 @@ def _new_emulator(page_size: int) -> Emulator:
     try:
         from ..emulator import Emulator
     except ModuleNotFoundError as missing:
-        module = (missing.name or "").partition(".")[0]
-        if module not in _EXTRA_MODULES:
+        explained = emulator_extra_missing("the pictory_emulator fixture", missing)
+        if explained is None:
             raise
-        raise ModuleNotFoundError(
-            f"the pictory_emulator fixture needs {module}, from the 'emulator' extra: "
-            + INSTALL_HINT,
-            name=module,
-        ) from missing
+        raise explained from missing
     return Emulator(page_size=page_size)
 
 
