@@ -1,6 +1,7 @@
 """``conns.with_raw_response.<method>(...)``: the same call, returning the response itself.
 
-Each raw method is the plain method wrapped, not declared again: it runs the plain call
+This module knows no resource: a resource lists its own raw methods (``with_raw_response``),
+each the plain method wrapped here, not declared again: it runs the plain call
 while collecting the record the call leaves behind (``_call.capture_records``), so
 validation, retries, reconciliation and every error are exactly the plain method's.
 """
@@ -11,17 +12,14 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
 import httpx
 
 from ._call import CallRecord, capture_records, release_records
 from ._error_bodies import request_id_of
 
-if TYPE_CHECKING:
-    from .resources.vimeo_connections import AsyncVimeoConnections
-
-__all__ = ["AsyncRawResponses", "RawResponse", "raw"]
+__all__ = ["RawResponse", "raw"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -101,14 +99,3 @@ def raw(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[
         return_annotation=f"RawResponse[{named}]"
     )
     return call
-
-
-class AsyncRawResponses:
-    """``conns.with_raw_response``: each request method, returning a ``RawResponse``."""
-
-    def __init__(self, conns: AsyncVimeoConnections) -> None:
-        self.create = raw(conns.create)
-        self.get = raw(conns.get)
-        self.list_page = raw(conns.list_page)
-        self.update = raw(conns.update)
-        self.delete = raw(conns.delete)

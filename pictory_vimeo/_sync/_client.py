@@ -25,9 +25,9 @@ from .._config import (
 )
 from .._errors import ValidationError
 from .._rules import FieldError
-from ..resources.sync_vimeo_connections import SyncVimeoConnections
 from ._client_members import ClientMembers
 from ._portal import BACKENDS, Backend, Loop, PortalCalls, refuse_inside
+from ._vimeo_connections import SyncVimeoConnections
 
 __all__ = ["PictoryClient"]
 

@@ -17,12 +17,8 @@ from typing import TYPE_CHECKING, Generic, Literal, ParamSpec, Protocol, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from .._models import VimeoConnection
-from .._optimistic import Mutate, optimistic_update_async
-from ..resources.vimeo_connections import AsyncVimeoConnections
-
 if TYPE_CHECKING:
-    from .._raw_response import AsyncRawResponses
+    from ..resources._raw_responses import AsyncRawResponses
 
 __all__ = [
     "BACKENDS",
@@ -31,7 +27,6 @@ __all__ = [
     "PortalCalls",
     "PortalResource",
     "Runner",
-    "SyncConnectionsBase",
     "SyncRawResponses",
     "blocking",
     "refuse_inside",
@@ -156,24 +151,6 @@ class PortalResource(Generic[A]):
     def __init__(self, run: Runner, async_resource: A) -> None:
         self._run = run
         self._async = async_resource
-
-
-class SyncConnectionsBase(PortalResource[AsyncVimeoConnections]):
-    """What the generated sync resource adds to by hand: ``optimistic_update``'s entry."""
-
-    def _optimistic_update(
-        self, connection_id: str, mutate: Mutate, *, max_attempts: int
-    ) -> VimeoConnection:
-        """``optimistic_update`` run in the portal; an async ``mutate`` runs in its loop."""
-        return self._run(
-            partial(
-                optimistic_update_async,
-                self._async,
-                connection_id,
-                mutate,
-                max_attempts=max_attempts,
-            )
-        )
 
 
 def blocking(run: Runner, method: Callable[P, Awaitable[R]]) -> Callable[P, R]:

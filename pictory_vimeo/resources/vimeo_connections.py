@@ -22,8 +22,8 @@ from .._models import (
     VimeoConnectionUpdate,
     to_body,
 )
+from .._optimistic import Mutate, optimistic_update_async
 from .._pagination import AsyncPaginator
-from .._raw_response import AsyncRawResponses
 from .._rules import FieldError, check_create, check_update, is_utf8_encodable
 from .._types import NOT_GIVEN, Headers, NotGiven
 from ._bodies import (
@@ -34,6 +34,7 @@ from ._bodies import (
     parse_deleted,
     parse_page,
 )
+from ._raw_responses import AsyncRawResponses
 from ._reconcile import reconcile_create, reconcile_update
 
 __all__ = ["AsyncVimeoConnections"]
@@ -386,6 +387,21 @@ class AsyncVimeoConnections:
         """
         call = self._on(connection_id, "DELETE", PerCall(timeout, max_retries, extra_headers))
         await call.run(parse_deleted)
+
+    async def __optimistic_update__(
+        self, connection_id: str, mutate: Mutate, *, max_attempts: int = 10
+    ) -> VimeoConnection:
+        """``optimistic_update(conns, ...)`` on this resource: the loop, run here.
+
+        Args:
+            connection_id: The connection's ID (case-sensitive).
+            mutate: Called with the current connection; returns the fields to change.
+            max_attempts: How many read-modify-write rounds to try (an integer >= 1).
+
+        Returns:
+            The connection as last written (or as read, when there was nothing to change).
+        """
+        return await optimistic_update_async(self, connection_id, mutate, max_attempts=max_attempts)
 
     def _on(
         self, connection_id: str, method: str, per_call: PerCall, secrets: Iterable[str] = ()
