@@ -19,9 +19,8 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,14 +32,6 @@ DOCS_SITE = "build/docs"
 _NO_TESTS = 5
 
 
-def _has_import_contracts() -> bool:
-    """Whether import-linter contracts are declared (``.importlinter`` or pyproject)."""
-    if (ROOT / ".importlinter").exists():
-        return True
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    return "importlinter" in pyproject.get("tool", {})
-
-
 @dataclass(frozen=True)
 class Check:
     """One check: the extras it needs and the commands it runs, in the virtualenv.
@@ -50,15 +41,12 @@ class Check:
         about: One line saying what it checks.
         extras: The package's optional extras to install first.
         commands: Each an argv; a first word found in the virtualenv's ``bin`` runs from it.
-        applies: Whether the check applies to this checkout (a check of something absent
-            is skipped, saying so).
     """
 
     name: str
     about: str
     extras: tuple[str, ...]
     commands: tuple[tuple[str, ...], ...]
-    applies: Callable[[], bool] = field(default=lambda: True)
 
 
 CHECKS: tuple[Check, ...] = (
@@ -70,8 +58,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "gen-sync",
-        "the generated sync surface is what scripts/gen_sync.py writes",
-        (),
+        "the generated sync surface is what scripts/gen_sync.py writes (it runs ruff)",
+        ("lint",),
         (("python", "scripts/gen_sync.py", "--check"),),
     ),
     Check(
@@ -91,7 +79,6 @@ CHECKS: tuple[Check, ...] = (
         "the import-linter contracts between the layers",
         ("lint",),
         (("lint-imports",),),
-        applies=_has_import_contracts,
     ),
     Check(
         "docs",
@@ -148,9 +135,6 @@ def run_checks(checks: Sequence[Check], venv: Path, *, fresh: bool) -> int:
     passed: list[str] = []
     for check in checks:
         print(f"== {check.name}: {check.about}", flush=True)
-        if not check.applies():
-            print(f"== {check.name}: skipped (nothing to check in this checkout)", flush=True)
-            continue
         missing = set(check.extras) - installed
         if missing:
             wanted = ",".join(sorted(installed | missing))

@@ -37,6 +37,7 @@ def test_the_list_holds_every_check_ci_needs() -> None:
         "ruff check .",
         "ruff format --check .",
         "mypy --strict pictory_vimeo tests benchmarks scripts",
+        "lint-imports",
         "mkdocs build --strict --site-dir build/docs",
         "python -m benchmarks --quick",
     ):
