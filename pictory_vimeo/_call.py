@@ -22,7 +22,8 @@ import anyio
 import attrs
 import httpx
 
-from ._config import RequestOptions, check_headers
+from ._answer import Answer
+from ._config import DEFAULT_MAX_RESPONSE_BYTES, RequestOptions, check_headers
 from ._error_bodies import status_error
 from ._errors import (
     APIConnectionError,
@@ -38,6 +39,7 @@ from ._rules import FieldError
 from ._session import ApiSession
 from ._slots import Slots
 from ._types import NOT_GIVEN, Headers, NotGiven
+from ._wire import ResponseTooLargeError
 
 __all__ = [
     "Call",
@@ -62,7 +64,7 @@ _BAD_REDIRECT: Final = "Invalid URL in location header"
 class CallRecord:
     """What a finished call knows of the response its result came from (for raw responses)."""
 
-    response: httpx.Response
+    response: Answer
     attempts: int
     elapsed: float
 
@@ -115,6 +117,14 @@ class CallContext:
     headers: httpx.Headers
     #: In-flight requests of this client (``max_concurrency``).
     slots: Slots
+    #: The largest answer body taken, raw and decoded (``max_response_bytes``).
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: ``headers`` as the pools take them, made once.
+    wire_headers: dict[str, str] = attrs.field(init=False)
+
+    @wire_headers.default
+    def _plain_headers(self) -> dict[str, str]:
+        return dict(self.headers.items())
 
     def start(
         self,
@@ -127,11 +137,12 @@ class CallContext:
     ) -> Call:
         """A new call with the per-call settings on top of the client's."""
         options = self.options.merged(timeout=per_call.timeout, max_retries=per_call.max_retries)
-        headers = self.headers
+        headers = self.wire_headers
         extra = per_call.extra_headers
         if not isinstance(extra, NotGiven) and extra:
-            headers = self.headers.copy()
-            headers.update(check_headers(extra, "extra_headers"))
+            merged = self.headers.copy()
+            merged.update(check_headers(extra, "extra_headers"))
+            headers = dict(merged.items())
         return Call(
             self, options, headers, method, path, connection_id=connection_id, secrets=secrets
         )
@@ -144,7 +155,7 @@ class Call:
         self,
         context: CallContext,
         options: RequestOptions,
-        headers: httpx.Headers,
+        headers: dict[str, str],
         method: str,
         path: str,
         *,
@@ -172,12 +183,11 @@ class Call:
 
     async def run(
         self,
-        parse: Callable[[httpx.Response], T],
+        parse: Callable[[Answer], T],
         *,
         body: object = None,
         params: Mapping[str, str] | None = None,
-        reconcile: Callable[[Call, ConflictError], Awaitable[tuple[T, httpx.Response]]]
-        | None = None,
+        reconcile: Callable[[Call, ConflictError], Awaitable[tuple[T, Answer]]] | None = None,
     ) -> T:
         """Send until a 2xx (parsed with ``parse``), a final error, or the deadline.
 
@@ -187,7 +197,9 @@ class Call:
         content = None
         if body is not None:
             content = encode_body(body)
-            self._sent_headers = self._headers.copy()
+            self._sent_headers = {
+                k: v for k, v in self._headers.items() if k.lower() != "content-type"
+            }
             self._sent_headers["Content-Type"] = "application/json"
         try:
             response = await self.send(content=content, params=params)
@@ -209,7 +221,7 @@ class Call:
             records.append(CallRecord(response, self.attempts, time.perf_counter() - self._started))
         return value
 
-    def _parse(self, parse: Callable[[httpx.Response], T], response: httpx.Response) -> T:
+    def _parse(self, parse: Callable[[Answer], T], response: Answer) -> T:
         try:
             return parse(response)
         except InvalidResponseError as invalid:
@@ -220,11 +232,11 @@ class Call:
             text = (
                 f"{self.method} {self.path}: the response could not be read ({type(exc).__name__})"
             )
-        raise InvalidResponseError(text, response=response)
+        raise InvalidResponseError(text, response=response.response)
 
     async def fetch(
         self, method: str, path: str, *, params: Mapping[str, str] | None = None
-    ) -> httpx.Response:
+    ) -> Answer:
         """A further request of this call (to reconcile), within its deadline and retries."""
         follow_up = Call(
             self.context, self.options, self._headers, method, path, deadline=self.deadline
@@ -234,13 +246,13 @@ class Call:
 
     async def send(
         self, *, content: bytes | None = None, params: Mapping[str, str] | None = None
-    ) -> httpx.Response:
+    ) -> Answer:
         """Make attempts until a 2xx, a failure not worth retrying, or the deadline."""
         max_retries = self.options.max_retries
         while True:
             self.attempts += 1
             outcome = await self._attempt(content, params)
-            if isinstance(outcome, httpx.Response):
+            if isinstance(outcome, Answer):
                 return outcome
             self._last = outcome
             time_left = self.deadline - anyio.current_time()
@@ -252,7 +264,7 @@ class Call:
 
     async def _attempt(
         self, content: bytes | None, params: Mapping[str, str] | None
-    ) -> httpx.Response | Failure:
+    ) -> Answer | Failure:
         remaining = self.deadline - anyio.current_time()
         if remaining <= 0:
             # The wait before this attempt overran the deadline: it was never made.
@@ -264,16 +276,17 @@ class Call:
         try:
             # httpx's timeouts bound each phase; this bounds the attempt as a whole,
             # the wait for a concurrency slot included.
-            with anyio.fail_after(remaining):
+            with anyio.fail_at(self.deadline):
                 async with self.context.slots.slot():
                     sent = True
-                    response, undecodable = await self.context.session.exchange(
+                    response = await self.context.session.exchange(
                         self.method,
                         self.path,
                         headers=self._sent_headers,
                         content=content,
                         params=params,
                         phase_timeout=remaining,
+                        limit=self.context.max_response_bytes,
                     )
         except TimeoutError:
             self._note_unclear(sent, sent_at)
@@ -281,14 +294,22 @@ class Call:
             self._raise_timeout()
         except httpx.HTTPError as exc:
             return self._transport_failure(exc, sent_at)
+        except ResponseTooLargeError as exc:
+            # An answer came, too large to take: not retried (it would come again), and
+            # not unclear (the server did answer), but never taken for a success.
+            log_attempt(self.method, self.path, self.attempts, "answer too large")
+            raise InvalidResponseError(
+                f"{self.method} {self.path}: {exc}; its connection was closed"
+            ) from None
         log_attempt(
             self.method,
             self.path,
             self.attempts,
-            response.status_code,
+            response.status,
             (time.perf_counter() - started) * 1000.0,
         )
         problem = None
+        undecodable = response.undecodable
         if undecodable is not None:
             problem = self.scrub.line(
                 f"the body could not be decoded as its Content-Encoding ({undecodable}) says",
@@ -297,8 +318,8 @@ class Call:
         if response.is_success:
             if problem is not None:
                 raise InvalidResponseError(
-                    f"{self.method} {self.path} answered {response.status_code}, but {problem}",
-                    response=response,
+                    f"{self.method} {self.path} answered {response.status}, but {problem}",
+                    response=response.response,
                 )
             return response
         error = status_error(
@@ -313,7 +334,7 @@ class Call:
         return failure
 
     def _transport_failure(self, exc: httpx.HTTPError, sent_at: float) -> Failure:
-        log_attempt(self.method, self.path, self.attempts, type(exc).__name__)
+        log_attempt(self.method, self.path, self.attempts, self.scrub.line(str(exc), 200))
         if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_REDIRECT):
             # httpx reads a redirect's Location even when it follows none, and fails on one
             # that is not a URL: an answer did come (a redirect, never a success), so it
@@ -324,7 +345,8 @@ class Call:
                 attempts=self.attempts,
             )
             return Failure(error, retryable=False, unclear=False, reason="invalid redirect")
-        text = self.scrub.line(f"{type(exc).__name__}: {exc}", _DESCRIPTION_MAX)
+        # In plain words already (``_failures``), the same on every pool, with where it went.
+        text = self.scrub.line(f"{exc} ({self.context.session.origin})", _DESCRIPTION_MAX)
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         # Built from a scrubbed description, not chained to httpx's exception: its text
         # (and its own causes) may quote the request.

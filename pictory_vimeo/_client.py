@@ -14,6 +14,7 @@ import httpx
 
 from ._call import CallContext
 from ._config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     Checks,
@@ -21,6 +22,7 @@ from ._config import (
     TransportName,
     check_headers,
     check_max_concurrency,
+    check_max_response_bytes,
     client_settings,
 )
 from ._logging import logger
@@ -69,6 +71,9 @@ class AsyncPictoryClient:
             key then crosses the network unencrypted).
         validate: Check input against the documented rules before sending it (default
             ``True``); ``False`` sends what the SDK's copy of the rules would refuse.
+        max_response_bytes: The largest answer body taken, in bytes (an integer >= 1,
+            default 8 MiB), counted raw and decoded; a larger one is an
+            ``InvalidResponseError`` and its connection is dropped.
 
     Attributes:
         vimeo_connections (AsyncVimeoConnections): The Vimeo connections of the key's
@@ -76,7 +81,9 @@ class AsyncPictoryClient:
 
     Raises:
         ValidationError: An argument breaks its rule (e.g. no API key anywhere, a
-            ``timeout`` <= 0, a plain-http base URL off loopback), naming each one.
+            ``timeout`` <= 0, a plain-http base URL off loopback), naming each one; or a
+            proxy variable (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, read now, once)
+            names a proxy the SDK cannot use, naming the variable.
     """
 
     vimeo_connections: AsyncVimeoConnections
@@ -94,6 +101,7 @@ class AsyncPictoryClient:
         max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         settings = client_settings(
             api_key=api_key,
@@ -106,6 +114,7 @@ class AsyncPictoryClient:
             max_concurrency=max_concurrency,
             allow_insecure_http=allow_insecure_http,
             validate=validate,
+            max_response_bytes=max_response_bytes,
         )
         if not settings.api_key.startswith(KEY_PREFIX):
             logger.warning(
@@ -117,6 +126,7 @@ class AsyncPictoryClient:
             transport=settings.transport,
             max_concurrency=settings.max_concurrency,
             http_client=settings.http_client,
+            allow_insecure_http=allow_insecure_http,
         )
         self._init(
             session,
@@ -124,6 +134,7 @@ class AsyncPictoryClient:
             settings.default_headers,
             Slots(session, settings.max_concurrency),
             owner=True,
+            max_response_bytes=settings.max_response_bytes,
         )
 
     def _init(
@@ -134,6 +145,7 @@ class AsyncPictoryClient:
         slots: Slots,
         *,
         owner: bool,
+        max_response_bytes: int,
     ) -> None:
         self._session = session
         self._options = options
@@ -143,7 +155,8 @@ class AsyncPictoryClient:
         headers.update(default_headers)
         headers["Authorization"] = session.headers["Authorization"]
         self._slots = slots
-        context = CallContext(session, options, headers, slots)
+        self._max_response_bytes = max_response_bytes
+        context = CallContext(session, options, headers, slots, max_response_bytes)
         self.vimeo_connections = AsyncVimeoConnections(context)
 
     @property
@@ -176,6 +189,11 @@ class AsyncPictoryClient:
         return self._session.transport_name
 
     @property
+    def max_response_bytes(self) -> int:
+        """The largest answer body taken, in bytes (raw, and decoded)."""
+        return self._max_response_bytes
+
+    @property
     def validate(self) -> bool:
         """Whether input is checked against the documented rules before it is sent."""
         return self._options.validate
@@ -188,6 +206,7 @@ class AsyncPictoryClient:
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
@@ -202,6 +221,7 @@ class AsyncPictoryClient:
             max_concurrency: Requests in flight at once (an integer >= 1), in slots of its
                 own; ``None``: the pool's default.
             validate: Check input against the documented rules before sending it.
+            max_response_bytes: The largest answer body taken, in bytes (an integer >= 1).
 
         Returns:
             A new client of the same class; closing it leaves the shared pool open.
@@ -219,9 +239,12 @@ class AsyncPictoryClient:
         slots = self._slots
         if not isinstance(max_concurrency, NotGiven):
             slots = Slots(self._session, check(check_max_concurrency, max_concurrency))
+        limit = self._max_response_bytes
+        if not isinstance(max_response_bytes, NotGiven):
+            limit = check(check_max_response_bytes, max_response_bytes)
         check.done()
         derived = object.__new__(type(self))
-        derived._init(self._session, options, headers, slots, owner=False)
+        derived._init(self._session, options, headers, slots, owner=False, max_response_bytes=limit)
         return derived
 
     async def aclose(self) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "AIOHTTP_MAX_CONCURRENCY",
     "DEFAULT_MAX_EMPTY_PAGES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "HTTPX_MAX_CONCURRENCY",
@@ -43,6 +44,7 @@ __all__ = [
     "TransportName",
     "check_headers",
     "check_max_concurrency",
+    "check_max_response_bytes",
     "check_transport",
     "client_settings",
     "is_testing",
@@ -55,6 +57,8 @@ __all__ = [
 DEFAULT_BASE_URL: Final = "https://api.pictory.ai"
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RETRIES: Final = 2
+#: The largest answer body (raw, and decoded) taken unless set; a page of 25 is ~10 KB.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 8 * 1024 * 1024
 #: In-flight requests per client when ``max_concurrency`` is not given, by pool. Measured
 #: (benchmarks/README.md): on aiohttp's pool the SDK's throughput is as high with 512 in
 #: flight as with 256 (the client's core is the limit by then), and lower when calls wait
@@ -246,9 +250,16 @@ def check_max_concurrency(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError(
-            [FieldError("max_concurrency", f"must be an integer >= 1, or None (got {value!r:.40})")]
-        )
+        problem = f"must be an integer >= 1, or None (got {value!r:.40})"
+        raise ValidationError([FieldError("max_concurrency", problem)])
+    return value
+
+
+def check_max_response_bytes(value: object) -> int:
+    """``max_response_bytes`` as checked: a positive integer (bytes of one answer's body)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problem = f"must be a positive integer number of bytes (got {value!r:.40})"
+        raise ValidationError([FieldError("max_response_bytes", problem)])
     return value
 
 
@@ -258,15 +269,8 @@ def check_transport(value: object) -> TransportName | httpx.AsyncBaseTransport:
         return value
     if value == "auto" or value == "aiohttp" or value == "httpx":
         return value
-    raise ValidationError(
-        [
-            FieldError(
-                "transport",
-                f"must be one of {TRANSPORT_NAMES} or an httpx.AsyncBaseTransport "
-                f"(got {value!r:.60})",
-            )
-        ]
-    )
+    problem = f"must be one of {TRANSPORT_NAMES} or an httpx.AsyncBaseTransport (got {value!r:.60})"
+    raise ValidationError([FieldError("transport", problem)])
 
 
 @attrs.frozen
@@ -280,21 +284,18 @@ class ClientSettings:
     max_concurrency: int | None
     transport: TransportName | httpx.AsyncBaseTransport
     http_client: httpx.AsyncClient | None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 def _check_http_client(http_client: object, transport: object) -> httpx.AsyncClient | None:
     if http_client is None:
         return None
     if not isinstance(http_client, httpx.AsyncClient):
-        raise ValidationError(
-            [
-                FieldError(
-                    "http_client",
-                    "must be an httpx.AsyncClient (to customise only the connection, "
-                    "pass transport= an httpx.AsyncBaseTransport instead)",
-                )
-            ]
+        problem = (
+            "must be an httpx.AsyncClient (to customise only the connection, "
+            "pass transport= an httpx.AsyncBaseTransport instead)"
         )
+        raise ValidationError([FieldError("http_client", problem)])
     if transport != "auto":
         raise ValidationError(
             [FieldError("transport", "cannot be given with http_client (it has its own)")]
@@ -314,6 +315,7 @@ def client_settings(
     max_concurrency: object,
     allow_insecure_http: object,
     validate: object,
+    max_response_bytes: object = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> ClientSettings:
     """Every argument of a client checked, or one ``ValidationError`` naming each bad one."""
     check = Checks()
@@ -325,6 +327,7 @@ def client_settings(
         max_concurrency=check(check_max_concurrency, max_concurrency),
         transport=check(check_transport, transport),
         http_client=check(_check_http_client, http_client, transport),
+        max_response_bytes=check(check_max_response_bytes, max_response_bytes),
     )
     check.done()
     return settings

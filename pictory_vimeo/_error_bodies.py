@@ -21,6 +21,7 @@ from typing import Final
 
 import httpx
 
+from ._answer import Answer
 from ._errors import (
     APIStatusError,
     AuthenticationError,
@@ -211,7 +212,7 @@ def _request_id(headers: httpx.Headers, scrub: Scrubber) -> str | None:
 
 
 def status_error(
-    response: httpx.Response,
+    answer: Answer | httpx.Response,
     *,
     scrub: Scrubber,
     attempts: int = 1,
@@ -221,8 +222,10 @@ def status_error(
     """The typed error for a non-2xx response, every text in it scrubbed.
 
     ``connection_id`` is what the call looked for, named in a 404's message; ``problem``
-    says why the body could not be read at all (then it is not parsed).
+    says why the body could not be read at all (then it is not parsed). The error's
+    ``response`` is the documented ``httpx.Response``, built here: errors are off the hot path.
     """
+    response = answer.response if isinstance(answer, Answer) else answer
     raw_message, raw_code, body = (None, None, None) if problem else _parse(response)
     status = response.status_code
     if not raw_message:

@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Generic, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -35,32 +36,36 @@ class RawResponse(Generic[T]):
     Made by ``conns.with_raw_response.<method>(...)``; not meant to be constructed directly.
 
     Attributes:
-        http_response (httpx.Response): The raw response (its ``.request`` holds the key
-            and body as sent: log its parts with care).
         retries_taken (int): Attempts after the first.
         elapsed (datetime.timedelta): The whole call, retries and waits included.
     """
 
     def __init__(self, record: CallRecord, parsed: T) -> None:
-        self.http_response: httpx.Response = record.response
+        self._answer = record.response
         self.retries_taken = record.attempts - 1
         self.elapsed = timedelta(seconds=record.elapsed)
         self._parsed = parsed
 
     @property
+    def http_response(self) -> httpx.Response:
+        """The raw response, built when first asked for (its ``.request`` holds the key
+        and body as sent: log its parts with care)."""
+        return self._answer.response
+
+    @property
     def status_code(self) -> int:
         """The response's HTTP status."""
-        return self.http_response.status_code
+        return self._answer.status
 
     @property
     def headers(self) -> httpx.Headers:
         """The response's headers."""
-        return self.http_response.headers
+        return self._answer.headers
 
     @property
     def request_id(self) -> str | None:
         """The server's ID for the request (``x-request-id``), when it sent one."""
-        return request_id_of(self.http_response.headers)
+        return request_id_of(self._answer.headers)
 
     def parse(self) -> T:
         """The result the plain method returns (a model, a page, or ``None``).
@@ -72,9 +77,9 @@ class RawResponse(Generic[T]):
         return self._parsed
 
     def __repr__(self) -> str:
-        request = self.http_response.request
+        answer = self._answer
         return (
-            f"<RawResponse [{self.status_code}] {request.method} {request.url.path} "
+            f"<RawResponse [{self.status_code}] {answer.method} {urlsplit(answer.url).path} "
             f"retries_taken={self.retries_taken}>"
         )
 

@@ -92,7 +92,7 @@ def transport_failure(exc: BaseException, error: PictoryError) -> Failure:
         error,
         retryable=isinstance(exc, _RETRYABLE_EXCEPTIONS),
         unclear=isinstance(exc, _UNCLEAR_EXCEPTIONS),
-        reason=type(exc).__name__,
+        reason=str(exc) or type(exc).__name__,
     )
 
 

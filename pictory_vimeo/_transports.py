@@ -1,9 +1,10 @@
 """Which connection pool a client sends over: aiohttp's under asyncio, httpx's own elsewhere.
 
-``transport="auto"`` picks the aiohttp pool (through ``httpx_aiohttp``) when running under
-asyncio, because httpcore's pool collapses under concurrency (see ``benchmarks/README.md``),
-and httpx's own pool under trio, where aiohttp cannot run. Either way the SDK talks to an
-``httpx.AsyncClient``: only the transport underneath differs, so behaviour is identical.
+``transport="auto"`` picks the aiohttp pool when running under asyncio, because httpcore's
+pool collapses under concurrency (see ``benchmarks/README.md``), and httpx's own pool under
+trio, where aiohttp cannot run. Each pool is reached through an :class:`Exchange` of the
+SDK's own (``_aiohttp_exchange``, ``_httpx_exchange``), held to the same rules (``_wire``),
+so behaviour is identical whichever is used.
 """
 
 from __future__ import annotations
@@ -12,17 +13,27 @@ import functools
 import importlib.util
 import os
 import ssl
-import urllib.request
-from typing import Final
+from collections.abc import Mapping
+from typing import Final, Protocol
 
 import anyio
 import httpx
 
+from ._answer import Answer
 from ._config import AIOHTTP_MAX_CONCURRENCY, HTTPX_MAX_CONCURRENCY, TransportName
 from ._errors import ValidationError
+from ._httpx_exchange import HttpxExchange
+from ._proxies import Proxy
 from ._rules import FieldError
 
-__all__ = ["open_pool", "pool_size", "running_backend", "transport_label"]
+__all__ = [
+    "Exchange",
+    "caller_client",
+    "open_pool",
+    "pool_size",
+    "running_backend",
+    "transport_label",
+]
 
 #: Seconds an idle pooled connection is kept (httpx's own default).
 _KEEPALIVE_EXPIRY: Final = 5.0
@@ -44,23 +55,65 @@ def running_backend() -> str | None:
         return None
 
 
+class Exchange(Protocol):
+    """Sends one request over a pool and reads its whole answer (``_wire``'s rules)."""
+
+    async def exchange(
+        self,
+        method: str,
+        target: str,
+        *,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        limit: int,
+        phase_timeout: float,
+    ) -> Answer:
+        """Send ``method`` to the base URL + ``target``; the answer, read whole."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close the pool (if the SDK opened it)."""
+        ...
+
+
 def _aiohttp_installed() -> bool:
-    return all(importlib.util.find_spec(name) for name in ("aiohttp", "httpx_aiohttp"))
+    return importlib.util.find_spec("aiohttp") is not None
 
 
-def resolve_name(choice: TransportName, backend: str | None) -> TransportName:
-    """The pool ``choice`` means under ``backend``; ``"auto"`` stays open outside a loop."""
+def resolve_name(
+    choice: TransportName, backend: str | None, proxy: Proxy | None = None
+) -> TransportName:
+    """The pool ``choice`` means under ``backend``; ``"auto"`` stays open outside a loop.
+
+    A SOCKS ``proxy`` takes ``"auto"`` to httpx's pool: aiohttp speaks HTTP proxies only.
+    """
+    socks = proxy is not None and proxy.socks
     if choice == "auto" and backend is not None:
-        return "aiohttp" if backend == "asyncio" and _aiohttp_installed() else "httpx"
+        aiohttp = backend == "asyncio" and _aiohttp_installed() and not socks
+        return "aiohttp" if aiohttp else "httpx"
     if choice == "aiohttp":
         if backend not in (None, "asyncio"):
             raise ValidationError(
-                [FieldError("transport", f"'aiohttp' runs only under asyncio (not {backend})")]
+                [
+                    FieldError(
+                        "transport",
+                        f"'aiohttp' runs only under asyncio (not {backend}): "
+                        "use transport='auto' or 'httpx' there",
+                    )
+                ]
+            )
+        if proxy is not None and socks:
+            raise ValidationError(
+                [
+                    FieldError(
+                        proxy.variable,
+                        "names a SOCKS proxy, which aiohttp's pool cannot use: "
+                        "use transport='auto' or 'httpx'",
+                    )
+                ]
             )
         if not _aiohttp_installed():
-            raise ValidationError(
-                [FieldError("transport", "'aiohttp' needs the aiohttp and httpx-aiohttp packages")]
-            )
+            raise ValidationError([FieldError("transport", "'aiohttp' needs the aiohttp package")])
     return choice
 
 
@@ -103,68 +156,51 @@ def _tls_for(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _proxy_for(base_url: str) -> httpx.Proxy | None:
-    """The proxy the environment names for ``base_url`` (``NO_PROXY`` honoured), read once."""
-    url = httpx.URL(base_url)
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get(url.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass(url.host):
-        return None
-    return httpx.Proxy(proxy)
+def _aiohttp_exchange(size: int, base_url: str, proxy: Proxy | None) -> Exchange:
+    from ._aiohttp_exchange import AiohttpExchange
 
-
-def _aiohttp_transport(size: int, base_url: str) -> httpx.AsyncBaseTransport:
-    import aiohttp
-
-    from ._aiohttp_transport import MappedAiohttpTransport, TolerantResponse
-
-    def session() -> aiohttp.ClientSession:
-        # trust_env=False: with it on, aiohttp reads .netrc and the proxy settings in a
-        # worker thread for every request (half the client's CPU per call, measured) and
-        # lets a .netrc entry clash with the Authorization header. The proxy is read once,
-        # below, instead; no cookies are kept: they are not the API's business.
-        connector = aiohttp.TCPConnector(
-            limit=size, keepalive_timeout=_KEEPALIVE_EXPIRY, ssl=transport.ssl_context
-        )
-        return aiohttp.ClientSession(
-            connector=connector,
-            trust_env=False,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            response_class=TolerantResponse,
-        )
-
-    transport = MappedAiohttpTransport(
-        verify=_verified_tls(), limits=_limits(size), client=session, proxy=_proxy_for(base_url)
+    return AiohttpExchange(
+        base_url,
+        size=size,
+        keepalive=_KEEPALIVE_EXPIRY,
+        tls=_verified_tls(),
+        proxy=None if proxy is None else proxy.for_aiohttp(),
     )
-    return transport
 
 
 def open_pool(
-    choice: TransportName | httpx.AsyncBaseTransport, max_concurrency: int | None, base_url: str
-) -> tuple[httpx.AsyncClient, str, httpx.AsyncBaseTransport | None]:
-    """A new ``httpx.AsyncClient`` for the chosen pool, its label, and the transport that
-    requests may be handed to directly (``None``: they must go through the client).
+    choice: TransportName | httpx.AsyncBaseTransport,
+    max_concurrency: int | None,
+    base_url: str,
+    proxy: Proxy | None = None,
+) -> tuple[Exchange, str]:
+    """A new exchange over the chosen pool, and its label; ``proxy`` is the decision made
+    when the client was made (``_proxies``), the same on every pool.
 
     Call it inside the event loop the client will run in, so ``"auto"`` can see it.
     """
     if isinstance(choice, httpx.AsyncBaseTransport):
-        return _client(choice), transport_label(choice), choice
-    name = resolve_name(choice, running_backend())
-    if name == "aiohttp":  # the proxy, if any, is given to aiohttp's session itself
-        transport = _aiohttp_transport(pool_size("aiohttp", max_concurrency), base_url)
-        return _client(transport), "aiohttp", transport
-    limits = _limits(pool_size("httpx", max_concurrency))
-    if urllib.request.getproxies():
-        # A proxy is configured in the environment: httpx's client routes each URL to the
-        # proxy (or not, by NO_PROXY), so requests must go through it.
-        client = httpx.AsyncClient(limits=limits, verify=_verified_tls(), follow_redirects=False)
-        return client, "httpx", None
-    transport = httpx.AsyncHTTPTransport(limits=limits, verify=_verified_tls())
-    return _client(transport), "httpx", transport
+        return _over(base_url, choice), transport_label(choice)
+    name = resolve_name(choice, running_backend(), proxy)
+    if name == "aiohttp":
+        size = pool_size("aiohttp", max_concurrency)
+        return _aiohttp_exchange(size, base_url, proxy), "aiohttp"
+    transport = httpx.AsyncHTTPTransport(
+        limits=_limits(pool_size("httpx", max_concurrency)),
+        verify=_verified_tls(),
+        proxy=None if proxy is None else proxy.for_httpx(),
+    )
+    return _over(base_url, transport), "httpx"
 
 
-def _client(transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=transport, follow_redirects=False)
+def caller_client(base_url: str, client: httpx.AsyncClient) -> Exchange:
+    """The exchange through a caller's own ``http_client``, which the SDK never closes."""
+    return HttpxExchange(base_url, client, direct=None, owned=False)
+
+
+def _over(base_url: str, transport: httpx.AsyncBaseTransport) -> Exchange:
+    client = httpx.AsyncClient(transport=transport, follow_redirects=False)
+    return HttpxExchange(base_url, client, direct=transport, owned=True)
 
 
 def transport_label(transport: object) -> str:

@@ -56,6 +56,16 @@ def sdk_transport(loop_and_pool: tuple[str, str]) -> Pool:
     return cast(Pool, loop_and_pool[1])
 
 
+@pytest.fixture(params=emulator.DROP_KINDS)
+def drop_kind(request: pytest.FixtureRequest) -> emulator.DropKind:
+    """How the emulator loses an answer in this run of an exactly-once test: the connection
+    closed before the answer's first byte, cut mid-way, or reset. Every test that checks a
+    write is applied once whatever becomes of its answer runs with each.
+    """
+    kind: emulator.DropKind = request.param
+    return kind
+
+
 #: Settings a developer may have exported; none of them may leak into a test.
 PICTORY_ENVIRONMENT = (
     "PICTORY_API_KEY",

@@ -14,9 +14,12 @@ A caller's ``httpx.AsyncClient`` is accepted as ``http_client`` when no other lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any, Self
+
+from anyio.from_thread import BlockingPortal
 
 from .._client import AsyncPictoryClient
 from .._config import (
@@ -68,6 +71,8 @@ class PictoryClient(ClientMembers):
         max_concurrency: Requests in flight at once (an integer >= 1).
         allow_insecure_http: Allow a plain ``http://`` base URL other than loopback.
         validate: Check input against the documented rules before sending it.
+        max_response_bytes: The largest answer body taken, in bytes (an integer >= 1,
+            default 8 MiB); a larger one is an ``InvalidResponseError``.
         backend: The event loop run in the client's thread: ``"asyncio"`` (default) or
             ``"trio"``.
 
@@ -91,20 +96,12 @@ class PictoryClient(ClientMembers):
         check.done()
         loop = Loop.start(backend)
         build = partial(AsyncPictoryClient, **arguments)
-        entered: AbstractContextManager[AsyncPictoryClient] | None = None
         try:
             client = loop.portal.call(_build, build)
-            entered = loop.portal.wrap_async_context_manager(client)
-            entered.__enter__()
+            loop.enter(partial(_enter, client))
         except BaseException:
             loop.stop()
             raise
-        exit_entered = entered.__exit__
-
-        def cleanup() -> None:
-            exit_entered(None, None, None)
-
-        loop.cleanup = cleanup
         self._init(loop, client, owner=True)
 
     def _init(self, loop: Loop, client: AsyncPictoryClient, *, owner: bool) -> None:
@@ -141,6 +138,18 @@ class PictoryClient(ClientMembers):
 
     def __repr__(self) -> str:
         return repr(self._async).replace("AsyncPictoryClient", type(self).__name__, 1)
+
+
+def _enter(client: AsyncPictoryClient, portal: BlockingPortal) -> Callable[[], None]:
+    """Enter ``client`` in the portal's loop (so listings read ahead); returns its exit."""
+    entered: AbstractContextManager[AsyncPictoryClient] = portal.wrap_async_context_manager(client)
+    entered.__enter__()
+    exit_entered = entered.__exit__
+
+    def cleanup() -> None:
+        exit_entered(None, None, None)
+
+    return cleanup
 
 
 async def _build(build: partial[AsyncPictoryClient]) -> AsyncPictoryClient:

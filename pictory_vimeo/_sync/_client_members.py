@@ -10,7 +10,12 @@ from typing import Any, Self
 import httpx
 
 from .._client import AsyncPictoryClient
-from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TransportName
+from .._config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    TransportName,
+)
 from .._types import NOT_GIVEN, NotGiven
 from ._portal import Backend
 
@@ -43,6 +48,7 @@ class ClientMembers(ABC):
         max_concurrency: int | None = None,
         allow_insecure_http: bool = False,
         validate: bool = True,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         backend: Backend = "asyncio",
     ) -> None:
         """Check every argument, start the event loop, and build the client in it."""
@@ -58,6 +64,7 @@ class ClientMembers(ABC):
                 "max_concurrency": max_concurrency,
                 "allow_insecure_http": allow_insecure_http,
                 "validate": validate,
+                "max_response_bytes": max_response_bytes,
             },
             backend,
         )
@@ -92,6 +99,11 @@ class ClientMembers(ABC):
         return self._async.transport
 
     @property
+    def max_response_bytes(self) -> int:
+        """The largest answer body taken, in bytes (raw, and decoded)."""
+        return self._async.max_response_bytes
+
+    @property
     def validate(self) -> bool:
         """Whether input is checked against the documented rules before it is sent."""
         return self._async.validate
@@ -104,6 +116,7 @@ class ClientMembers(ABC):
         default_headers: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
@@ -118,6 +131,7 @@ class ClientMembers(ABC):
             max_concurrency: Requests in flight at once (an integer >= 1), in slots of its
                 own; ``None``: the pool's default.
             validate: Check input against the documented rules before sending it.
+            max_response_bytes: The largest answer body taken, in bytes (an integer >= 1).
 
         Returns:
             A new client of the same class; closing it leaves the shared pool open.
@@ -132,5 +146,6 @@ class ClientMembers(ABC):
                 default_headers=default_headers,
                 max_concurrency=max_concurrency,
                 validate=validate,
+                max_response_bytes=max_response_bytes,
             )
         )

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Generic, Literal, ParamSpec, Protocol, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
+from .._loops import on_fork_in_child
+
 if TYPE_CHECKING:
     from ..resources._raw_responses import AsyncRawResponses
 
@@ -50,55 +52,99 @@ class Runner(Protocol):
 
 
 class Loop:
-    """The portal thread and everything living in its loop, shared with derived clients."""
+    """The portal thread and everything living in its loop, shared with derived clients.
 
-    def __init__(self, portal: BlockingPortal, thread: threading.Thread) -> None:
-        self.portal = portal
-        self.thread = thread
-        self.thread_id = thread.ident
+    In a child made by ``os.fork()`` the thread is gone (only the forking thread is
+    copied): the first call there starts a new thread and enters the client in it again,
+    and the client's pool, seeing the fork, opens the child's own connections (``_loops``).
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.portal, self.thread = _start(backend)
+        self.thread_id = self.thread.ident
         self.closed = False
         self._lock = threading.Lock()
         self.cleanup: Callable[[], None] | None = None
+        #: Enters the client in a portal's loop and returns how to leave it (see ``enter``).
+        self._enter: Callable[[BlockingPortal], Callable[[], None]] | None = None
+        self._forked = False
+        on_fork_in_child(self)
 
     @classmethod
     def start(cls, backend: Backend) -> Loop:
-        """Start the portal's thread and event loop.
+        """Start the portal's thread and event loop."""
+        return cls(backend)
 
-        Not anyio's ``start_blocking_portal``: a client nobody closed would leave that
-        generator-based context manager to be finalised at interpreter exit, where stopping
-        the portal from a finaliser hangs. A daemon thread of our own lets a script whose
-        client was never closed still exit.
+    def enter(self, enter: Callable[[BlockingPortal], Callable[[], None]]) -> None:
+        """Run ``enter`` in the loop now, and again in a forked child's new loop; what it
+        returns is run (in the loop) when the client is closed.
         """
-        ready: Future[BlockingPortal] = Future()
+        self._enter = enter
+        self.cleanup = enter(self.portal)
 
-        async def serve() -> None:
-            async with BlockingPortal() as portal:
-                ready.set_result(portal)
-                await portal.sleep_until_stopped()
+    def forked_in_child(self) -> None:
+        """In a forked child: the thread is gone, and the lock may have been held by it."""
+        self._forked = True
+        self._lock = threading.Lock()
 
-        def run() -> None:
-            try:
-                anyio.run(serve, backend=backend)
-            except BaseException as exc:  # reported to the starting thread
-                if not ready.done():
-                    ready.set_exception(exc)
-
-        thread = threading.Thread(target=run, name="pictory-vimeo-portal", daemon=True)
-        thread.start()
-        return cls(ready.result(), thread)
+    def here(self) -> BlockingPortal:
+        """The portal, in this process: after a fork, a new thread and loop on first use."""
+        if self._forked:
+            with self._lock:
+                if self._forked and not self.closed:
+                    self.portal, self.thread = _start(self.backend)
+                    self.thread_id = self.thread.ident
+                    self._forked = False
+                    if self._enter is not None:
+                        self.cleanup = self._enter(self.portal)
+        return self.portal
 
     def stop(self) -> None:
-        """Close what lives in the loop, then stop the loop and join its thread. Idempotent."""
+        """Close what lives in the loop, then stop the loop and join its thread. Idempotent.
+
+        In a forked child whose loop was never started again there is nothing to stop: the
+        parent's thread, loop and pool are its own.
+        """
         with self._lock:
             if self.closed:
                 return
             self.closed = True
+            if self._forked:
+                return
             try:
                 if self.cleanup is not None:
                     self.cleanup()
             finally:
                 self.portal.call(self.portal.stop, False)
                 self.thread.join()
+
+
+def _start(backend: Backend) -> tuple[BlockingPortal, threading.Thread]:
+    """Start a portal's thread and event loop.
+
+    Not anyio's ``start_blocking_portal``: a client nobody closed would leave that
+    generator-based context manager to be finalised at interpreter exit, where stopping
+    the portal from a finaliser hangs. A daemon thread of our own lets a script whose
+    client was never closed still exit.
+    """
+    ready: Future[BlockingPortal] = Future()
+
+    async def serve() -> None:
+        async with BlockingPortal() as portal:
+            ready.set_result(portal)
+            await portal.sleep_until_stopped()
+
+    def run() -> None:
+        try:
+            anyio.run(serve, backend=backend)
+        except BaseException as exc:  # reported to the starting thread
+            if not ready.done():
+                ready.set_exception(exc)
+
+    thread = threading.Thread(target=run, name="pictory-vimeo-portal", daemon=True)
+    thread.start()
+    return ready.result(), thread
 
 
 def refuse_inside(loop: Loop) -> None:
@@ -125,7 +171,7 @@ class PortalCalls:
             raise RuntimeError("the client is closed")
         refuse_inside(self._loop)
         try:
-            future = self._loop.portal.start_task_soon(func)
+            future = self._loop.here().start_task_soon(func)
         except RuntimeError:
             if self._loop.closed:
                 raise RuntimeError("the client is closed") from None
@@ -142,7 +188,7 @@ class PortalCalls:
         if self._loop.closed:
             return
         with contextlib.suppress(RuntimeError):  # the portal stopped meanwhile
-            self._loop.portal.start_task_soon(func)
+            self._loop.here().start_task_soon(func)
 
 
 class PortalResource(Generic[A]):

@@ -10,7 +10,8 @@ from .._names import emulator_extra_missing
 
 try:
     from ._app import Emulator
-    from ._faults import Faults
+    from ._faults import DropMode, Faults
+    from ._http import DROP_KINDS, DropKind
     from ._inspect import fingerprint
     from ._requests import ServedRequest
     from ._serve import add_serve_arguments, run_serve
@@ -22,6 +23,9 @@ except ModuleNotFoundError as missing:
     raise explained from missing
 
 __all__ = [
+    "DROP_KINDS",
+    "DropKind",
+    "DropMode",
     "Emulator",
     "Faults",
     "RunningEmulator",

@@ -27,7 +27,7 @@ from .. import _rules
 from .._names import KEY_PREFIX, LOGGER_NAME
 from . import _faults
 from ._faults import FaultInjector, InjectedError
-from ._http import BadBody, DroppedResponse, error_response, read_json_object
+from ._http import BadBody, DroppedResponse, error_response, note_fault, read_json_object
 from ._pagekeys import InvalidPageKeyError, PageKeys
 from ._scripted import FaultScript, scripted_response
 from ._store import (
@@ -250,22 +250,27 @@ class ConnectionsApi:
             return error_response(401, "UNAUTHORIZED", message)
         scripted = self._script.take(request.method)
         if scripted is not None:
+            note_fault(request.scope, "scripted")
             if not scripted.drop_after_commit:
                 self._faults.count_scripted(scripted.status)
                 return scripted_response(scripted)
             response, _ = await handler(request, account)
             self._faults.count_scripted(None)
-            return DroppedResponse(response.status_code, bytes(response.body))
+            return DroppedResponse(response.status_code, bytes(response.body), scripted.drop_kind)
         wait = self._faults.retry_after(account)
         if wait is not None:
+            note_fault(request.scope, "rate-limit")
             headers = {"Retry-After": str(wait)}
             return error_response(429, "RATE_LIMITED", "Too many requests", headers=headers)
         injected = self._faults.injected_error()
         if injected is not None:
+            note_fault(request.scope, "random")
             return _injected(injected)
         response, committed = await handler(request, account)
-        if committed and self._faults.drop_now():
-            return DroppedResponse(response.status_code, bytes(response.body))
+        drop = self._faults.drop_now() if committed else None
+        if drop is not None:
+            note_fault(request.scope, "random")
+            return DroppedResponse(response.status_code, bytes(response.body), drop)
         return response
 
     async def list(self, request: Request, account: str) -> Outcome:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import httpx
@@ -19,12 +19,13 @@ from ._control import control_routes
 from ._faults import FaultInjector, Faults
 from ._http import (
     ConnectionDropped,
+    DropKind,
     GatewayHeadersMiddleware,
     RequestHeadMiddleware,
     error_response,
 )
 from ._inspect import stored_connections
-from ._requests import RequestLog, RequestLogMiddleware, ServedRequest
+from ._requests import Listener, RequestLog, RequestLogMiddleware, ServedRequest
 from ._scripted import FaultScript, ScriptedFault
 from ._sqlite import SQLiteStore
 from ._store import MemoryStore, Store
@@ -69,16 +70,22 @@ class Emulator:
         self._faults = FaultInjector(faults or Faults(), seed)
         self._script = FaultScript()
         self._log = RequestLog()
+        self._listeners: list[Listener] = []
         self.page_size = page_size
         api = ConnectionsApi(self._store, self._faults, self._script, page_size)
+        control = control_routes(
+            self._faults, self._script, self.reset, self._log.snapshot, token, store=self._store
+        )
         app = Starlette(
-            routes=[
-                *api.routes(),
-                *control_routes(self._faults, self._script, self.reset, token),
-            ],
+            routes=[*api.routes(), *control],
             middleware=[
                 Middleware(GatewayHeadersMiddleware),
-                Middleware(RequestLogMiddleware, log=self._log, prefix=API_PREFIX),
+                Middleware(
+                    RequestLogMiddleware,
+                    log=self._log,
+                    prefix=API_PREFIX,
+                    listeners=self._listeners,
+                ),
                 Middleware(RequestHeadMiddleware),
             ],
             exception_handlers={HTTPException: _http_error},
@@ -106,14 +113,18 @@ class Emulator:
         method: str | None = None,
         drop_after_commit: bool = False,
         retry_after: float | None = None,
+        drop: DropKind | None = None,
     ) -> None:
         """Make the next ``times`` API requests of ``method`` (``None``: any) fail on purpose.
 
         They are answered ``status`` (400-599) in the API's error shape before anything
         changes, with ``Retry-After: retry_after`` when given; or, with
-        ``drop_after_commit``, handled normally (a write is applied) and then cut mid-answer.
-        Calls queue up: a request takes the earliest entry its method matches. Only requests
-        with an API key take entries; such a request is spared the random faults.
+        ``drop_after_commit``, handled normally (a write is applied) and then their answer
+        is lost as ``drop`` says: ``"close"`` (the connection closed before the answer's
+        first byte), ``"cut"`` (the default: closed after the status line and part of the
+        body) or ``"reset"`` (a TCP reset). Calls queue up: a request takes the earliest
+        entry its method matches. Only requests with an API key take entries; such a
+        request is spared the random faults.
         """
         fault = ScriptedFault(
             status=status,
@@ -121,6 +132,7 @@ class Emulator:
             method=method,
             drop_after_commit=drop_after_commit,
             retry_after=retry_after,
+            drop=drop,
         )
         self._script.add(fault)
 
@@ -135,11 +147,21 @@ class Emulator:
         """
         return self._faults.stats()
 
+    def add_request_listener(self, listener: Listener) -> None:
+        """Call ``listener(served)`` for every HTTP request, once its answer is decided.
+
+        Control routes included (unlike ``.requests``); it is called on the server's thread
+        and must be quick. ``serve`` prints its request lines this way.
+        """
+        self._listeners.append(listener)
+
     @property
     def requests(self) -> list[ServedRequest]:
         """Every API request received, in arrival order, deliberately failed ones included.
 
-        A copy, taken now; a request appears once its answer is decided. Control routes and
+        Each says its answer's status and the fault injected, if any (``fault``,
+        ``dropped``, ``drop``: see ``ServedRequest``). A copy, taken now; a request
+        appears once its answer is decided. Control routes and
         ``/openapi.json`` are not logged, nor what the HTTP server refuses before a request
         is whole (malformed, or timed out while its headers arrive); beyond the latest
         10,000 entries the oldest give way.
@@ -174,12 +196,23 @@ class Emulator:
         return f"Emulator(page_size={self.page_size}, faults={self.faults!r})"
 
 
+#: What httpx raises, over a socket, for each way an answer is lost (httpcore's words).
+_LOST_AS: Final[dict[DropKind, tuple[type[httpx.TransportError], str]]] = {
+    "close": (httpx.RemoteProtocolError, "Server disconnected without sending a response."),
+    "cut": (
+        httpx.RemoteProtocolError,
+        "peer closed connection without sending complete message body",
+    ),
+    "reset": (httpx.ReadError, "[Errno 104] Connection reset by peer"),
+}
+
+
 class InProcessTransport(httpx.AsyncBaseTransport):
     """``httpx.ASGITransport`` that reports a dropped answer the way a socket would.
 
     A dropped answer surfaces from the app as ``ConnectionDropped``; over a real socket the
-    client sees the connection close mid-response, so here it becomes the same
-    ``httpx.RemoteProtocolError``.
+    client sees the connection close (before the answer or mid-way) or reset, so here it
+    becomes the same httpx error: ``RemoteProtocolError`` or ``ReadError``.
     """
 
     def __init__(self, app: Starlette) -> None:
@@ -189,10 +222,9 @@ class InProcessTransport(httpx.AsyncBaseTransport):
         """Serve ``request`` with the app."""
         try:
             return await self._inner.handle_async_request(request)
-        except ConnectionDropped:
-            raise httpx.RemoteProtocolError(
-                "peer closed connection without sending complete message body", request=request
-            ) from None
+        except ConnectionDropped as lost:
+            error, message = _LOST_AS[lost.kind]
+            raise error(message, request=request) from None
 
     async def aclose(self) -> None:
         """Nothing to release beyond the inner transport."""

@@ -1,8 +1,10 @@
-"""Routes outside the API: faults, scripted faults, counters, reset, health, the document.
+"""Routes outside the API: faults, scripted faults, the request log, counters, reset, the
+stored accounts, health, the document and the page.
 
 No API key, no faults: a test must always be able to see and change the emulator's state.
-With a control token set (always, off loopback), every ``/_emulator/`` route but health
-asks for it; health and the document stay open, since they reveal and change nothing.
+With a control token set (always, off loopback), every ``/_emulator/`` route but health and
+the page asks for it; health, the document and the page (static files, which ask for the
+token themselves before reading anything) stay open, since they reveal and change nothing.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import _rules
 from ._access import presents_token
 from ._faults import FaultInjector, faults_from_json
 from ._http import BadBody, error_response, read_json_object
 from ._openapi import openapi_document
+from ._page import page_routes
+from ._requests import ServedRequest
 from ._scripted import FaultScript, scripted_fault_from_json
+from ._store import Store
+from ._views import MAX_LIMIT, accounts_view, limit_of
 
 __all__ = ["control_routes"]
 
@@ -53,9 +60,12 @@ def control_routes(
     faults: FaultInjector,
     script: FaultScript,
     reset: Callable[[], None],
+    served: Callable[[], list[ServedRequest]],
     token: str | None = None,
+    *,
+    store: Store,
 ) -> list[Route]:
-    """The ``/_emulator/*`` routes and ``/openapi.json``, over one emulator's state."""
+    """The ``/_emulator/*`` routes, ``/openapi.json`` and the page, over one emulator's state."""
 
     def pending() -> Response:
         return JSONResponse({"pending": [fault.to_json() for fault in script.pending()]})
@@ -89,12 +99,29 @@ def control_routes(
         faults.set_faults(result)
         return JSONResponse(result.to_json())
 
+    async def requests(request: Request) -> Response:
+        entries = served()
+        after = request.query_params.get("after", "")
+        if after:
+            if not (after.isascii() and after.isdigit()):
+                problem = _rules.FieldError("after", "must be a whole number, a seq seen before")
+                return error_response(400, "VALIDATION_ERROR", "Invalid query", [problem])
+            entries = [entry for entry in entries if entry.seq > int(after)]
+        # ?limit=N: the latest N (still oldest first), so a page that polls reads a screenful.
+        limit = limit_of(request, default=MAX_LIMIT)
+        if isinstance(limit, Response):
+            return limit
+        return JSONResponse({"requests": [entry.to_json() for entry in entries[-limit:]]})
+
     async def stats(request: Request) -> Response:
         return JSONResponse(faults.stats())
 
     async def post_reset(request: Request) -> Response:
         reset()
         return Response(status_code=204)
+
+    async def accounts(request: Request) -> Response:
+        return accounts_view(store, request)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -109,8 +136,11 @@ def control_routes(
             _guarded(fail_next, token),
             methods=["GET", "POST", "DELETE"],
         ),
+        Route("/_emulator/requests", _guarded(requests, token), methods=["GET"]),
         Route("/_emulator/stats", _guarded(stats, token), methods=["GET"]),
         Route("/_emulator/reset", _guarded(post_reset, token), methods=["POST"]),
+        Route("/_emulator/accounts", _guarded(accounts, token), methods=["GET"]),
         Route("/_emulator/health", health, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        *page_routes(),
     ]

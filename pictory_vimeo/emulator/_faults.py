@@ -12,16 +12,18 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeGuard
+from typing import Any, Final, Literal, TypeGuard, get_args
 
 import anyio
 import attrs
 
 from .. import _rules
-from ._http import settings_from_json
+from ._http import DROP_KINDS, DropKind, settings_from_json
 
 __all__ = [
+    "DROP_MODES",
     "FAULT_FIELDS",
+    "DropMode",
     "FaultInjector",
     "Faults",
     "InjectedError",
@@ -36,7 +38,12 @@ FAULT_FIELDS: Final = {
     "rate_limit": "rateLimit",
     "drop_after_commit_rate": "dropAfterCommitRate",
     "latency_jitter_ms": "latencyJitterMs",
+    "drop_after_commit_mode": "dropAfterCommitMode",
 }
+#: How a randomly dropped answer is lost: always one ``DropKind``, or (``"mixed"``) one of
+#: the three drawn anew for each drop.
+DropMode = Literal["close", "cut", "reset", "mixed"]
+DROP_MODES: Final[tuple[DropMode, ...]] = get_args(DropMode)
 _ERROR_STATUSES: Final = (500, 502, 503)
 _MAX_LATENCY_MS: Final = 600_000
 
@@ -70,6 +77,12 @@ def _rate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         )
 
 
+def _drop_mode(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in DROP_MODES:
+        shown = ", ".join(repr(mode) for mode in DROP_MODES)
+        raise ValueError(f"{attribute.name} must be one of {shown} (got {value!r:.60})")
+
+
 @attrs.frozen
 class Faults:
     """What the emulator does wrong on purpose. The defaults do nothing wrong.
@@ -77,9 +90,12 @@ class Faults:
     ``latency_ms`` delays every API request; ``error_rate`` is the chance of a 500/502/503
     before anything changes; ``rate_limit`` is requests per second per account (``None``: no
     limit); ``drop_after_commit_rate`` is the chance that a successful write is applied and
-    then the connection is cut before the answer is complete; ``latency_jitter_ms`` adds a
-    random extra delay of up to that much to each request, drawn anew every time (so
-    requests sent together are handled in a shuffled order).
+    then its answer is lost, in the way ``drop_after_commit_mode`` says (``"close"``: the
+    connection closed before the answer's first byte; ``"cut"``: closed after the status
+    line and part of the body; ``"reset"``: a TCP reset; ``"mixed"``, the default: one of
+    the three drawn for each drop, since a real network loses answers in all these ways);
+    ``latency_jitter_ms`` adds a random extra delay of up to that much to each request,
+    drawn anew every time (so requests sent together are handled in a shuffled order).
     """
 
     latency_ms: float = attrs.field(default=0.0, validator=_latency)
@@ -87,8 +103,9 @@ class Faults:
     rate_limit: float | None = attrs.field(default=None, validator=_rate)
     drop_after_commit_rate: float = attrs.field(default=0.0, validator=_probability)
     latency_jitter_ms: float = attrs.field(default=0.0, validator=_latency)
+    drop_after_commit_mode: DropMode = attrs.field(default="mixed", validator=_drop_mode)
 
-    def to_json(self) -> dict[str, float | None]:
+    def to_json(self) -> dict[str, float | str | None]:
         """The control route's view: camelCase keys."""
         return {api: getattr(self, field) for field, api in FAULT_FIELDS.items()}
 
@@ -193,16 +210,19 @@ class FaultInjector:
             self._counts["errors"] += 1
             return error
 
-    def drop_now(self) -> bool:
-        """Whether to cut the connection after this committed write, by its rate."""
-        rate = self._faults.drop_after_commit_rate
-        if rate <= 0:
-            return False
+    def drop_now(self) -> DropKind | None:
+        """How to lose the answer of this committed write, by the drop rate and mode; ``None``
+        (most of the time): answer it.
+        """
+        faults = self._faults
+        if faults.drop_after_commit_rate <= 0:
+            return None
         with self._lock:
-            if self._rng.random() >= rate:
-                return False
+            if self._rng.random() >= faults.drop_after_commit_rate:
+                return None
             self._counts["dropped"] += 1
-            return True
+            mode = faults.drop_after_commit_mode
+            return self._rng.choice(DROP_KINDS) if mode == "mixed" else mode
 
     def count_scripted(self, status: int | None) -> None:
         """Count a scripted failure under its kind: a 5xx, a 429, or (``None``) a drop."""

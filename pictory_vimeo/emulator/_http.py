@@ -1,5 +1,5 @@
 """HTTP plumbing shared by the routes: JSON bodies in and out, error bodies, request IDs,
-and the deliberately broken answer that drop-after-commit sends.
+the deliberately lost answer that drop-after-commit sends, and the note of a fault injected.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from email.utils import formatdate
-from typing import Any, Final, NoReturn
+from typing import Any, Final, Literal, NoReturn, get_args
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -18,14 +18,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import _rules
 
 __all__ = [
+    "DROP_EXTENSION",
+    "DROP_KINDS",
     "MAX_BODY_BYTES",
     "MAX_HEADER_BYTES",
     "BadBody",
     "ConnectionDropped",
+    "DropKind",
+    "FaultOrigin",
     "DroppedResponse",
     "RequestHeadMiddleware",
     "GatewayHeadersMiddleware",
     "error_response",
+    "note_fault",
+    "noted_fault",
     "read_json_object",
     "settings_from_json",
 ]
@@ -36,18 +42,44 @@ MAX_BODY_BYTES: Final = 64 * 1024
 #: The most a request line and headers may take: what h11 allows for headers in transit.
 MAX_HEADER_BYTES: Final = 16 * 1024
 
+#: How an answer is lost: the connection closed before its first byte, cut after the status
+#: line and part of the body, or reset (TCP RST) with nothing sent.
+DropKind = Literal["close", "cut", "reset"]
+DROP_KINDS: Final[tuple[DropKind, ...]] = get_args(DropKind)
+#: The ASGI scope extension through which the HTTP server lets the app lose an answer:
+#: ``scope["extensions"][DROP_EXTENSION](kind)`` (``_protocol.TimedH11Protocol`` offers it).
+DROP_EXTENSION: Final = "pictory_vimeo.drop_answer"
+#: Who injected a fault: a scripted one (``fail_next``), the random faults (error and drop
+#: rates), or the rate limiter.
+FaultOrigin = Literal["scripted", "random", "rate-limit"]
+_FAULT_KEY: Final = "pictory_vimeo.fault"
+
+
+def note_fault(scope: Scope, origin: FaultOrigin) -> None:
+    """Mark the request of ``scope`` as answered by an injected fault (for the request log)."""
+    scope[_FAULT_KEY] = origin
+
+
+def noted_fault(scope: Scope) -> FaultOrigin | None:
+    """The origin of the fault injected into the request of ``scope``, if any."""
+    origin: FaultOrigin | None = scope.get(_FAULT_KEY)
+    return origin
+
 
 class ConnectionDropped(Exception):  # noqa: N818 - it is an event the server acts on
-    """Raised after a response has started, so the server cuts the connection mid-answer.
+    """Raised once an answer was lost on purpose, so every layer above knows.
 
-    uvicorn answers an exception after the start of a response by closing the connection;
-    the in-process transport turns it into ``httpx.RemoteProtocolError``. ``status`` is the
-    answer's status as the handler decided it, before the cut.
+    Served by uvicorn, the connection is already closed, cut or reset (through the scope's
+    drop extension) and uvicorn's report of the exception is filtered out; in process
+    (``httpx.ASGITransport``, no socket), the emulator's transport turns it into the httpx
+    error a client would meet on a socket. ``status`` is the answer's status as the handler
+    decided it; ``kind`` how it was lost.
     """
 
-    def __init__(self, status: int) -> None:
-        super().__init__(f"answer ({status}) dropped on purpose")
+    def __init__(self, status: int, kind: DropKind = "cut") -> None:
+        super().__init__(f"answer ({status}) dropped on purpose ({kind})")
         self.status = status
+        self.kind = kind
 
 
 def error_response(
@@ -157,21 +189,32 @@ async def read_json_object(request: Request) -> dict[str, object]:
 
 
 class DroppedResponse(Response):
-    """Starts the answer, then breaks the connection before the body is complete."""
+    """Loses the answer of a request that was handled: ``kind`` says how (see ``DropKind``)."""
 
-    def __init__(self, status_code: int, body: bytes) -> None:
+    def __init__(self, status_code: int, body: bytes, kind: DropKind = "cut") -> None:
         self.intended_status = status_code
+        self.kind = kind
         # A 204 is complete at its headers, so a cut needs a status whose body is still owed.
         if status_code == 204 or not body:
             status_code, body = 200, b"{}"
         super().__init__(body, status_code=status_code, media_type="application/json")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Send the status line and headers (promising a body), then cut."""
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
-        raise ConnectionDropped(self.intended_status)
+        """Lose the answer, then raise ``ConnectionDropped``.
+
+        A cut sends the status line, headers (promising the whole body) and the first half
+        of the body first. The HTTP server's drop extension, when there is one, then closes
+        or resets the socket; without one (in process) the exception is the whole story.
+        """
+        if self.kind == "cut":
+            start = {"type": "http.response.start", "status": self.status_code}
+            await send({**start, "headers": self.raw_headers})
+            part = self.body[: len(self.body) // 2]
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        drop = scope.get("extensions", {}).get(DROP_EXTENSION)
+        if drop is not None:
+            drop(self.kind)
+        raise ConnectionDropped(self.intended_status, self.kind)
 
 
 def _head_problem(scope: Scope) -> Response | None:

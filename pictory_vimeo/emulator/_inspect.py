@@ -10,9 +10,9 @@ import hashlib
 from typing import Final
 
 from ._api import account_for_key, connection_object
-from ._store import Store
+from ._store import Record, Store
 
-__all__ = ["fingerprint", "stored_connections"]
+__all__ = ["account_fingerprint", "fingerprint", "shown_connection", "stored_connections"]
 
 _FINGERPRINT_HEX: Final = 16
 
@@ -23,6 +23,15 @@ def fingerprint(secret: str) -> str:
         raise TypeError(f"secret must be a str (got {type(secret).__name__})")
     digest = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
     return "sha256:" + digest[:_FINGERPRINT_HEX]
+
+
+def account_fingerprint(account: str) -> str:
+    """An account's ``fingerprint()`` of its API key, from the account's stored hash.
+
+    An account is the full SHA-256 of its key (hex), so its first digits are exactly what
+    ``fingerprint(api_key)`` shows: a user matches the page's accounts to their own keys.
+    """
+    return "sha256:" + account[:_FINGERPRINT_HEX]
 
 
 def stored_connections(store: Store, api_key: str | None) -> list[dict[str, object]]:
@@ -37,11 +46,13 @@ def stored_connections(store: Store, api_key: str | None) -> list[dict[str, obje
             raise ValueError(
                 "api_key must be an API key: 'pictai_' followed by at least one character"
             )
-    return [
-        {
-            **connection_object(record),
-            "clientSecret": fingerprint(record.client_secret),
-            "accessToken": fingerprint(record.access_token),
-        }
-        for record in store.records(account)
-    ]
+    return [shown_connection(record) for record in store.records(account)]
+
+
+def shown_connection(record: Record) -> dict[str, object]:
+    """A stored connection as a GET shows it, plus its secrets' fingerprints."""
+    return {
+        **connection_object(record),
+        "clientSecret": fingerprint(record.client_secret),
+        "accessToken": fingerprint(record.access_token),
+    }

@@ -8,6 +8,11 @@ h11 has the whole request; if it fires first, the connection is answered 408 (wh
 request had begun and nothing was answered yet) and closed. A timer is cheaper than an
 ASGI-level timeout and also covers headers, which never reach the app.
 
+It also offers the app a way to lose an answer on purpose, which ASGI has no message for:
+``scope["extensions"][DROP_EXTENSION](kind)`` closes the connection (after whatever was
+already sent), or resets it (``SO_LINGER`` 0, then close: a TCP RST, nothing sent), and
+tells uvicorn to write nothing more for this request (else its 500 would go out).
+
 The h11 protocol is used whether or not httptools is installed: h11 is always there with
 uvicorn, and its connection state says exactly when a request is complete. Its refusal of
 a malformed request is also rewritten into the API's JSON error shape (431 for headers
@@ -17,14 +22,18 @@ too large, as h11 hints, else 400).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
-from typing import Final
+import socket
+import struct
+from typing import Any, Final
 
 import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from starlette.types import Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
-from ._http import MAX_HEADER_BYTES
+from ._http import DROP_EXTENSION, MAX_HEADER_BYTES, DropKind
 
 __all__ = [
     "DEFAULT_READ_TIMEOUT",
@@ -71,6 +80,32 @@ class TimedH11Protocol(H11Protocol):
     _read_timer: asyncio.TimerHandle | None = None
     #: The request cycle there was when the clock started: a later one is this request's.
     _cycle_at_arm: object = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._served_app = self.app
+        self.app = self._app_with_drop
+
+    async def _app_with_drop(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app, its scope carrying the drop extension for this request's cycle."""
+        # The task running this was made with the cycle now current, and that cycle cannot
+        # end (so no later one can begin) before this task has run.
+        drop = functools.partial(self._drop_answer, self.cycle)
+        scope.setdefault("extensions", {})[DROP_EXTENSION] = drop
+        await self._served_app(scope, receive, send)
+
+    def _drop_answer(self, cycle: RequestResponseCycle, kind: DropKind) -> None:
+        """Lose ``cycle``'s answer: close the connection, or reset it (``kind``)."""
+        cycle.disconnected = True  # uvicorn sends nothing more for it, not even a 500
+        cycle.keep_alive = False
+        if kind == "reset":
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:
+                # Linger on, for 0 s: closing sends an RST instead of a FIN.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.transport.abort()
+        else:
+            self.transport.close()  # after what was written (the cut's part of an answer)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock: the first request must arrive in time too."""

@@ -18,7 +18,7 @@ import attrs
 from starlette.responses import JSONResponse
 
 from .. import _rules
-from ._http import error_response, settings_from_json
+from ._http import DROP_KINDS, DropKind, error_response, settings_from_json
 
 __all__ = [
     "SCRIPTED_FIELDS",
@@ -35,6 +35,7 @@ SCRIPTED_FIELDS: Final = {
     "method": "method",
     "drop_after_commit": "dropAfterCommit",
     "retry_after": "retryAfter",
+    "drop": "drop",
 }
 _MAX_RETRY_AFTER: Final = 86_400
 _TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -78,6 +79,12 @@ def _flag(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         raise TypeError(f"{attribute.name} must be a bool (got {type(value).__name__})")
 
 
+def _drop(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and value not in DROP_KINDS:
+        shown = ", ".join(repr(kind) for kind in DROP_KINDS)
+        raise ValueError(f"{attribute.name} must be one of {shown} or None (got {value!r:.40})")
+
+
 def _seconds(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
@@ -94,8 +101,10 @@ class ScriptedFault:
     """How the next ``times`` requests of ``method`` (``None``: any) fail.
 
     Answered with ``status`` before anything changes, carrying ``Retry-After`` when
-    ``retry_after`` is set; or, with ``drop_after_commit``, handled normally and then cut
-    mid-answer (``status`` then plays no part).
+    ``retry_after`` is set; or, with ``drop_after_commit``, handled normally and then its
+    answer lost as ``drop`` says (``status`` then plays no part): ``"close"`` before its
+    first byte, ``"cut"`` (the default) after the status line and part of the body,
+    ``"reset"`` by a TCP reset.
     """
 
     status: int = attrs.field(default=503, validator=_status)
@@ -103,33 +112,50 @@ class ScriptedFault:
     method: str | None = attrs.field(default=None, converter=_upper, validator=_method)
     drop_after_commit: bool = attrs.field(default=False, validator=_flag)
     retry_after: float | None = attrs.field(default=None, validator=_seconds)
+    drop: DropKind | None = attrs.field(default=None, validator=_drop)
 
     def __attrs_post_init__(self) -> None:
         if self.drop_after_commit and self.retry_after is not None:
             raise ValueError("retry_after cannot go with drop_after_commit: no answer is sent")
+        if self.drop is not None and not self.drop_after_commit:
+            raise ValueError("drop says how an answer is lost: it needs drop_after_commit")
+
+    @property
+    def drop_kind(self) -> DropKind:
+        """How a dropped answer is lost: ``drop``, else a cut."""
+        return self.drop or "cut"
 
     def matches(self, method: str) -> bool:
         """Whether a request with this method takes this fault."""
         return self.method is None or self.method == method.upper()
 
     def to_json(self) -> dict[str, object]:
-        """The control route's view: camelCase keys."""
-        return {api: getattr(self, field) for field, api in SCRIPTED_FIELDS.items()}
+        """The control route's view: camelCase keys; ``drop`` is the kind a drop takes."""
+        shown = {api: getattr(self, field) for field, api in SCRIPTED_FIELDS.items()}
+        shown["drop"] = self.drop_kind if self.drop_after_commit else None
+        return shown
 
 
 def scripted_fault_from_json(body: Mapping[str, Any]) -> ScriptedFault | list[_rules.FieldError]:
     """The fault a control-route body asks for, or every problem with the body."""
+
+    def check(field: str, value: object) -> None:
+        # One field at a time: a drop kind is checked as it would be with a drop.
+        settings: dict[str, Any] = {field: value}
+        if field == "drop":
+            settings["drop_after_commit"] = True
+        ScriptedFault(**settings)
+
     settings, problems = settings_from_json(
-        body,
-        SCRIPTED_FIELDS,
-        lambda field, value: ScriptedFault(**{field: value}),
-        "is not a field of a scripted fault",
+        body, SCRIPTED_FIELDS, check, "is not a field of a scripted fault"
     )
     if problems:
         return problems
     try:
         return ScriptedFault(**settings)
-    except ValueError:
+    except ValueError as exc:
+        if str(exc).startswith("drop "):
+            return [_rules.FieldError("drop", "needs dropAfterCommit: true")]
         message = "cannot go with dropAfterCommit: no answer is sent"
         return [_rules.FieldError("retryAfter", message)]
 

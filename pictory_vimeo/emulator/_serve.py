@@ -19,8 +19,10 @@ from .._loopback import is_loopback
 from .._names import KEY_PREFIX
 from ._access import CONTROL_TOKEN_ENV, control_token_for
 from ._app import Emulator
-from ._faults import Faults
+from ._faults import DROP_MODES, Faults
+from ._page import PAGE_PATH
 from ._protocol import DEFAULT_READ_TIMEOUT, check_read_timeout
+from ._serve_log import RequestPrinter
 from ._server import bind, server_config, url_of
 
 __all__ = [
@@ -36,7 +38,9 @@ EXAMPLE_KEY: Final = KEY_PREFIX + "local"
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the ``serve`` options: address, page size, database file, faults, seed, token."""
+    """Add the ``serve`` options: address, page size, database file, faults, seed, token,
+    and ``--quiet``.
+    """
     parser.add_argument(
         "--host",
         default="127.0.0.1",
@@ -82,6 +86,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="P",
         help="chance (0-1) that a committed write loses its answer",
     )
+    parser.add_argument(
+        "--drop-after-commit-mode",
+        choices=DROP_MODES,
+        default="mixed",
+        help=(
+            "how a dropped answer is lost: close (before its first byte), cut (after the"
+            " status line and part of the body), reset (TCP RST), or mixed, one of the"
+            " three drawn for each drop (default: mixed)"
+        ),
+    )
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed for faults")
     parser.add_argument(
         "--request-read-timeout",
@@ -102,6 +116,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
             " else a random one printed at startup when --host is not loopback)"
         ),
     )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print no line per request (by default: time, method, path, status, ms, fault)",
+    )
 
 
 def _as_flags(message: str) -> str:
@@ -112,6 +131,7 @@ def _as_flags(message: str) -> str:
         "error_rate",
         "rate_limit",
         "drop_after_commit_rate",
+        "drop_after_commit_mode",
         "page_size",
         "request_read_timeout",
     ):
@@ -142,7 +162,9 @@ def control_token_of(
 
 
 def startup_lines(url: str, host: str, token: str | None, generated: bool) -> list[str]:
-    """What ``serve`` prints once it listens: where, how to point a client here, the token."""
+    """What ``serve`` prints once it listens: where, how to point a client here, the token,
+    the page.
+    """
     where = "" if is_loopback(host) else f" (bound to {host})"
     lines = [
         f"Pictory Vimeo emulator listening on {url}{where}",
@@ -155,6 +177,8 @@ def startup_lines(url: str, host: str, token: str | None, generated: bool) -> li
         lines.append(f"export {CONTROL_TOKEN_ENV}={token}")
     elif token is not None:
         lines.append("The /_emulator/ routes ask for the control token given at startup.")
+    lines.append(f"Page: {url}{PAGE_PATH} (stored connections, live request log, faults)")
+    lines.append("Press Ctrl-C to stop.")
     return lines
 
 
@@ -167,6 +191,7 @@ def run_serve(args: argparse.Namespace) -> int:
             rate_limit=args.rate_limit,
             drop_after_commit_rate=args.drop_after_commit_rate,
             latency_jitter_ms=args.latency_jitter_ms,
+            drop_after_commit_mode=args.drop_after_commit_mode,
         )
         check_read_timeout(args.request_read_timeout)
         try:
@@ -182,6 +207,8 @@ def run_serve(args: argparse.Namespace) -> int:
             seed=args.seed,
             control_token=token,
         )
+        if not args.quiet:
+            emulator.add_request_listener(RequestPrinter(sys.stdout))
     except (ValueError, TypeError) as exc:
         print(f"error: {_as_flags(str(exc))}", file=sys.stderr)
         return 2

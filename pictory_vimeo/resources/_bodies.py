@@ -1,17 +1,18 @@
 """Reading the API's 2xx bodies into models: a connection, a page, a deletion.
 
 Anything that is not what the reference documents is an ``InvalidResponseError`` that says
-what was wrong, never the values themselves; nothing else escapes.
+what was wrong, never the values themselves; nothing else escapes. An answer about another
+connection than the one asked for (or, to an update, at another version than the one it
+made) does not belong to its request: it is refused and its connection closed (``_wire``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-import httpx
-
+from .._answer import Answer
 from .._error_bodies import NestedTooDeeplyError, decode_json
 from .._errors import InvalidResponseError, ValidationError
 from .._models import Page, VimeoConnection, first_problem, structure_connection
@@ -24,6 +25,7 @@ __all__ = [
     "parse_connection",
     "parse_deleted",
     "parse_page",
+    "parse_this_connection",
 ]
 
 COLLECTION: Final = "/pictoryapis/v1/vimeo-connections"
@@ -43,28 +45,31 @@ def id_problems(connection_id: object) -> list[FieldError]:
     return [] if problem is None else [problem]
 
 
-def _where(response: httpx.Response) -> str:
-    return f"{response.request.method} {response.request.url.path} answered {response.status_code}"
+def _where(response: Answer) -> str:
+    path = urlsplit(response.url).path
+    return f"{response.method} {path} answered {response.status}"
 
 
-def _json(response: httpx.Response) -> object:
+def _invalid(response: Answer, message: str) -> InvalidResponseError:
+    return InvalidResponseError(message, response=response.response)
+
+
+def _json(response: Answer) -> object:
     try:
-        return decode_json(response.content)
+        return decode_json(response.body)
     except NestedTooDeeplyError:
         why = " (nested too deeply)"
     except ValueError:
         why = ""
-    raise InvalidResponseError(
-        f"{_where(response)} with a body that is not JSON{why}", response=response
-    )
+    raise _invalid(response, f"{_where(response)} with a body that is not JSON{why}")
 
 
-def _structure(response: httpx.Response, data: object) -> VimeoConnection:
+def _structure(response: Answer, data: object) -> VimeoConnection:
     if not isinstance(data, Mapping):
-        raise InvalidResponseError(
+        raise _invalid(
+            response,
             f"{_where(response)} with {type(data).__name__} where a Vimeo connection "
             "object belongs",
-            response=response,
         )
     try:
         connection = structure_connection(data)
@@ -72,38 +77,83 @@ def _structure(response: httpx.Response, data: object) -> VimeoConnection:
         problem = first_problem(exc)
     else:
         return connection
-    raise InvalidResponseError(
-        f"{_where(response)} with a body that is not a Vimeo connection: {problem}",
-        response=response,
+    raise _invalid(
+        response, f"{_where(response)} with a body that is not a Vimeo connection: {problem}"
     )
 
 
-def parse_connection(response: httpx.Response) -> VimeoConnection:
+def parse_connection(response: Answer) -> VimeoConnection:
     """The connection object of a create, get or update answer."""
     return _structure(response, _json(response))
 
 
-def parse_page(response: httpx.Response) -> Page[VimeoConnection]:
+def parse_this_connection(
+    connection_id: str, version: int | None = None
+) -> Callable[[Answer], VimeoConnection]:
+    """A parser of the answer about ``connection_id`` (at ``version``, when given), and no other.
+
+    Anything else did not answer this request (a server or proxy that sent one answer
+    twice makes a pool hand the spare to the next request): an ``InvalidResponseError``,
+    and the connection it came over is closed.
+    """
+
+    def parse(response: Answer) -> VimeoConnection:
+        connection = _structure(response, _json(response))
+        if connection.connection_id != connection_id:
+            response.discard()
+            raise _invalid(
+                response,
+                f"{_where(response)} about another connection than the one asked for "
+                "(the answer does not belong to this request; its connection was closed)",
+            )
+        if version is not None and connection.version != version:
+            response.discard()
+            raise _invalid(
+                response,
+                f"{_where(response)} with version {connection.version}, not the "
+                f"{version} this update makes (the answer does not belong to this request; "
+                "its connection was closed)",
+            )
+        return connection
+
+    return parse
+
+
+def parse_page(response: Answer) -> Page[VimeoConnection]:
     """One page of a listing: ``{"Items": [...], "nextPageKey"?: "..."}``."""
     data = _json(response)
     items = data.get("Items") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
-        raise InvalidResponseError(f"{_where(response)} without an 'Items' list", response=response)
+        raise _invalid(response, f"{_where(response)} without an 'Items' list")
     assert isinstance(data, Mapping)
     key = data.get("nextPageKey")
     if key is not None and not (isinstance(key, str) and is_utf8_encodable(key)):
         # A key with a lone surrogate could never be sent back: it has no UTF-8 form.
-        raise InvalidResponseError(
+        raise _invalid(
+            response,
             f"{_where(response)} with a nextPageKey that is not a string of valid Unicode",
-            response=response,
         )
     return Page([_structure(response, item) for item in items], key or None)
 
 
-def parse_deleted(response: httpx.Response) -> None:
-    """Check a delete's answer: ``204`` with no body, or at least JSON.
+def parse_deleted(connection_id: str) -> Callable[[Answer], None]:
+    """A checker of a delete's answer: ``204`` with no body, or at least JSON.
 
     An HTML page means a wrong ``base_url`` reached a website, and that is not a deletion.
+    A body naming a connection must name this one (see ``parse_this_connection``).
     """
-    if response.status_code != 204 and response.content.strip():
-        _json(response)
+
+    def parse(response: Answer) -> None:
+        if response.status == 204 or not response.body.strip():
+            return
+        data = _json(response)
+        named = data.get("connectionId") if isinstance(data, Mapping) else None
+        if named is not None and named != connection_id:
+            response.discard()
+            raise _invalid(
+                response,
+                f"{_where(response)} about another connection than the one asked for "
+                "(the answer does not belong to this request; its connection was closed)",
+            )
+
+    return parse

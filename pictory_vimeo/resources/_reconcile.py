@@ -20,12 +20,13 @@ from typing import Final
 
 import httpx
 
+from .._answer import Answer
 from .._call import Call
 from .._errors import ConflictError, DuplicateNameError, VersionConflictError, retype_conflict
 from .._models import Page, VimeoConnection, VimeoConnectionCreate, converter
 from .._pagination import AsyncPaginator
 from .._rules import SECRET_FIELDS
-from ._bodies import COLLECTION, connection_path, parse_connection, parse_page
+from ._bodies import COLLECTION, connection_path, parse_page, parse_this_connection
 
 __all__ = ["CLOCK_SKEW", "reconcile_create", "reconcile_update"]
 
@@ -67,10 +68,10 @@ def _created_at(connection: VimeoConnection) -> float | None:
 
 async def reconcile_create(
     model: VimeoConnectionCreate, call: Call, conflict: ConflictError
-) -> tuple[VimeoConnection, httpx.Response]:
+) -> tuple[VimeoConnection, Answer]:
     """The connection an earlier, unanswered attempt of this create made; else the conflict."""
     earliest = created_since(call, conflict)
-    seen: list[httpx.Response] = []
+    seen: list[Answer] = []
 
     async def fetch(key: str | None) -> Page[VimeoConnection]:
         params = {"nextPageKey": key} if key else None
@@ -106,10 +107,10 @@ async def reconcile_update(
     body: Mapping[str, object],
     call: Call,
     conflict: ConflictError,
-) -> tuple[VimeoConnection, httpx.Response]:
+) -> tuple[VimeoConnection, Answer]:
     """The connection as our update left it, if that is sure; else a conflict to raise."""
     response = await call.fetch("GET", connection_path(connection_id))
-    current = parse_connection(response)
+    current = parse_this_connection(connection_id)(response)
     if current.version == version:
         # Nobody wrote, so this 409 is not about the version (e.g. a taken name).
         raise conflict

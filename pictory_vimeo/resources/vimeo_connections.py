@@ -33,6 +33,7 @@ from ._bodies import (
     parse_connection,
     parse_deleted,
     parse_page,
+    parse_this_connection,
 )
 from ._raw_responses import AsyncRawResponses
 from ._reconcile import reconcile_create, reconcile_update
@@ -166,7 +167,7 @@ class AsyncVimeoConnections:
             InvalidResponseError: A 2xx whose body is not a connection.
         """
         call = self._on(connection_id, "GET", PerCall(timeout, max_retries, extra_headers))
-        return await call.run(parse_connection)
+        return await call.run(parse_this_connection(connection_id))
 
     async def list_page(
         self,
@@ -355,7 +356,9 @@ class AsyncVimeoConnections:
             secrets=[s for s in (client_secret, access_token) if isinstance(s, str)],
         )
         reconcile = partial(reconcile_update, connection_id, version, body)
-        return await call.run(parse_connection, body=body, reconcile=reconcile)
+        # The answer must be about this connection, at the version this update makes.
+        parse = parse_this_connection(connection_id, version + 1)
+        return await call.run(parse, body=body, reconcile=reconcile)
 
     async def delete(
         self,
@@ -386,7 +389,7 @@ class AsyncVimeoConnections:
             APIStatusError: Another error status (a subclass naming it).
         """
         call = self._on(connection_id, "DELETE", PerCall(timeout, max_retries, extra_headers))
-        await call.run(parse_deleted)
+        await call.run(parse_deleted(connection_id))
 
     async def __optimistic_update__(
         self, connection_id: str, mutate: Mutate, *, max_attempts: int = 10

@@ -52,6 +52,7 @@ class ClientOptions(TypedDict, total=False):
     max_concurrency: int
     allow_insecure_http: bool
     validate: bool
+    max_response_bytes: int
 
 
 class SyncClientOptions(ClientOptions, total=False):
@@ -128,7 +129,9 @@ class PictoryEmulator:
     def __init__(self, *, page_size: int = 25, api_key: str = DEFAULT_API_KEY) -> None:
         self._emulator = _new_emulator(page_size)
         #: The emulator's own ``fail_next(status=503, *, times=1, method=None,
-        #: drop_after_commit=False, retry_after=None)``: scripted, deterministic faults.
+        #: drop_after_commit=False, retry_after=None, drop=None)``: scripted, deterministic
+        #: faults; ``drop`` ("close", "cut" the default, "reset") is how a dropped answer
+        #: is lost.
         self.fail_next = self._emulator.fail_next
         #: The key clients made here use unless given ``api_key=``.
         self.api_key = api_key
@@ -199,8 +202,11 @@ class PictoryEmulator:
     def requests(self) -> list[ServedRequest]:
         """Every API request received so far, in order, deliberately failed ones included.
 
-        Each has ``method``, ``path``, ``status`` (for a dropped answer, the status it was
-        about to send), ``dropped`` and ``query``. A copy, taken now.
+        Each has ``method``, ``path``, ``query``, ``status`` (for a dropped answer, the
+        status it was about to send), ``fault`` (``"scripted"``, ``"random"``,
+        ``"rate-limit"`` or ``None``), ``dropped`` and ``drop`` (how: ``"close"``, ``"cut"``,
+        ``"reset"``), ``account`` (the key's fingerprint), ``time``, ``ms`` and ``seq``. A
+        copy, taken now.
 
         Returns:
             A new list of ``ServedRequest``, oldest first.

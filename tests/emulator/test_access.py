@@ -30,6 +30,7 @@ GUARDED = [
     ("DELETE", "/_emulator/fail-next", None),
     ("GET", "/_emulator/stats", None),
     ("POST", "/_emulator/reset", None),
+    ("GET", "/_emulator/accounts", None),
 ]
 
 
@@ -196,13 +197,15 @@ def test_serve_shows_a_made_up_token_once_and_never_a_given_one() -> None:
         "Pictory Vimeo emulator listening on http://127.0.0.1:8080",
         "export PICTORY_BASE_URL=http://127.0.0.1:8080",
         "export PICTORY_API_KEY=pictai_local",
+        "Page: http://127.0.0.1:8080/_emulator/ (stored connections, live request log, faults)",
+        "Press Ctrl-C to stop.",
     ]
     made = startup_lines(url, EVERYWHERE, "abc-123", generated=True)
     assert made[0].endswith("(bound to 0.0.0.0)")
-    assert made[3:] == [f"export {ENV}=abc-123"]
+    assert made[3] == f"export {ENV}=abc-123"
     assert sum("abc-123" in line for line in made) == 1
     given = startup_lines(url, "127.0.0.1", "abc-123", generated=False)
-    assert len(given) == 4
+    assert len(given) == 6
     assert "abc-123" not in "\n".join(given)
     ipv6 = startup_lines("http://[::1]:8080", "::1", None, generated=False)
     assert ipv6[1] == "export PICTORY_BASE_URL='http://[::1]:8080'"

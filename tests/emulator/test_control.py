@@ -27,6 +27,7 @@ async def test_faults_can_be_read_and_patched_over_http(
         "rateLimit": None,
         "dropAfterCommitRate": 0.0,
         "latencyJitterMs": 0.0,
+        "dropAfterCommitMode": "mixed",
     }
     patched = await client.patch("/_emulator/faults", json={"errorRate": 0.5, "rateLimit": 10})
     assert patched.status_code == 200
@@ -36,6 +37,7 @@ async def test_faults_can_be_read_and_patched_over_http(
         "rateLimit": 10,
         "dropAfterCommitRate": 0.0,
         "latencyJitterMs": 0.0,
+        "dropAfterCommitMode": "mixed",
     }
     assert emu.faults == emulator.Faults(error_rate=0.5, rate_limit=10)
     cleared = await client.patch("/_emulator/faults", json={"rateLimit": None})
@@ -52,6 +54,8 @@ async def test_faults_can_be_read_and_patched_over_http(
         ({"rateLimit": 0}, ["rateLimit"]),
         ({"latency_ms": 5}, ["latency_ms"]),
         ({"errorRate": 0.1, "bogus": 1}, ["bogus"]),
+        ({"dropAfterCommitMode": "sometimes"}, ["dropAfterCommitMode"]),
+        ({"dropAfterCommitMode": None, "errorRate": 0.1}, ["dropAfterCommitMode"]),
     ],
 )
 async def test_bad_fault_patches_change_nothing(

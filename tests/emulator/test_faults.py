@@ -45,6 +45,8 @@ def test_faults_default_to_none_and_validate() -> None:
         {"rate_limit": 0},
         {"rate_limit": float("inf")},
         {"drop_after_commit_rate": -0.1},
+        {"drop_after_commit_mode": "sometimes"},
+        {"drop_after_commit_mode": None},
     ]
     for settings in bad:
         with pytest.raises(ValueError, match=next(iter(settings))):
@@ -145,21 +147,35 @@ def test_token_buckets_refill_with_time() -> None:
 
 
 @pytest.mark.anyio
-async def test_drop_after_commit_applies_the_write_then_cuts(
-    emu: emulator.Emulator, client: httpx.AsyncClient, create: Create, body: Body
+@pytest.mark.parametrize(
+    ("mode", "lost_as"),
+    [
+        ("close", httpx.RemoteProtocolError),
+        ("cut", httpx.RemoteProtocolError),
+        ("reset", httpx.ReadError),
+        ("mixed", (httpx.RemoteProtocolError, httpx.ReadError)),
+    ],
+)
+async def test_drop_after_commit_applies_the_write_then_loses_its_answer(
+    emu: emulator.Emulator,
+    client: httpx.AsyncClient,
+    create: Create,
+    body: Body,
+    mode: str,
+    lost_as: type[Exception] | tuple[type[Exception], ...],
 ) -> None:
     """A dropped create, update or delete raises a transport error, yet took effect."""
     item = f"{PATH}/{(await create(name='Existing'))['connectionId']}"
-    emu.set_faults(drop_after_commit_rate=1.0)
-    with pytest.raises(httpx.RemoteProtocolError):
+    emu.set_faults(drop_after_commit_rate=1.0, drop_after_commit_mode=mode)
+    with pytest.raises(lost_as):
         await client.post(PATH, json=body(name="Dropped"))
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(lost_as):
         await client.put(item, json={"version": 1, "description": "changed"})
     assert emu.stats()["dropped"] == 2
     listing = (await client.get(PATH)).json()["Items"]  # reads are never dropped
     assert [c["name"] for c in listing] == ["Existing", "Dropped"]
     assert listing[0]["description"] == "changed"
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(lost_as):
         await client.delete(item)
     assert (await client.get(item)).status_code == 404
     assert emu.stats()["dropped"] == 3

@@ -15,6 +15,7 @@ from pictory_vimeo.emulator import _faults
 from pictory_vimeo.emulator._requests import RequestLog, ServedRequest
 
 PATH = "/pictoryapis/v1/vimeo-connections"
+KEY = "pictai_emulator_test_key"  # the emulator suite's main account
 Body = Callable[..., dict[str, Any]]
 Create = Callable[..., Awaitable[dict[str, Any]]]
 Connect = Callable[..., httpx.AsyncClient]
@@ -37,6 +38,7 @@ async def test_every_api_request_is_logged_with_its_answer(
     await client.get(f"{PATH}/a/b")
     async with connect(emu, None) as anonymous:
         await anonymous.get(PATH)
+    assert [r.account for r in emu.requests] == [emulator.fingerprint(KEY)] * 6 + [None]
     assert _seen(emu) == [
         ("POST", PATH, 201),
         ("GET", PATH, 400),
@@ -66,26 +68,32 @@ async def test_control_routes_and_the_document_are_not_logged(
 async def test_injected_faults_are_logged_as_answered(
     emu: emulator.Emulator, client: httpx.AsyncClient, create: Create, body: Body
 ) -> None:
-    """Random 5xx, 429 and dropped answers show with the status sent (or about to be)."""
+    """Random 5xx, 429 and dropped answers show with the status sent (or about to be), the
+    fault's origin and how the answer was lost; the account as its key's fingerprint.
+    """
     item = f"{PATH}/{(await create())['connectionId']}"
     emu.set_faults(error_rate=1.0)
     failed = (await client.get(PATH)).status_code
     emu.set_faults(error_rate=0.0, rate_limit=0.01)
     await client.get(PATH)
     await client.get(PATH)
-    emu.set_faults(rate_limit=None, drop_after_commit_rate=1.0)
+    emu.set_faults(rate_limit=None, drop_after_commit_rate=1.0, drop_after_commit_mode="cut")
     with pytest.raises(httpx.RemoteProtocolError):
         await client.post(PATH, json=body(name="Dropped"))
-    with pytest.raises(httpx.RemoteProtocolError):
+    emu.set_faults(drop_after_commit_mode="reset")
+    with pytest.raises(httpx.ReadError):
         await client.delete(item)
+    account = emulator.fingerprint(KEY)
     assert emu.requests[1:] == [
-        ServedRequest("GET", PATH, failed),
-        ServedRequest("GET", PATH, 200),
-        ServedRequest("GET", PATH, 429),
-        ServedRequest("POST", PATH, 201, dropped=True),
-        ServedRequest("DELETE", item, 204, dropped=True),
+        ServedRequest("GET", PATH, failed, fault="random", account=account),
+        ServedRequest("GET", PATH, 200, account=account),
+        ServedRequest("GET", PATH, 429, fault="rate-limit", account=account),
+        ServedRequest("POST", PATH, 201, True, fault="random", drop="cut", account=account),
+        ServedRequest("DELETE", item, 204, True, fault="random", drop="reset", account=account),
     ]
     assert failed in (500, 502, 503)
+    assert [entry.seq for entry in emu.requests] == [1, 2, 3, 4, 5, 6]
+    assert all(entry.ms >= 0 and entry.time > 0 for entry in emu.requests)
 
 
 @pytest.mark.anyio

@@ -188,6 +188,9 @@ async def test_reset_and_clear_drop_pending_entries(
         ({"retry_after": 10**6}, ValueError, "retry_after"),
         ({"retry_after": "1"}, TypeError, "retry_after"),
         ({"retry_after": 1, "drop_after_commit": True}, ValueError, "retry_after"),
+        ({"drop_after_commit": True, "drop": "explode"}, ValueError, "drop"),
+        ({"drop_after_commit": True, "drop": 1}, ValueError, "drop"),
+        ({"drop": "close"}, ValueError, "drop"),
     ],
 )
 @pytest.mark.anyio
@@ -217,13 +220,15 @@ async def test_the_control_route_scripts_lists_and_clears(
                 "method": None,
                 "dropAfterCommit": False,
                 "retryAfter": None,
+                "drop": None,
             }
         ]
     }
     sent = {"status": 429, "times": 2, "method": "get", "retryAfter": 1.5}
     queued = await client.post(ROUTE, json=sent)
     assert queued.status_code == 200
-    assert queued.json()["pending"][1] == {**sent, "method": "GET", "dropAfterCommit": False}
+    shown = {**sent, "method": "GET", "dropAfterCommit": False, "drop": None}
+    assert queued.json()["pending"][1] == shown
     assert (await client.get(PATH)).status_code == 503
     limited = await client.get(PATH)
     assert (limited.status_code, limited.headers["retry-after"]) == (429, "1.5")
@@ -255,6 +260,10 @@ async def test_the_control_route_drops_after_commit(
         ({"retryAfter": 1, "dropAfterCommit": True}, ["retryAfter"]),
         ({"status": 503, "bogus": 1}, ["bogus"]),
         ({"drop_after_commit": True}, ["drop_after_commit"]),
+        ({"dropAfterCommit": True, "drop": "explode"}, ["drop"]),
+        ({"dropAfterCommit": True, "drop": 1}, ["drop"]),
+        ({"drop": "close"}, ["drop"]),
+        ({"dropAfterCommit": False, "drop": "reset"}, ["drop"]),
     ],
 )
 async def test_bad_control_route_bodies_name_each_field(

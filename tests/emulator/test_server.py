@@ -144,7 +144,9 @@ def test_run_serve_reports_a_busy_port(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_python_m_serves_until_interrupted(tmp_path: Path, body: Body) -> None:
-    """The module prints its URL and two pasteable export lines, serves, exits 0 on Ctrl+C."""
+    """The module prints its URL, two pasteable export lines and the page's address, serves,
+    exits 0 on Ctrl+C.
+    """
     command = [sys.executable, "-m", "pictory_vimeo.emulator", "--port", "0"]
     command += ["--db", str(tmp_path / "cli.sqlite3")]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
@@ -162,6 +164,9 @@ def test_python_m_serves_until_interrupted(tmp_path: Path, body: Body) -> None:
             headers = {"Authorization": pasted["PICTORY_API_KEY"]}
             created = httpx.post(pasted["PICTORY_BASE_URL"] + PATH, json=body(), headers=headers)
             assert created.status_code == 201
+            page = p.stdout.readline().split()[1]  # "Page: <url> (...)"
+            assert page == f"{url}/_emulator/"
+            assert "<title>Pictory Vimeo emulator</title>" in httpx.get(page).text
         finally:
             p.send_signal(signal.SIGINT)
             _, err = p.communicate(timeout=30)

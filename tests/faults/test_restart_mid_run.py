@@ -55,6 +55,7 @@ class Server:
             "-I",
             "-m",
             "pictory_vimeo.emulator",
+            "--quiet",  # its request lines would fill the pipe no one reads after the URL
             "--port",
             str(self.port),
             "--page-size",

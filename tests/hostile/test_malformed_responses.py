@@ -34,6 +34,9 @@ from ._servers import RawRequest, RawServer, http_response
 from .conftest import KEY, connection_json
 
 BASE_URL = "https://api.test"
+#: A response limit above the big cases' ten megabytes: here they test the parsers (the
+#: limit itself is tested in tests/wire).
+BIG_ENOUGH = 32 * 1024 * 1024
 #: The longest a one-line error may reasonably be.
 LONGEST_LINE = 1000
 
@@ -115,7 +118,11 @@ class TestOverAMockTransport:
             )
 
         async with pv.AsyncPictoryClient(
-            KEY, BASE_URL, transport=httpx.MockTransport(answer), max_retries=1
+            KEY,
+            BASE_URL,
+            transport=httpx.MockTransport(answer),
+            max_retries=1,
+            max_response_bytes=BIG_ENOUGH,
         ) as client:
             for method in _methods(bad):
                 requests.clear()
@@ -168,7 +175,12 @@ async def test_over_loopback_on_each_pool(
 
     raw_server.responder = answer
     async with pv.AsyncPictoryClient(
-        KEY, raw_server.base_url, transport=sdk_transport, max_retries=1, timeout=20
+        KEY,
+        raw_server.base_url,
+        transport=sdk_transport,
+        max_retries=1,
+        timeout=20,
+        max_response_bytes=BIG_ENOUGH,
     ) as client:
         for method in ("get", "delete") if bad.big else METHODS:
             before = len(raw_server.requests)

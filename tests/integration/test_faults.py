@@ -100,10 +100,10 @@ async def test_server_errors_surface_as_internal_server_error_without_retries(
 
 @pytest.mark.parametrize("served", ["memory", "sqlite"], indirect=True)
 async def test_dropped_answers_still_apply_each_write_exactly_once(
-    served: emulator.RunningEmulator, make_client: MakeClient
+    served: emulator.RunningEmulator, make_client: MakeClient, drop_kind: emulator.DropKind
 ) -> None:
-    """Creates and updates whose answers are cut off return the right result, applied once."""
-    served.emulator.set_faults(drop_after_commit_rate=0.5)
+    """Creates and updates whose answers are lost return the right result, applied once."""
+    served.emulator.set_faults(drop_after_commit_rate=0.5, drop_after_commit_mode=drop_kind)
     conns = make_client(max_retries=5).vimeo_connections
     names = [f"Dropped {index}" for index in range(8)]
     created = [
@@ -140,12 +140,15 @@ async def test_dropped_answers_still_apply_each_write_exactly_once(
 
 
 async def test_a_dropped_delete_is_still_a_success(
-    served: emulator.RunningEmulator, make_client: MakeClient, new_connection: NewConnection
+    served: emulator.RunningEmulator,
+    make_client: MakeClient,
+    new_connection: NewConnection,
+    drop_kind: emulator.DropKind,
 ) -> None:
     """A delete whose answer is lost is retried; the retry's 204 ends the call."""
     conns = make_client(max_retries=2).vimeo_connections
     created = await new_connection("Short Lived", owner=conns)
-    served.emulator.set_faults(drop_after_commit_rate=1.0)
+    served.emulator.set_faults(drop_after_commit_rate=1.0, drop_after_commit_mode=drop_kind)
     await conns.delete(created.connection_id)
     assert served.emulator.stats()["dropped"] == 1
     served.emulator.set_faults(drop_after_commit_rate=0.0)

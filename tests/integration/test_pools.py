@@ -98,8 +98,8 @@ async def test_many_tasks_queue_for_max_concurrency_slots(
 ) -> None:
     """600 tasks on one client with ``max_concurrency=8``: all succeed, 8 in flight at most."""
     watched = Watched(sdk_transport)
-    async with pv.AsyncPictoryClient(
-        KEY, served.base_url, transport=watched, max_concurrency=8
+    async with watched.watch(
+        pv.AsyncPictoryClient(KEY, served.base_url, transport=sdk_transport, max_concurrency=8)
     ) as client:
         made = await client.vimeo_connections.create(name="Shared", **FIELDS)
         served.emulator.set_faults(latency_ms=2)
@@ -122,8 +122,8 @@ async def test_a_derived_client_shares_its_parents_slots(
 ) -> None:
     """``with_options(timeout=...)`` per call does not multiply ``max_concurrency``."""
     watched = Watched(sdk_transport)
-    async with pv.AsyncPictoryClient(
-        KEY, served.base_url, transport=watched, max_concurrency=4
+    async with watched.watch(
+        pv.AsyncPictoryClient(KEY, served.base_url, transport=sdk_transport, max_concurrency=4)
     ) as client:
         served.emulator.set_faults(latency_ms=2)
 
@@ -144,8 +144,8 @@ async def test_waiting_for_a_slot_counts_against_the_deadline(
 ) -> None:
     """With the one slot held by a slow call, a call with a short deadline times out unsent."""
     watched = Watched(sdk_transport)
-    async with pv.AsyncPictoryClient(
-        KEY, served.base_url, transport=watched, max_concurrency=1
+    async with watched.watch(
+        pv.AsyncPictoryClient(KEY, served.base_url, transport=sdk_transport, max_concurrency=1)
     ) as client:
         served.emulator.set_faults(latency_ms=400)
         outcome: list[object] = []

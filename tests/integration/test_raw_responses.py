@@ -77,11 +77,11 @@ async def test_a_failure_raises_exactly_as_the_plain_method(
 
 
 async def test_a_reconciled_write_answers_with_the_read_that_confirmed_it(
-    conns: pv.AsyncVimeoConnections, served: emulator.RunningEmulator
+    conns: pv.AsyncVimeoConnections, served: emulator.RunningEmulator, drop_kind: emulator.DropKind
 ) -> None:
     """An update whose answer was lost: the raw response is the GET that proved it landed."""
     made = await conns.create(name="Lost", **FIELDS)
-    served.emulator.fail_next(method="PUT", drop_after_commit=True)
+    served.emulator.fail_next(method="PUT", drop_after_commit=True, drop=drop_kind)
     answer = await conns.with_raw_response.update(made.connection_id, version=1, enabled=False)
     assert answer.parse().version == 2
     assert answer.http_response.request.method == "GET"

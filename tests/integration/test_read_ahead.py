@@ -51,7 +51,7 @@ def watched(sdk_transport: Pool) -> Watched:
 
 
 def _client(served: emulator.RunningEmulator, watched: Watched) -> pv.AsyncPictoryClient:
-    return pv.AsyncPictoryClient(KEY, served.base_url, transport=watched)
+    return watched.watch(pv.AsyncPictoryClient(KEY, served.base_url, transport=watched.pool))
 
 
 @pytest.mark.anyio

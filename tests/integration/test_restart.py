@@ -58,6 +58,7 @@ async def _server(db: Path, log: Path) -> AsyncIterator[tuple[anyio.abc.Process,
         "-I",
         "-m",
         "pictory_vimeo.emulator",
+        "--quiet",  # its request lines would fill the pipe no one reads after the URL
         "--port",
         "0",
         "--page-size",

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Mapping
+
 import anyio
 import httpx
 
-from pictory_vimeo._aiohttp_transport import MappedAiohttpTransport
+import pictory_vimeo as pv
+from pictory_vimeo._aiohttp_exchange import AiohttpExchange
+from pictory_vimeo._answer import Answer
+from pictory_vimeo._httpx_exchange import HttpxExchange
+from pictory_vimeo._transports import Exchange
 from tests.conftest import Pool
 
 
 class Watched(httpx.AsyncBaseTransport):
-    """A real pool (aiohttp's or httpx's) that counts the requests started and in flight."""
+    """A real pool (aiohttp's or httpx's) that counts the requests started and in flight.
+
+    Either it stands in for the exchange a client opened on its pool (``watch``), so what
+    it counts is every request the SDK sends, read-ahead fetches included; or it is given
+    as ``transport=``, an httpx transport over httpx's own pool.
+    """
 
     def __init__(self, pool: Pool) -> None:
-        self.inner: httpx.AsyncBaseTransport = (
-            MappedAiohttpTransport() if pool == "aiohttp" else httpx.AsyncHTTPTransport()
-        )
+        self.pool = pool
+        self.inner: Exchange | None = None
+        self._transport: httpx.AsyncHTTPTransport | None = None
         self.started = 0
         self.in_flight = 0
         self.most_in_flight = 0
@@ -24,15 +36,58 @@ class Watched(httpx.AsyncBaseTransport):
         #: never answers would: what happens to a read-ahead fetch is then plain to see.
         self.hold_later_pages = False
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    def watch(self, client: pv.AsyncPictoryClient) -> pv.AsyncPictoryClient:
+        """``client``, sending through this pool instead of one of its own."""
+        base_url = client.base_url
+        if self.pool == "aiohttp":
+            self.inner = AiohttpExchange(
+                base_url, size=512, keepalive=5.0, tls=ssl.create_default_context()
+            )
+        else:
+            transport = httpx.AsyncHTTPTransport()
+            http = httpx.AsyncClient(transport=transport)
+            self.inner = HttpxExchange(base_url, http, direct=transport, owned=True)
+        client._session._exchange = self
+        return client
+
+    async def exchange(
+        self,
+        method: str,
+        target: str,
+        *,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        limit: int,
+        phase_timeout: float,
+    ) -> Answer:
         """Send through the real pool; a request counts as in flight until its body is read."""
+        assert self.inner is not None
         self.started += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            if self.hold_later_pages and "nextPageKey" in request.url.params:
+            if self.hold_later_pages and "nextPageKey" in target:
                 await anyio.sleep_forever()
-            response = await self.inner.handle_async_request(request)
+            return await self.inner.exchange(
+                method,
+                target,
+                headers=headers,
+                content=content,
+                limit=limit,
+                phase_timeout=phase_timeout,
+            )
+        finally:
+            self.in_flight -= 1
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """As ``transport=``: send through httpx's pool, counted until the body is read."""
+        if self._transport is None:
+            self._transport = httpx.AsyncHTTPTransport()
+        self.started += 1
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            response = await self._transport.handle_async_request(request)
             content = await response.aread()
             await response.aclose()
             return httpx.Response(
@@ -44,4 +99,7 @@ class Watched(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         """Close the real pool."""
         self.closed = True
-        await self.inner.aclose()
+        if self.inner is not None:
+            await self.inner.aclose()
+        if self._transport is not None:
+            await self._transport.aclose()

@@ -228,7 +228,8 @@ async def rival(emu: emulator.Emulator, api_key: str) -> AsyncIterator[Rival]:
 
 
 class _Timeline(logging.Handler):
-    """Each attempt's outcome (``"GET 200"``, ``"PUT RemoteProtocolError"``) and each wait."""
+    """Each attempt's outcome (``"GET 200"``, ``"PUT the answer is not valid HTTP"``) and
+    each wait."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)

@@ -28,15 +28,19 @@ async def new_connection(conns: pv.AsyncVimeoConnections) -> pv.VimeoConnection:
 
 
 async def test_a_read_retries_through_a_503_and_a_dropped_answer(
-    served: emulator.RunningEmulator, make_client: MakeClient, retry_waits: list[float]
+    served: emulator.RunningEmulator,
+    make_client: MakeClient,
+    retry_waits: list[float],
+    drop_kind: emulator.DropKind,
 ) -> None:
-    """A 503 and an answer cut off mid-way are retried; the third attempt's answer is the
-    result, after two backoff waits within their ranges.
+    """A 503 and a lost answer (closed, cut or reset) are retried by the SDK, each one an
+    attempt it sees; the third attempt's answer is the result, after two backoff waits
+    within their ranges.
     """
     conns = make_client().vimeo_connections
     made = await new_connection(conns)
     served.emulator.fail_next(503, method="GET")
-    served.emulator.fail_next(method="GET", drop_after_commit=True)
+    served.emulator.fail_next(method="GET", drop_after_commit=True, drop=drop_kind)
     got = await conns.get(made.connection_id)
     assert (got.connection_id, got.name, got.version) == (made.connection_id, "Main", 1)
     gets = [(r.status, r.dropped) for r in served.emulator.requests if r.method == "GET"]

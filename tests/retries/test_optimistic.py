@@ -237,16 +237,22 @@ async def test_a_lost_put_inside_optimistic_update_is_reconciled(
     conns: pv.AsyncVimeoConnections,
     timeline: list[str],
     api_key: str,
+    drop_kind: emulator.DropKind,
 ) -> None:
     """A dropped answer to an applied PUT: the retry's 409 is recognised as ours, done once."""
     cid = (await rival.create("Main", description="start"))["connectionId"]
-    emu.fail_next(method="PUT", drop_after_commit=True)
+    emu.fail_next(method="PUT", drop_after_commit=True, drop=drop_kind)
+    lost_as = {
+        "close": "the server closed the connection before answering",
+        "cut": "the server closed the connection partway through its answer",
+        "reset": "connection reset by the server",
+    }[drop_kind]
     mutate = Recorder()
     result = await pv.optimistic_update(conns, cid, mutate)
     assert result.description == "start+mine"
     assert result.version == 2
     assert len(mutate.seen) == 1
-    assert timeline == [GOT, "PUT RemoteProtocolError", WAIT, CONFLICT, GOT]
+    assert timeline == [GOT, f"PUT {lost_as}", WAIT, CONFLICT, GOT]
     assert stored(emu, api_key)[cid]["version"] == 2
 
 

@@ -2,7 +2,8 @@
 one that meets someone else's write is not claimed as its own.
 
 The emulator, in process, holds the state. An answer is lost after the write was applied
-either by the emulator itself (``drop_after_commit``) or on the :class:`Wire`, which can
+either by the emulator itself (``drop_after_commit``, in each of its ways: closed before the
+first byte, cut mid-way, reset) or on the :class:`Wire`, which can
 raise any httpx exception or stand in for a proxy's 502/504; the Wire also strips the
 code from 409s (``codeless``), as an API that does not name its conflicts would send them.
 Another writer (``rival``) takes its turn just before one of our requests arrives.
@@ -27,23 +28,32 @@ SECRETS: Final[dict[str, Any]] = {
     "client_secret": "SECRET-client-secret",
     "access_token": "TOKEN-access-token",
 }
-#: Ways an applied request's answer gets lost: the emulator cuts it, the connection dies
-#: (as httpx reports it), or a proxy answers 502/504 in its place.
-LOST: Final[list[Effect | None]] = [
-    None,
+#: Ways an applied request's answer gets lost: the emulator drops it (each kind), the
+#: connection dies (as httpx reports it), or a proxy answers 502/504 in its place.
+LOST: Final[list[Effect | emulator.DropKind]] = [
+    *emulator.DROP_KINDS,
     httpx.RemoteProtocolError,
     httpx.ReadError,
     httpx.ReadTimeout,
     502,
     504,
 ]
-LOST_IDS: Final = ["dropped", "RemoteProtocolError", "ReadError", "ReadTimeout", "502", "504"]
+LOST_IDS: Final = [
+    *(f"dropped-{kind}" for kind in emulator.DROP_KINDS),
+    "RemoteProtocolError",
+    "ReadError",
+    "ReadTimeout",
+    "502",
+    "504",
+]
 
 
-def lose_answer(emu: emulator.Emulator, wire: Wire, method: str, lost: Effect | None) -> None:
+def lose_answer(
+    emu: emulator.Emulator, wire: Wire, method: str, lost: Effect | emulator.DropKind
+) -> None:
     """Apply the next ``method`` request, then lose its answer as ``lost`` says."""
-    if lost is None:
-        emu.fail_next(method=method, drop_after_commit=True)
+    if isinstance(lost, str):
+        emu.fail_next(method=method, drop_after_commit=True, drop=lost)
     else:
         wire.lose_next(method, lost, applied=True)
 
@@ -72,7 +82,7 @@ async def test_create_whose_answer_was_lost_returns_the_connection_it_made(
     conns: pv.AsyncVimeoConnections,
     api_key: str,
     codeless: bool,
-    lost: Effect | None,
+    lost: Effect | emulator.DropKind,
 ) -> None:
     """The retry's 409 is our own create: the SDK lists, finds it and returns it, once."""
     await rival.create("Other")
@@ -96,11 +106,12 @@ async def test_create_reconciliation_follows_the_listing_to_page_two(
     rival: Rival,
     conns: pv.AsyncVimeoConnections,
     api_key: str,
+    drop_kind: emulator.DropKind,
 ) -> None:
     """The connection made by the lost attempt is found on the listing's second page."""
     await rival.create("First")
     await rival.create("Second")
-    emu.fail_next(method="POST", drop_after_commit=True)
+    emu.fail_next(method="POST", drop_after_commit=True, drop=drop_kind)
     made = await conns.create(name="Third", client_identifier="cid", enabled=False, **SECRETS)
     ids = list(stored(emu, api_key))
     assert made.connection_id == ids[2]
@@ -201,7 +212,7 @@ async def test_update_whose_answer_was_lost_returns_the_updated_connection(
     conns: pv.AsyncVimeoConnections,
     api_key: str,
     codeless: bool,
-    lost: Effect | None,
+    lost: Effect | emulator.DropKind,
 ) -> None:
     """The retry's 409 is our own update: version is sent+1 and every sent field matches."""
     cid = (await rival.create("Main", description="old"))["connectionId"]
@@ -226,7 +237,7 @@ async def test_update_that_cannot_be_read_back_is_not_claimed(
     rival: Rival,
     conns: pv.AsyncVimeoConnections,
     api_key: str,
-    lost: Effect | None,
+    lost: Effect | emulator.DropKind,
     sent: dict[str, Any],
 ) -> None:
     """Secrets cannot be read back, nor can a bare version bump: version sent+1 does not prove
@@ -324,7 +335,7 @@ async def test_delete_whose_answer_was_lost_is_retried_plainly(
     rival: Rival,
     conns: pv.AsyncVimeoConnections,
     api_key: str,
-    lost: Effect | None,
+    lost: Effect | emulator.DropKind,
 ) -> None:
     """A lost 204 is followed by a second DELETE and its 204; the connection is gone."""
     cid = (await rival.create("Main"))["connectionId"]

@@ -186,6 +186,7 @@ async def test_create_reconciliation_gives_up_at_the_calls_deadline(
     api_key: str,
     page_size: int,
     slow_from_the_first_retry: Callable[[float], None],
+    drop_kind: emulator.DropKind,
 ) -> None:
     """After a dropped answer, the listing that looks for our connection shares the call's
     one deadline: when it passes, APITimeoutError says the write's outcome is unknown.
@@ -198,7 +199,7 @@ async def test_create_reconciliation_gives_up_at_the_calls_deadline(
         for number in range(ACCOUNT_SIZE):
             body = {"name": f"Seed {number:03d}", **FIELDS, **THEIRS}
             assert (await seeder.post(PATH, json=body)).status_code == 201
-    served.emulator.fail_next(method="POST", drop_after_commit=True)
+    served.emulator.fail_next(method="POST", drop_after_commit=True, drop=drop_kind)
     slow_from_the_first_retry(PAGE_LATENCY_MS)
     conns = make_client(timeout=TIMEOUT).vimeo_connections
     started = time.monotonic()
@@ -216,6 +217,7 @@ async def test_update_reread_gives_up_at_the_calls_deadline(
     make_client: MakeClient,
     api_key: str,
     slow_from_the_first_retry: Callable[[float], None],
+    drop_kind: emulator.DropKind,
 ) -> None:
     """After a dropped answer and the retry's 409, the re-read that checks our update shares
     the call's deadline. From the retry on, answers take 0.4 s: the retried PUT leaves under
@@ -224,7 +226,7 @@ async def test_update_reread_gives_up_at_the_calls_deadline(
     """
     with other_writer(served.base_url, api_key) as http:
         cid = str(create_directly(http, "Main")["connectionId"])
-    served.emulator.fail_next(method="PUT", drop_after_commit=True)
+    served.emulator.fail_next(method="PUT", drop_after_commit=True, drop=drop_kind)
     slow_from_the_first_retry(400)
     conns = make_client(timeout=TIMEOUT).vimeo_connections
     started = time.monotonic()
@@ -324,12 +326,15 @@ async def test_create_does_not_claim_someone_elses_earlier_connection_after_a_50
 
 
 async def test_create_claims_its_own_connection_whose_answer_was_dropped(
-    served: emulator.RunningEmulator, make_client: MakeClient, api_key: str
+    served: emulator.RunningEmulator,
+    make_client: MakeClient,
+    api_key: str,
+    drop_kind: emulator.DropKind,
 ) -> None:
     """Our first attempt was applied and its answer cut off: the retry's 409 is our own
     create, created inside the window of our attempts, so it is returned, made once.
     """
-    served.emulator.fail_next(method="POST", drop_after_commit=True)
+    served.emulator.fail_next(method="POST", drop_after_commit=True, drop=drop_kind)
     made = await make_client().vimeo_connections.create(
         name="Marketing",
         client_identifier=FIELDS["clientIdentifier"],

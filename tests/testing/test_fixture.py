@@ -15,7 +15,7 @@ import anyio.to_thread
 import pytest
 
 import pictory_vimeo as pv
-from pictory_vimeo.emulator import fingerprint
+from pictory_vimeo.emulator import DropKind, fingerprint
 from pictory_vimeo.testing import ClientOptions, PictoryEmulator, SyncClientOptions
 
 PATH = "/pictoryapis/v1/vimeo-connections"
@@ -109,15 +109,39 @@ async def test_fail_next_scripts_statuses_by_method(pictory_emulator: PictoryEmu
 
 
 @pytest.mark.anyio
-async def test_fail_next_can_drop_an_applied_write(pictory_emulator: PictoryEmulator) -> None:
-    """With ``drop_after_commit`` the write is stored, its answer lost, and the log says so."""
-    pictory_emulator.fail_next(method="POST", drop_after_commit=True)
+async def test_fail_next_can_drop_an_applied_write(
+    pictory_emulator: PictoryEmulator, drop_kind: DropKind
+) -> None:
+    """With ``drop_after_commit`` the write is stored, its answer lost in the way ``drop``
+    says, and the log says so.
+    """
+    pictory_emulator.fail_next(method="POST", drop_after_commit=True, drop=drop_kind)
     async with pictory_emulator.client(max_retries=0) as client:
         with pytest.raises(pv.APIConnectionError):
             await client.vimeo_connections.create(**_fields("Dropped"))
     assert [c["name"] for c in pictory_emulator.connections()] == ["Dropped"]
     [request] = pictory_emulator.requests
     assert (request.method, request.status, request.dropped) == ("POST", 201, True)
+    assert (request.fault, request.drop) == ("scripted", drop_kind)
+
+
+@pytest.mark.anyio
+async def test_a_create_whose_answer_was_lost_is_made_once(
+    pictory_emulator: PictoryEmulator, drop_kind: DropKind
+) -> None:
+    """Through the fixture, as a user's test would: however the answer is lost, the SDK's
+    retry and reconciliation return the connection, created once.
+    """
+    pictory_emulator.fail_next(method="POST", drop_after_commit=True, drop=drop_kind)
+    async with pictory_emulator.client() as client:
+        made = await client.vimeo_connections.create(**_fields("Once"))
+    [stored] = pictory_emulator.connections()
+    assert stored["connectionId"] == made.connection_id
+    assert [(r.method, r.status, r.dropped) for r in pictory_emulator.requests] == [
+        ("POST", 201, True),
+        ("POST", 409, False),
+        ("GET", 200, False),
+    ]
 
 
 @pytest.mark.anyio

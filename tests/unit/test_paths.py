@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
 
+import httpx
 import pytest
 import respx
 from hypothesis import HealthCheck, given, settings
@@ -54,8 +55,13 @@ CALLS = [
 
 @pytest.fixture
 def any_route(router: respx.MockRouter) -> respx.Route:
-    """A route answering every request with a connection, recording the raw path."""
-    return router.route().respond(200, json=CONNECTION)
+    """A route answering every request with the connection asked for, recording the raw path."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked = unquote(request.url.raw_path.decode("ascii").rsplit("/", 1)[-1])
+        return httpx.Response(200, json={**CONNECTION, "connectionId": asked})
+
+    return router.route().mock(side_effect=answer)
 
 
 def assert_one_segment(route: respx.Route, connection_id: str) -> None:

@@ -1,0 +1,116 @@
+"""``Answer``: one response as the SDK reads it — status, headers, body, time — from any pool.
+
+What the call, the parsers and the errors read. The documented ``httpx`` objects
+(``APIStatusError.response``, ``RawResponse.headers``) are built from it only when asked
+for: building them is most of what a pool adapter used to cost per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Final
+
+import httpx
+
+__all__ = ["Answer"]
+
+_NO_DISCARD: Final[Callable[[], None]] = lambda: None  # noqa: E731 - a shared no-op
+
+
+class Answer:
+    """One response, read whole: ``status``, raw ``headers``, decoded ``body``, ``elapsed``.
+
+    ``undecodable`` names the ``Content-Encoding`` the body claimed when it did not decode
+    as that says (``body`` is then as received).
+    """
+
+    __slots__ = (
+        "_discard",
+        "_response",
+        "body",
+        "elapsed",
+        "method",
+        "raw_headers",
+        "sent_content",
+        "sent_headers",
+        "status",
+        "undecodable",
+        "url",
+    )
+
+    def __init__(
+        self,
+        status: int,
+        raw_headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        method: str,
+        url: str,
+        elapsed: float,
+        sent_headers: Mapping[str, str] | None = None,
+        sent_content: bytes | None = None,
+        undecodable: str | None = None,
+        discard: Callable[[], None] = _NO_DISCARD,
+    ) -> None:
+        self.status = status
+        self.raw_headers = raw_headers
+        self.body = body
+        self.method = method
+        self.url = url
+        self.elapsed = elapsed
+        self.undecodable = undecodable
+        #: The request as it was sent, for the ``httpx.Request`` the response documents.
+        self.sent_headers = sent_headers
+        self.sent_content = sent_content
+        self._discard = discard
+        self._response: httpx.Response | None = None
+
+    @property
+    def is_success(self) -> bool:
+        """Whether the status is 2xx."""
+        return 200 <= self.status < 300
+
+    def header(self, name: bytes) -> str | None:
+        """The first value of the header ``name`` (lower-case), or ``None``."""
+        for key, value in self.raw_headers:
+            if key.lower() == name:
+                return value.decode("latin-1")
+        return None
+
+    def discard(self) -> None:
+        """Close the connection this answer came over: it is not to be trusted again."""
+        discard, self._discard = self._discard, _NO_DISCARD
+        discard()
+
+    @property
+    def response(self) -> httpx.Response:
+        """The answer as an ``httpx.Response`` (with its request), built on first use."""
+        if self._response is None:
+            self._response = self._build()
+        return self._response
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The headers, as received."""
+        return self.response.headers
+
+    def _build(self) -> httpx.Response:
+        # Built without Content-Encoding, so httpx does not decode the body a second time;
+        # the headers are then set back to what was received.
+        plain = [(k, v) for k, v in self.raw_headers if k.lower() != b"content-encoding"]
+        response = httpx.Response(
+            self.status,
+            headers=plain,
+            content=self.body,
+            request=httpx.Request(
+                self.method, self.url, headers=self.sent_headers, content=self.sent_content
+            ),
+        )
+        if len(plain) != len(self.raw_headers):
+            response.headers = httpx.Headers(list(self.raw_headers))
+        response.elapsed = timedelta(seconds=self.elapsed)
+        return response
+
+    def __repr__(self) -> str:
+        return f"<Answer [{self.status}] {self.method} {self.url}>"

@@ -1,0 +1,188 @@
+"""The exchange through httpx: its own pool (under trio, or when asked), a caller's
+``transport=`` or ``http_client=``, all read into the same :class:`~._answer.Answer`.
+
+Bodies are read raw and decoded by ``_wire.BodyReader``, so the size limit holds while
+streaming and while inflating, whatever the transport; failures are put in plain words
+by ``_failures``. A caller's ``http_client`` gets each request through ``send()``, with
+all of its own behaviour; the SDK's own pool (and a caller's ``transport=``) get it
+straight from the transport, past httpx's client machinery (cookies, hooks, redirects,
+auth: none apply here).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+
+import anyio
+import httpx
+
+from ._answer import Answer
+from ._failures import from_httpx
+from ._wire import BodyReader, ResponseTooLargeError
+
+__all__ = ["HttpxExchange"]
+
+
+class HttpxExchange:
+    """Requests to one base URL through an httpx client, or straight to its transport."""
+
+    def __init__(
+        self,
+        base_url: str,
+        client: httpx.AsyncClient,
+        *,
+        direct: httpx.AsyncBaseTransport | None,
+        owned: bool,
+    ) -> None:
+        self._base = base_url
+        self.client = client
+        self._direct = direct
+        self._owned = owned
+
+    async def exchange(
+        self,
+        method: str,
+        target: str,
+        *,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        limit: int,
+        phase_timeout: float,
+    ) -> Answer:
+        """Send one request to ``base_url + target`` (already escaped); read its answer.
+
+        ``phase_timeout`` bounds each phase (connect, write, read); the caller bounds the
+        whole. The connection is released, or closed when the answer was too large.
+        """
+        url = self._base + target
+        if self._direct is None:
+            request = self.client.build_request(
+                method, url, content=content, headers=headers, timeout=phase_timeout
+            )
+        else:
+            timeouts = dict.fromkeys(("connect", "read", "write", "pool"), phase_timeout)
+            request = httpx.Request(
+                method, url, headers=headers, content=content, extensions={"timeout": timeouts}
+            )
+        if content is not None:
+            # ``request.content`` stays as it is, for transports that read it.
+            request.stream = _Body(content)
+        started = time.perf_counter()
+        try:
+            if self._direct is None:
+                response = await self.client.send(request, stream=True)
+            else:
+                response = await self._direct.handle_async_request(request)
+            discard = _discarder(response)
+            try:
+                body, undecodable = await _read(response, limit, discard)
+            finally:
+                # Shielded, so a cancelled read still hands its connection back (or closes
+                # it) instead of leaving the stream for the garbage collector to warn about.
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
+        except httpx.HTTPError as exc:
+            error = from_httpx(exc)
+        else:
+            return Answer(
+                response.status_code,
+                response.headers.raw,
+                body,
+                method=method,
+                url=url,
+                elapsed=time.perf_counter() - started,
+                sent_headers=headers,
+                sent_content=content,
+                undecodable=undecodable,
+                discard=discard,
+            )
+        # Raised outside the except block, so httpx's text (and its causes) is not chained.
+        raise error
+
+    async def aclose(self) -> None:
+        """Close the pool if the SDK opened it (a caller's ``http_client`` stays open)."""
+        if self._owned:
+            await self.client.aclose()
+
+
+async def _read(
+    response: httpx.Response, limit: int, discard: Callable[[], None]
+) -> tuple[bytes, str | None]:
+    """The body of ``response``, bounded; past the limit its connection is shut and dropped.
+
+    Past the limit the socket is shut down and the rest drained (it ends at once), rather
+    than the stream left half-read: an async generator abandoned mid-way is a
+    ``ResourceWarning`` under trio, and httpcore closes a connection whose body failed.
+    """
+    length = response.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise ResponseTooLargeError(limit)
+    if response.is_stream_consumed:
+        # A transport (a mock's) that handed over a response read already, and decoded.
+        if len(response.content) > limit:
+            raise ResponseTooLargeError(limit)
+        return response.content, None
+    reader = BodyReader(response.headers.get("content-encoding"), limit)
+    too_large = False
+    try:
+        async for chunk in response.aiter_raw():
+            if not too_large:
+                try:
+                    reader.feed(chunk)
+                except ResponseTooLargeError:
+                    too_large = True
+                    discard()
+    except httpx.HTTPError:
+        if not too_large:
+            raise
+    if too_large:
+        raise ResponseTooLargeError(limit)
+    return reader.body(), reader.undecodable
+
+
+def _discarder(response: httpx.Response) -> Callable[[], None]:
+    """Shuts down the socket an answer came over, so its pool never hands it out again.
+
+    httpcore names the connection's stream in the response (``network_stream``, public for
+    upgrades); a pool checks an idle connection for readability before reusing it, and
+    a shut-down socket reads as closed. Other transports name none: nothing to do.
+    """
+    stream = response.extensions.get("network_stream")
+
+    def discard() -> None:
+        sock = None if stream is None else stream.get_extra_info("socket")
+        shutdown = getattr(sock, "shutdown", None)
+        if shutdown is not None:
+            with contextlib.suppress(OSError):
+                shutdown(socket.SHUT_RDWR)
+
+    return discard
+
+
+class _Body(httpx.AsyncByteStream):
+    """A request body sent in one chunk, through a plain iterator rather than a generator.
+
+    httpx's own body stream is an async generator: a pool cancelled while it writes a chunk
+    leaves the generator suspended, and under trio collecting it is a ``ResourceWarning``
+    (encode/httpx#3597). A plain iterator has nothing to finalise.
+    """
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _Chunk(self._content)
+
+
+class _Chunk(AsyncIterator[bytes]):
+    def __init__(self, content: bytes) -> None:
+        self._content: bytes | None = content
+
+    async def __anext__(self) -> bytes:
+        content, self._content = self._content, None
+        if content is None:
+            raise StopAsyncIteration
+        return content
