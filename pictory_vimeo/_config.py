@@ -20,7 +20,7 @@ import httpx
 
 from ._errors import ValidationError
 from ._loopback import is_loopback
-from ._rules import FieldError
+from ._rules import FieldError, check_count
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -144,10 +144,8 @@ def request_options(
         errors.append(
             FieldError("timeout", f"must be a positive number of seconds (got {timeout!r:.40})")
         )
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        errors.append(
-            FieldError("max_retries", f"must be an integer >= 0 (got {max_retries!r:.40})")
-        )
+    if (problem := check_count("max_retries", max_retries, least=0)) is not None:
+        errors.append(problem)
     if not isinstance(validate, bool):
         errors.append(FieldError("validate", "must be True or False"))
     if errors:
@@ -247,19 +245,17 @@ def resolve_base_url(base_url: object, *, allow_insecure_http: object = False) -
 
 def check_max_concurrency(value: object) -> int | None:
     """``max_concurrency`` as checked: an integer >= 1, or ``None`` (the pool's default)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        problem = f"must be an integer >= 1, or None (got {value!r:.40})"
-        raise ValidationError([FieldError("max_concurrency", problem)])
+    if (problem := check_count("max_concurrency", value, or_none=True)) is not None:
+        raise ValidationError([problem])
+    assert value is None or isinstance(value, int)
     return value
 
 
 def check_max_response_bytes(value: object) -> int:
     """``max_response_bytes`` as checked: a positive integer (bytes of one answer's body)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        problem = f"must be a positive integer number of bytes (got {value!r:.40})"
-        raise ValidationError([FieldError("max_response_bytes", problem)])
+    if (problem := check_count("max_response_bytes", value)) is not None:
+        raise ValidationError([problem])
+    assert isinstance(value, int)
     return value
 
 

@@ -22,7 +22,7 @@ from ._errors import (
 from ._logging import log_conflict
 from ._models import VimeoConnection
 from ._retry import conflict_wait, pause
-from ._rules import FIELD_RULES, FieldError
+from ._rules import FIELD_RULES, FieldError, check_count
 
 __all__ = [
     "Changes",
@@ -121,8 +121,8 @@ async def optimistic_update_async(
     max_attempts: int = 10,
 ) -> VimeoConnection:
     """The async body of :func:`optimistic_update`."""
-    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-        raise ValidationError([FieldError("max_attempts", f"must be >= 1 (got {max_attempts!r})")])
+    if (problem := check_count("max_attempts", max_attempts)) is not None:
+        raise ValidationError([problem])
     current = await conns.get(connection_id)
     last_conflict: ConflictError | None = None
     for attempt in range(1, max_attempts + 1):

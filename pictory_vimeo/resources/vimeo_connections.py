@@ -24,7 +24,7 @@ from .._models import (
 )
 from .._optimistic import Mutate, optimistic_update_async
 from .._pagination import AsyncPaginator
-from .._rules import FieldError, check_create, check_update, is_utf8_encodable
+from .._rules import FieldError, check_count, check_create, check_update, is_utf8_encodable
 from .._types import NOT_GIVEN, Headers, NotGiven
 from ._bodies import (
     COLLECTION,
@@ -247,18 +247,11 @@ class AsyncVimeoConnections:
                 sent ``max_empty_pages`` empty pages in a row.
             PictoryError: While iterating: whatever :meth:`list_page` raises.
         """
-        problems = []
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            problems.append(FieldError("limit", "must be an integer or None"))
-        elif limit is not None and limit < 0:
-            problems.append(FieldError("limit", f"must be >= 0 (got {limit})"))
-        if max_empty_pages is not None and (
-            isinstance(max_empty_pages, bool)
-            or not isinstance(max_empty_pages, int)
-            or max_empty_pages < 1
-        ):
-            problems.append(FieldError("max_empty_pages", "must be an integer >= 1, or None"))
-        _check(problems)
+        problems = [
+            check_count("limit", limit, least=0, or_none=True),
+            check_count("max_empty_pages", max_empty_pages, or_none=True),
+        ]
+        _check([problem for problem in problems if problem is not None])
         fetch = partial(
             self._list_from, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
         )
