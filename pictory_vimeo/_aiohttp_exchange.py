@@ -13,6 +13,7 @@ never imports aiohttp.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +40,7 @@ from ._wire import HEADER_LIMIT, BodyReader, ResponseTooLargeError
 __all__ = ["AiohttpExchange"]
 
 _NO_TIMEOUT: Final = aiohttp.ClientTimeout(total=None, sock_connect=None, sock_read=None)
+_NEVER_ROUNDED: Final = 1e12
 
 
 def _session(size: int, keepalive: float, tls: ssl.SSLContext) -> aiohttp.ClientSession:
@@ -52,7 +54,7 @@ def _session(size: int, keepalive: float, tls: ssl.SSLContext) -> aiohttp.Client
         auto_decompress=False,
         max_line_size=HEADER_LIMIT,
         max_field_size=HEADER_LIMIT,
-        # The call's deadline bounds each attempt (``_call``); aiohttp's own would race it.
+        # Each request's own total timeout is the call's deadline (``exchange``).
         timeout=_NO_TIMEOUT,
         skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent"),
     )
@@ -92,16 +94,23 @@ class AiohttpExchange:
         headers: Mapping[str, str],
         content: bytes | None,
         limit: int,
-        phase_timeout: float,
+        deadline: float,
     ) -> Answer:
         """Send one request to ``base_url + target`` (already escaped); read its answer.
 
-        ``phase_timeout`` is not used: the caller's deadline bounds the attempt as a whole.
+        ``deadline`` (the event loop's clock, which is anyio's under asyncio) is aiohttp's
+        total timeout: a timer it sets anyway, cheaper than a cancel scope per request.
+        Past it, ``TimeoutError``.
         """
         url = self._base + target
         session = self._session
         if session is None:
             session = self._session = _session(*self._settings)
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise TimeoutError
+        # Never rounded up to a whole second (aiohttp does so past ``ceil_threshold``).
+        timeout = aiohttp.ClientTimeout(total=left, ceil_threshold=_NEVER_ROUNDED)
         started = time.perf_counter()
         response: aiohttp.ClientResponse | None = None
         try:
@@ -112,6 +121,7 @@ class AiohttpExchange:
                 data=content,
                 allow_redirects=False,
                 proxy=self._proxy,
+                timeout=timeout,
             )
             # Kept now: a small answer's connection is back in the pool before it is read.
             protocol: ResponseHandler | None = getattr(response, "_protocol", None)

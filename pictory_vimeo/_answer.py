@@ -113,4 +113,6 @@ class Answer:
         return response
 
     def __repr__(self) -> str:
+        if not hasattr(self, "url"):  # half-built
+            return "<Answer (not built)>"
         return f"<Answer [{self.status}] {self.method} {self.url}>"

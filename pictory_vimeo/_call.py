@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Final, NoReturn, TypeVar
 
 import anyio
@@ -28,15 +28,16 @@ from ._error_bodies import status_error
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
-    ConflictError,
     InvalidResponseError,
     PictoryError,
-    ValidationError,
+    mark_outcome_unknown,
 )
 from ._logging import log_attempt, log_retry
 from ._retry import Failure, next_wait, pause, status_failure, transport_failure
-from ._rules import FieldError
+from ._rules import FieldError, is_utf8_encodable
+from ._secret import MaskedHeaders, Secret
 from ._session import ApiSession
+from ._settle import Reconcile, settle
 from ._slots import Slots
 from ._types import NOT_GIVEN, Headers, NotGiven
 from ._wire import ResponseTooLargeError
@@ -86,16 +87,20 @@ def release_records(token: contextvars.Token[list[CallRecord] | None]) -> None:
     _RECORDS.reset(token)
 
 
-def encode_body(body: object) -> bytes:
-    """The JSON request body, or a ``ValidationError`` for what JSON cannot carry."""
+def encode_body(body: Mapping[str, object]) -> Secret[bytes] | FieldError:
+    """The JSON request body, masked; or what keeps JSON from carrying it.
+
+    Returned rather than raised, so the caller raises from a frame that holds no body and
+    no error has this frame (with ``body`` in its locals) or JSON's exception behind it.
+    """
     try:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
-            "utf-8"
+        return Secret(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+                "utf-8"
+            )
         )
     except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as exc:
-        raise ValidationError(
-            [FieldError("body", f"cannot be sent as JSON ({type(exc).__name__})")]
-        ) from None
+        return FieldError("body", f"cannot be sent as JSON ({type(exc).__name__})")
 
 
 @attrs.frozen
@@ -120,11 +125,11 @@ class CallContext:
     #: The largest answer body taken, raw and decoded (``max_response_bytes``).
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     #: ``headers`` as the pools take them, made once.
-    wire_headers: dict[str, str] = attrs.field(init=False)
+    wire_headers: MaskedHeaders = attrs.field(init=False)
 
     @wire_headers.default
-    def _plain_headers(self) -> dict[str, str]:
-        return dict(self.headers.items())
+    def _plain_headers(self) -> MaskedHeaders:
+        return MaskedHeaders(self.headers.items())
 
     def start(
         self,
@@ -133,7 +138,7 @@ class CallContext:
         per_call: PerCall,
         *,
         connection_id: str | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Secret[tuple[str, ...]] | None = None,
     ) -> Call:
         """A new call with the per-call settings on top of the client's."""
         options = self.options.merged(timeout=per_call.timeout, max_retries=per_call.max_retries)
@@ -142,7 +147,7 @@ class CallContext:
         if not isinstance(extra, NotGiven) and extra:
             merged = self.headers.copy()
             merged.update(check_headers(extra, "extra_headers"))
-            headers = dict(merged.items())
+            headers = MaskedHeaders(merged.items())
         return Call(
             self, options, headers, method, path, connection_id=connection_id, secrets=secrets
         )
@@ -155,12 +160,12 @@ class Call:
         self,
         context: CallContext,
         options: RequestOptions,
-        headers: dict[str, str],
+        headers: MaskedHeaders,
         method: str,
         path: str,
         *,
         connection_id: str | None = None,
-        secrets: Iterable[str] = (),
+        secrets: Secret[tuple[str, ...]] | None = None,
         deadline: float | None = None,
     ) -> None:
         self.context = context
@@ -169,7 +174,10 @@ class Call:
         self.path = path
         self.connection_id = connection_id
         self.deadline = anyio.current_time() + options.timeout if deadline is None else deadline
-        self.scrub = context.session.scrubber(secrets)
+        # A secret with no UTF-8 form was refused as input; none is ever remembered.
+        self.scrub = context.session.scrubber(
+            () if secrets is None else (s for s in secrets.reveal() if is_utf8_encodable(s))
+        )
         self.attempts = 0
         #: Whether a write attempt may have been applied without our hearing of it.
         self.unclear = False
@@ -185,35 +193,33 @@ class Call:
         self,
         parse: Callable[[Answer], T],
         *,
-        body: object = None,
+        content: Secret[bytes] | None = None,
         params: Mapping[str, str] | None = None,
-        reconcile: Callable[[Call, ConflictError], Awaitable[tuple[T, Answer]]] | None = None,
+        reconcile: Reconcile[Call, T] | None = None,
     ) -> T:
         """Send until a 2xx (parsed with ``parse``), a final error, or the deadline.
 
-        ``reconcile(call, conflict)`` gets a ``409`` met after an unclear attempt and
-        returns the result (and the response it came from), or raises.
+        ``content`` is the JSON body (from ``encode_body``). ``reconcile`` settles a write
+        whose outcome an attempt left unclear: after a ``409``, and when the call is about
+        to fail for any other reason (see ``_settle``).
         """
-        content = None
-        if body is not None:
-            content = encode_body(body)
-            self._sent_headers = {
-                k: v for k, v in self._headers.items() if k.lower() != "content-type"
-            }
+        if content is not None:
+            self._sent_headers = MaskedHeaders(
+                (k, v) for k, v in self._headers.items() if k.lower() != "content-type"
+            )
             self._sent_headers["Content-Type"] = "application/json"
+        failure: PictoryError | None = None
         try:
             response = await self.send(content=content, params=params)
-        except ConflictError as conflict:
-            if reconcile is None or not self.unclear:
+        except PictoryError as failed:
+            if not self.unclear:
                 raise
-            try:
-                value, response = await reconcile(self, conflict)
-            except APITimeoutError as timeout:
-                raise APITimeoutError(
-                    f"{self.method} {self.path}: the call's deadline passed while checking "
-                    "whether an earlier attempt was applied; the write's outcome is unknown",
-                    attempts=self.attempts,
-                ) from timeout
+            failure = failed
+        if failure is not None:
+            # Settled outside the handler, so what it raises has no context of its own.
+            if reconcile is None:
+                raise mark_outcome_unknown(failure)
+            value, response = await settle(self, reconcile, failure)
         else:
             value = self._parse(parse, response)
         records = _RECORDS.get()
@@ -245,7 +251,7 @@ class Call:
         return await follow_up.send(params=params)
 
     async def send(
-        self, *, content: bytes | None = None, params: Mapping[str, str] | None = None
+        self, *, content: Secret[bytes] | None = None, params: Mapping[str, str] | None = None
     ) -> Answer:
         """Make attempts until a 2xx, a failure not worth retrying, or the deadline."""
         max_retries = self.options.max_retries
@@ -263,7 +269,7 @@ class Call:
             await pause(wait)
 
     async def _attempt(
-        self, content: bytes | None, params: Mapping[str, str] | None
+        self, content: Secret[bytes] | None, params: Mapping[str, str] | None
     ) -> Answer | Failure:
         remaining = self.deadline - anyio.current_time()
         if remaining <= 0:
@@ -273,34 +279,41 @@ class Call:
         sent_at = time.time()
         started = time.perf_counter()
         sent = False
+        timed_out = False
+        too_large: str | None = None
         try:
-            # httpx's timeouts bound each phase; this bounds the attempt as a whole,
-            # the wait for a concurrency slot included.
-            with anyio.fail_at(self.deadline):
-                async with self.context.slots.slot():
-                    sent = True
-                    response = await self.context.session.exchange(
-                        self.method,
-                        self.path,
-                        headers=self._sent_headers,
-                        content=content,
-                        params=params,
-                        phase_timeout=remaining,
-                        limit=self.context.max_response_bytes,
-                    )
+            # The deadline bounds the attempt as a whole: the wait for a concurrency slot
+            # (when there is one) and the exchange, which each pool bounds its own way.
+            async with self.context.slots.slot(self.deadline):
+                sent = True
+                response = await self.context.session.exchange(
+                    self.method,
+                    self.path,
+                    headers=self._sent_headers,
+                    content=None if content is None else content.reveal(),
+                    params=params,
+                    deadline=self.deadline,
+                    limit=self.context.max_response_bytes,
+                )
         except TimeoutError:
-            self._note_unclear(sent, sent_at)
-            log_attempt(self.method, self.path, self.attempts, "deadline passed")
-            self._raise_timeout()
+            timed_out = True
         except httpx.HTTPError as exc:
             return self._transport_failure(exc, sent_at)
         except ResponseTooLargeError as exc:
+            too_large = str(exc)
+        # Raised here, not in the handlers: the exception's traceback runs through the
+        # pool's frames (the request, its key), and would be the error's context.
+        if too_large is not None:
             # An answer came, too large to take: not retried (it would come again), and
             # not unclear (the server did answer), but never taken for a success.
             log_attempt(self.method, self.path, self.attempts, "answer too large")
             raise InvalidResponseError(
-                f"{self.method} {self.path}: {exc}; its connection was closed"
-            ) from None
+                f"{self.method} {self.path}: {too_large}; its connection was closed"
+            )
+        if timed_out:
+            self._note_unclear(sent, sent_at)
+            log_attempt(self.method, self.path, self.attempts, "deadline passed")
+            self._raise_timeout()
         log_attempt(
             self.method,
             self.path,
@@ -362,12 +375,8 @@ class Call:
                 self.unclear_since = sent_at
 
     def _raise_timeout(self) -> NoReturn:
-        outcome = (
-            "; the write's outcome is unknown (it may have been applied)" if self.unclear else ""
-        )
         error = APITimeoutError(
-            f"{self.method} {self.path}: the call's deadline passed{outcome}",
-            attempts=self.attempts,
+            f"{self.method} {self.path}: the call's deadline passed", attempts=self.attempts
         )
         cause = self._last.error if self._last is not None else None
         raise error from cause

@@ -27,6 +27,7 @@ from ._config import (
 )
 from ._logging import logger
 from ._names import KEY_PREFIX
+from ._secret import Secret
 from ._session import ApiSession
 from ._slots import Slots
 from ._types import NOT_GIVEN, NotGiven
@@ -103,8 +104,12 @@ class AsyncPictoryClient:
         validate: bool = True,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        # Wrapped at once and the raw key dropped: this frame is on the traceback of any
+        # error the checks raise, and error trackers record its locals.
+        key = api_key if isinstance(api_key, Secret) else Secret(api_key)
+        del api_key
         settings = client_settings(
-            api_key=api_key,
+            api_key=key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
@@ -271,6 +276,8 @@ class AsyncPictoryClient:
         await self.aclose()
 
     def __repr__(self) -> str:
+        if not hasattr(self, "vimeo_connections"):  # half-built: its __init__ raised
+            return f"<{type(self).__name__} (not built)>"
         return (
             f"{type(self).__name__}(base_url={self.base_url!r}, transport={self.transport!r}, "
             f"timeout={self.timeout}, max_retries={self.max_retries}, "

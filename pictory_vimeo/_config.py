@@ -20,7 +20,8 @@ import httpx
 
 from ._errors import ValidationError
 from ._loopback import is_loopback
-from ._rules import FieldError, check_count
+from ._rules import FieldError, api_key_problem, check_count
+from ._secret import Secret
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 
@@ -184,7 +185,12 @@ def check_headers(headers: object, field: str) -> dict[str, str]:
 
 
 def resolve_api_key(api_key: object) -> str:
-    """The key to send: ``api_key``, else ``$PICTORY_API_KEY``; never echoed in an error."""
+    """The key to send: ``api_key``, else ``$PICTORY_API_KEY``; never echoed in an error.
+
+    ``api_key`` may come wrapped in a ``Secret`` (as the clients hand it on).
+    """
+    if isinstance(api_key, Secret):
+        api_key = api_key.reveal()
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
     if not key:
         raise ValidationError(
@@ -192,18 +198,11 @@ def resolve_api_key(api_key: object) -> str:
         )
     if not isinstance(key, str):
         raise ValidationError([FieldError("api_key", "must be a string")])
-    if not _HEADER_SAFE.fullmatch(key):
+    problem = api_key_problem(key)
+    if problem is not None:
         # The key goes into a header as is; httpx would fail on each request and put the
         # key in its error text. Never echo it: say only what is wrong with it.
-        raise ValidationError(
-            [
-                FieldError(
-                    "api_key",
-                    "must be printable ASCII with no spaces or line breaks"
-                    " (a key read from a file may end with a newline)",
-                )
-            ]
-        )
+        raise ValidationError([FieldError("api_key", problem)])
     return key
 
 
@@ -325,6 +324,8 @@ def client_settings(
         http_client=check(_check_http_client, http_client, transport),
         max_response_bytes=check(check_max_response_bytes, max_response_bytes),
     )
+    # The key (if a caller passed it raw) is no local of the frame ``done()`` raises from.
+    del api_key
     check.done()
     return settings
 

@@ -25,13 +25,17 @@ Messages, codes, request IDs and bodies are scrubbed of the key and the secrets 
 before an error is built (``_error_bodies``); the SDK's own errors are never chained to a
 library's exception, whose text may quote the request. ``response`` stays the raw
 ``httpx.Response``, as sent and received.
+
+Every error pickles (to a process pool's parent, a task queue) as the same type with the
+same text and fields; the raw response, which holds the request and its key, does not
+cross: it arrives as ``None``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 if TYPE_CHECKING:
     import httpx
@@ -57,10 +61,15 @@ __all__ = [
     "UnprocessableEntityError",
     "ValidationError",
     "VersionConflictError",
+    "mark_outcome_unknown",
     "retype_conflict",
 ]
 
 _E = TypeVar("_E", bound="ConflictError")
+
+
+#: What an error's text says when a write it was making may have been applied.
+OUTCOME_UNKNOWN: Final = "the write's outcome is unknown (it may have been applied)"
 
 
 class PictoryError(Exception):
@@ -69,7 +78,45 @@ class PictoryError(Exception):
     Catch it to handle any failure of a call; every public method raises only its
     subclasses (besides your own exceptions and cancellation). No message, attribute or
     chained cause holds the API key or a secret.
+
+    ``outcome_unknown`` is ``True`` when the call was a write (create, update) that may
+    have been applied even so: an attempt got no clear answer and checking the server's
+    state afterwards could not settle it (the text then says so too). ``False`` whenever
+    the write certainly did not happen, and on every read.
     """
+
+    #: Whether a write this error ends may have been applied.
+    outcome_unknown: bool = False
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt from the text and the fields, not by calling ``__init__`` again (whose
+        # arguments differ per class); the raw response stays behind: it holds the request.
+        state = {k: v for k, v in vars(self).items() if k not in _LEFT_BEHIND}
+        if "response" in vars(self):
+            state["response"] = None
+        return _rebuild, (type(self), str(self), state)
+
+
+#: What does not cross a process: the raw response holds the request, key and body.
+_LEFT_BEHIND: Final = frozenset({"response", "__notes__"})
+
+
+def _rebuild(cls: type[PictoryError], text: str, state: dict[str, object]) -> PictoryError:
+    """An error of ``cls`` with this text and these fields (what unpickling calls)."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, text)
+    error.__dict__.update(state)
+    return error
+
+
+def mark_outcome_unknown(error: PictoryError) -> PictoryError:
+    """``error``, saying that the write it ends may have been applied (text and attribute)."""
+    if not error.outcome_unknown:
+        error.outcome_unknown = True
+        text = str(error)
+        if OUTCOME_UNKNOWN not in text:
+            error.args = (f"{text}; {OUTCOME_UNKNOWN}",)
+    return error
 
 
 class ValidationError(PictoryError, ValueError):

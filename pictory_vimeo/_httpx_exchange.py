@@ -50,13 +50,28 @@ class HttpxExchange:
         headers: Mapping[str, str],
         content: bytes | None,
         limit: int,
-        phase_timeout: float,
+        deadline: float,
     ) -> Answer:
         """Send one request to ``base_url + target`` (already escaped); read its answer.
 
-        ``phase_timeout`` bounds each phase (connect, write, read); the caller bounds the
-        whole. The connection is released, or closed when the answer was too large.
+        httpx's phase timeouts (connect, write, read) are set to what is left before
+        ``deadline``, which bounds the whole; past it, ``TimeoutError``. The connection
+        is released, or closed when the answer was too large.
         """
+        with anyio.fail_at(deadline):
+            return await self._exchange(
+                method, target, headers, content, limit, deadline - anyio.current_time()
+            )
+
+    async def _exchange(
+        self,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        limit: int,
+        phase_timeout: float,
+    ) -> Answer:
         url = self._base + target
         if self._direct is None:
             request = self.client.build_request(

@@ -41,6 +41,10 @@ def _redact(_: object) -> str:
     return _SHOWN
 
 
+def _length(value: str | None) -> str:
+    return "None" if value is None else f"<{len(value)} characters>"
+
+
 def _redact_if_given(value: object) -> str:
     return repr(value) if value is None or isinstance(value, NotGiven) else _SHOWN
 
@@ -192,7 +196,8 @@ class Page(Generic[T]):
     """
 
     items: list[T]
-    next_page_key: str | None = None
+    #: Opaque server text (it may echo anything): its repr gives only its length.
+    next_page_key: str | None = attrs.field(default=None, repr=_length)
 
 
 def to_camel(name: str) -> str:

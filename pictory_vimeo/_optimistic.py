@@ -23,6 +23,7 @@ from ._logging import log_conflict
 from ._models import VimeoConnection
 from ._retry import conflict_wait, pause
 from ._rules import FIELD_RULES, FieldError, check_count
+from ._secret import MaskedFields
 
 __all__ = [
     "Changes",
@@ -152,17 +153,20 @@ async def optimistic_update_async(
     raise OptimisticLockError(connection_id, max_attempts) from last_conflict
 
 
-async def _changes(mutate: Mutate, current: VimeoConnection) -> dict[str, Any]:
+async def _changes(mutate: Mutate, current: VimeoConnection) -> MaskedFields:
+    """What ``mutate`` asks to change, in a mapping whose repr masks secrets (new ones)."""
     result = mutate(current)
     if inspect.isawaitable(result):
         result = await result
     if result is None:
-        return {}
+        return MaskedFields()
     if not isinstance(result, Mapping):
         raise ValidationError(
             [FieldError("mutate", f"must return a mapping or None (got {type(result).__name__})")]
         )
-    unknown = sorted(str(key) for key in result if key not in _FIELDS)
+    changes = MaskedFields(result)
+    del result  # from here on only in the masked mapping (it may hold new secrets)
+    unknown = sorted(str(key) for key in changes if key not in _FIELDS)
     if unknown:
         raise ValidationError(
             [
@@ -172,4 +176,4 @@ async def _changes(mutate: Mutate, current: VimeoConnection) -> dict[str, Any]:
                 for key in unknown
             ]
         )
-    return dict(result)
+    return changes

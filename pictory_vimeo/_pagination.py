@@ -34,6 +34,9 @@ PageFetcher = Callable[[str | None], Awaitable[Page[T]]]
 Spawn = Callable[["_Ahead[Any]"], bool]
 #: How many recent page keys are remembered exactly; longer cycles are caught by Brent's method.
 _RECENT_KEYS: Final = 1024
+#: How many recent item IDs a listing remembers, to tell a page of nothing new (a server
+#: repeating the same items under ever-new keys) from progress.
+_RECENT_IDS: Final = 4096
 
 
 def _no_read_ahead(fetch: _Ahead[Any]) -> bool:
@@ -46,8 +49,9 @@ class AsyncPaginator(Generic[T]):
     ``await paginator`` gives the first page; ``async for item in paginator`` gives every
     item (at most ``limit``); ``async for page in paginator.pages()`` gives every page.
     Start from ``next_page_key`` to resume a listing where an earlier one stopped. After
-    ``max_empty_pages`` consecutive empty pages that still carry a ``nextPageKey`` the
-    listing stops with ``PaginationError`` (``None``: never).
+    ``max_empty_pages`` consecutive pages that bring nothing new (empty, or only items
+    this listing already gave) yet still carry a ``nextPageKey``, the listing stops with
+    ``PaginationError`` (``None``: never).
 
     Made by ``client.vimeo_connections.list(...)``; not meant to be constructed directly.
     No request is sent until it is awaited or iterated.
@@ -142,6 +146,33 @@ class _KeyMemory:
         return False
 
 
+class _IdMemory:
+    """The IDs of the items a listing handed out recently (at most ``_RECENT_IDS``)."""
+
+    def __init__(self) -> None:
+        self.recent: OrderedDict[object, None] = OrderedDict()
+
+    def any_new(self, items: list[Any]) -> bool:
+        """Whether ``items`` hold one not seen recently; remember them all either way.
+
+        An item without a ``connection_id`` is new (nothing tells it apart).
+        """
+        new = False
+        for item in items:
+            item_id = getattr(item, "connection_id", None)
+            if item_id is None:
+                new = True
+                continue
+            if item_id in self.recent:
+                self.recent.move_to_end(item_id)
+                continue
+            new = True
+            self.recent[item_id] = None
+            if len(self.recent) > _RECENT_IDS:
+                self.recent.popitem(last=False)
+        return new
+
+
 class _Ahead(Generic[T]):
     """One page being fetched in the client's task group while the caller works."""
 
@@ -189,6 +220,7 @@ class _Pages(AsyncIterator[Page[T]]):
         self._fetch = fetch
         self._key = start
         self._keys = _KeyMemory(start)
+        self._ids = _IdMemory()
         self._max_empty = max_empty
         self._empty_run = 0
         self._spawn = spawn
@@ -221,7 +253,8 @@ class _Pages(AsyncIterator[Page[T]]):
         if not key:
             self._done = True
             return
-        self._empty_run = 0 if page.items else self._empty_run + 1
+        # A page of items already handed out is no progress, as an empty page is not.
+        self._empty_run = 0 if self._ids.any_new(page.items) else self._empty_run + 1
         if self._keys.repeated(key):
             # The key itself is not shown: it is the server's text, and may quote anything.
             self._stop = PaginationError(
@@ -230,8 +263,9 @@ class _Pages(AsyncIterator[Page[T]]):
             )
         elif self._max_empty is not None and self._empty_run >= self._max_empty:
             self._stop = PaginationError(
-                f"the server sent {self._empty_run} empty pages in a row, each with a "
-                "nextPageKey; stopped (raise max_empty_pages, or pass None, to go on)"
+                f"the server sent {self._empty_run} empty pages in a row (or pages of only "
+                "connections it had already listed), each with a nextPageKey; stopped "
+                "(raise max_empty_pages, or pass None, to go on)"
             )
         else:
             self._key = key

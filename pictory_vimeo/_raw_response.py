@@ -77,7 +77,9 @@ class RawResponse(Generic[T]):
         return self._parsed
 
     def __repr__(self) -> str:
-        answer = self._answer
+        answer = getattr(self, "_answer", None)
+        if answer is None or not hasattr(self, "retries_taken"):  # half-built
+            return f"<{type(self).__name__} (not built)>"
         return (
             f"<RawResponse [{self.status_code}] {answer.method} {urlsplit(answer.url).path} "
             f"retries_taken={self.retries_taken}>"

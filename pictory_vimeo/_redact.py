@@ -31,28 +31,43 @@ _MAX_DEPTH: Final = 64
 #: What must not reach a terminal or a log line from a server: C0 and C1 controls (an
 #: escape sequence drives the terminal), lone surrogates (they cannot be printed or
 #: encoded), and the bidirectional overrides that make text read other than it is.
-_UNPRINTABLE: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE: Final = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def _escape(match: re.Match[str]) -> str:
-    return match.group().encode("unicode_escape").decode("ascii")
+    char = match.group()
+    if char < " ":
+        return char.encode("unicode_escape").decode("ascii")  # \n, \t, \x1b
+    # ``\uXXXX``: the same character's escape in JSON, so a JSON line stays valid JSON.
+    return f"\\u{ord(char):04x}"
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters, lone surrogates and bidi overrides escaped."""
+    """``text`` with control characters, lone surrogates and bidi controls escaped.
+
+    C0 controls as Python writes them (``\\n``, ``\\x1b``); the rest as ``\\uXXXX``, which
+    is also their escape inside a JSON string.
+    """
     return _UNPRINTABLE.sub(_escape, text)
 
 
 def _encodings(text: str) -> tuple[str, ...]:
-    """``text`` as a server may write it: raw, JSON-, HTML- and URL-escaped, printable."""
+    """``text`` as a server may write it: raw, JSON-, HTML- and URL-escaped, printable.
+
+    URL-escaped from its bytes with ``surrogatepass``: ``quote`` of the text itself would
+    raise on a lone surrogate (and its error would hold the secret).
+    """
+    utf8 = text.encode("utf-8", "surrogatepass")
     return (
         text,
         json.dumps(text)[1:-1],
         json.dumps(text, ensure_ascii=False)[1:-1],
         html.escape(text),
         html.escape(text, quote=False),
-        quote(text, safe=""),
-        quote_plus(text, safe=""),
+        quote(utf8, safe=""),
+        quote_plus(utf8, safe=""),
         printable(text),
     )
 
@@ -68,7 +83,19 @@ def _quotings(text: str) -> set[str]:
 
 
 def _forms(secret: str) -> set[str]:
-    """The secret as a server or library might echo it."""
+    """The secret as a server or library might echo it; never raises.
+
+    Every form is computed from text alone, so nothing here should fail; were one to, the
+    secret is still masked as it is, and no exception (whose arguments would hold the
+    secret) leaves the scrubber.
+    """
+    try:
+        return _all_forms(secret)
+    except Exception:
+        return {secret} if len(secret) >= _MIN_LENGTH else set()
+
+
+def _all_forms(secret: str) -> set[str]:
     plain = {secret, secret.strip(), " ".join(secret.split())}
     # A request body carries each secret JSON-escaped, and an echo of the body quotes it so.
     sent = plain | {
@@ -124,7 +151,7 @@ class Scrubber:
         return bool(self._forms)
 
     def __repr__(self) -> str:
-        return f"<Scrubber of {len(self._known)} secrets>"
+        return f"<Scrubber of {len(getattr(self, '_known', ()))} secrets>"
 
     def with_secrets(self, secrets: Iterable[str]) -> Scrubber:
         """A scrubber of these secrets as well as this one's."""

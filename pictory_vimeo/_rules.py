@@ -21,6 +21,7 @@ __all__ = [
     "FIELD_RULES",
     "SECRET_FIELDS",
     "UPDATE_FIELDS",
+    "api_key_problem",
     "FieldError",
     "FieldRule",
     "Naming",
@@ -31,6 +32,7 @@ __all__ = [
     "check_update",
     "is_count",
     "is_utf8_encodable",
+    "unsendable",
 ]
 
 Naming = Literal["api", "python"]
@@ -39,6 +41,8 @@ Naming = Literal["api", "python"]
 CONNECTION_ID_PATTERN: Final = re.compile(r"\d{17}[a-z0-9]{15}")
 
 _NAME_CHARS: Final = re.compile(r"[A-Za-z0-9 _-]+")
+#: What an API key is made of: it travels as a header value, as is.
+_API_KEY_CHARS: Final = re.compile(r"[!-~]+")
 _SHOWN_VALUE_MAX: Final = 40
 
 
@@ -69,7 +73,22 @@ def _shown(value: object, *, secret: bool) -> str:
     return f"{type(value).__name__} {value!r}"[: _SHOWN_VALUE_MAX + 10]
 
 
+def api_key_problem(key: str) -> str | None:
+    """What makes ``key`` unusable as an API key (``None`` when nothing does).
+
+    The one rule both sides apply: the SDK refuses such a key before sending it, and the
+    emulator answers ``401`` to it. The message never shows the key.
+    """
+    if _API_KEY_CHARS.fullmatch(key) is None:
+        return (
+            "must be printable ASCII with no spaces or line breaks"
+            " (a key read from a file may end with a newline)"
+        )
+    return None
+
+
 def is_utf8_encodable(value: str) -> bool:
+    """Whether ``value`` has a UTF-8 form (a lone surrogate has none)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -194,6 +213,22 @@ def check_create(body: Mapping[str, object], *, naming: Naming = "api") -> list[
 def check_update(body: Mapping[str, object], *, naming: Naming = "api") -> list[FieldError]:
     """Every rule an update body breaks (``version`` first); empty when the body is valid."""
     return _check(body, ("version", *UPDATE_FIELDS), frozenset({"version"}), naming)
+
+
+def unsendable(body: Mapping[str, object], *, naming: Naming = "api") -> list[FieldError]:
+    """The text fields of ``body`` that have no UTF-8 form, so cannot be sent at all.
+
+    Checked even when validation is off: such a value (a lone surrogate) could neither be
+    sent nor masked in an error's text.
+    """
+    return [
+        FieldError(
+            rule.name(naming) if (rule := FIELD_RULES.get(key)) is not None else key,
+            "must be valid Unicode text (got a lone surrogate)",
+        )
+        for key, value in body.items()
+        if isinstance(value, str) and not is_utf8_encodable(value)
+    ]
 
 
 _BY_PYTHON_NAME: Final = {rule.python_name: rule for rule in FIELD_RULES.values()}

@@ -153,14 +153,14 @@ class ApiSession:
         headers: Mapping[str, str],
         content: bytes | None,
         params: Mapping[str, str] | None,
-        phase_timeout: float,
+        deadline: float,
         limit: int,
     ) -> Answer:
         """Send one request and read its whole answer; the connection is released either way.
 
-        ``phase_timeout`` bounds each phase (connect, write, read) where the pool has
-        phases; the caller bounds the whole. ``limit`` is the largest body taken
-        (the client's ``max_response_bytes``).
+        ``deadline`` (``anyio.current_time()``'s clock) bounds the whole exchange: past it,
+        ``TimeoutError``. Each pool enforces it its own cheapest way. ``limit`` is the
+        largest body taken (the client's ``max_response_bytes``).
         """
         exchange = self.pool
         target = path
@@ -172,7 +172,7 @@ class ApiSession:
             headers=headers,
             content=content,
             limit=limit,
-            phase_timeout=phase_timeout,
+            deadline=deadline,
         )
 
     async def aclose(self) -> None:

@@ -38,8 +38,9 @@ class Slots:
             self._generation = self._session.generation
         return self._limiter
 
-    def slot(self) -> _Slot:
-        """Hold one slot for the length of an ``async with``, waiting only when none is free.
+    def slot(self, deadline: float) -> _Slot:
+        """Hold one slot for the length of an ``async with``, waiting only when none is free
+        (and then until ``deadline`` at most: ``TimeoutError``).
 
         A free slot is taken without yielding to the event loop (``acquire()`` always
         yields once, which costs a whole loop turn per request: measured, a fifth of a
@@ -47,23 +48,25 @@ class Slots:
         generator per request costs asyncio's first-iteration hook, measured at a tenth of
         the SDK's CPU per call.
         """
-        return _Slot(self.limiter())
+        return _Slot(self.limiter(), deadline)
 
 
 class _Slot:
     """One slot of a ``CapacityLimiter``, held for the length of an ``async with``."""
 
-    __slots__ = ("_limiter",)
+    __slots__ = ("_deadline", "_limiter")
 
-    def __init__(self, limiter: anyio.CapacityLimiter) -> None:
+    def __init__(self, limiter: anyio.CapacityLimiter, deadline: float) -> None:
         self._limiter = limiter
+        self._deadline = deadline
 
     async def __aenter__(self) -> None:
         limiter = self._limiter
         try:
             limiter.acquire_nowait()
         except anyio.WouldBlock:
-            await limiter.acquire()
+            with anyio.fail_at(self._deadline):
+                await limiter.acquire()
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._limiter.release()

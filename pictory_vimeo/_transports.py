@@ -66,9 +66,12 @@ class Exchange(Protocol):
         headers: Mapping[str, str],
         content: bytes | None,
         limit: int,
-        phase_timeout: float,
+        deadline: float,
     ) -> Answer:
-        """Send ``method`` to the base URL + ``target``; the answer, read whole."""
+        """Send ``method`` to the base URL + ``target``; the answer, read whole.
+
+        Past ``deadline`` (``anyio.current_time()``'s clock), ``TimeoutError``.
+        """
         ...
 
     async def aclose(self) -> None:

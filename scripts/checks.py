@@ -119,7 +119,7 @@ def _resolve(venv: Path, argv: tuple[str, ...]) -> list[str]:
     return [str(local) if local.exists() else argv[0], *argv[1:]]
 
 
-def run_checks(checks: Sequence[Check], venv: Path, *, fresh: bool) -> int:
+def run_checks(checks: Sequence[Check], venv: Path, *, fresh: bool, install: bool = True) -> int:
     """Make the virtualenv, then install and run each check in turn; the first failure stops.
 
     Returns:
@@ -136,7 +136,7 @@ def run_checks(checks: Sequence[Check], venv: Path, *, fresh: bool) -> int:
     for check in checks:
         print(f"== {check.name}: {check.about}", flush=True)
         missing = set(check.extras) - installed
-        if missing:
+        if missing and install:
             wanted = ",".join(sorted(installed | missing))
             if _run([python, "-m", "pip", "install", "-q", f".[{wanted}]"]) != 0:
                 return 1
@@ -162,6 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--venv", default=CI_VENV, help=f"the virtualenv to use (default: {CI_VENV})"
     )
     parser.add_argument("--fresh", action="store_true", help="recreate the virtualenv first")
+    parser.add_argument(
+        "--no-install",
+        action="store_true",
+        help="install nothing: use the virtualenv as it is (e.g. your own, editable, .venv)",
+    )
     parser.add_argument("--list", action="store_true", help="print the checks and exit")
     args = parser.parse_args(argv)
     checks = by_name(args.names)
@@ -172,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 extras = f"  (extras: {','.join(check.extras)})" if check.extras else ""
                 print(f"{'':<12}   {' '.join(command)}{extras}")
         return 0
-    return run_checks(checks, ROOT / args.venv, fresh=args.fresh)
+    return run_checks(checks, ROOT / args.venv, fresh=args.fresh, install=not args.no_install)
 
 
 if __name__ == "__main__":

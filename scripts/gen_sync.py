@@ -61,8 +61,12 @@ from typing import Any, Self
 from .._client import AsyncPictoryClient
 from ..resources.vimeo_connections import AsyncVimeoConnections
 from ._pagination import SyncPaginator
-from ._portal import Backend, PortalResource, SyncRawResponses
+from ._portal import Backend, PortalResource, SyncRawResponses, masked
 """
+#: Parameters that carry a secret. A generated frame keeps none of them raw in a local once
+#: it has handed them on (an error raised through it is recorded with its locals by error
+#: trackers): bound in a call whose repr masks them, or wrapped in a ``Secret``, then dropped.
+SECRETS = ("api_key", "client_secret", "access_token")
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -100,6 +104,12 @@ def _arguments(func: Function) -> str:
     return ", ".join([*positional, *(f"{a.arg}={a.arg}" for a in func.args.kwonlyargs)])
 
 
+def _secrets(func: Function) -> str:
+    """The secret parameters of ``func``, as ``del`` takes them (``""``: none)."""
+    names = [a.arg for a in [*func.args.args, *func.args.kwonlyargs]]
+    return ", ".join(name for name in names if name in SECRETS)
+
+
 def _summary(func: Function) -> str:
     return (ast.get_docstring(func) or "").split("\n")[0]
 
@@ -122,7 +132,10 @@ def _resource_method(func: Function) -> ast.FunctionDef:
         return _method(func, body, doc=_summary(func))
     if isinstance(func.returns, ast.Subscript) and ast.unparse(func.returns.value) in TYPES:
         return _method(func, f"return SyncPaginator(self._run, self._async.{func.name}({forward}))")
-    return _method(func, f"return self._run(partial(self._async.{func.name}, {forward}))")
+    call = f"partial(self._async.{func.name}, {forward})"
+    if secrets := _secrets(func):
+        return _method(func, f"call = masked({call})\ndel {secrets}\nreturn self._run(call)")
+    return _method(func, f"return self._run({call})")
 
 
 def _member(func: Function) -> ast.FunctionDef | None:
@@ -142,9 +155,12 @@ def _init(cls: ast.ClassDef) -> ast.FunctionDef:
     init.args.kwonlyargs.append(ast.arg("backend", ast.Name("Backend")))
     init.args.kw_defaults.append(ast.Constant("asyncio"))
     names = [a.arg for a in [*init.args.args[1:], *init.args.kwonlyargs[:-1]]]
-    arguments = ", ".join(f"{name!r}: {name}" for name in names)
+    arguments = ", ".join(
+        f"{name!r}: Secret({name})" if name in SECRETS else f"{name!r}: {name}" for name in names
+    )
+    body = f"arguments: dict[str, Any] = {{{arguments}}}\ndel {_secrets(init)}"
     doc = "Check every argument, start the event loop, and build the client in it."
-    return _method(init, f"self._open({{{arguments}}}, backend)", doc=doc)
+    return _method(init, f"{body}\nself._open(arguments, backend)", doc=doc)
 
 
 #: What ``ClientMembers`` declares for ``PictoryClient`` to implement.

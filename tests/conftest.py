@@ -217,10 +217,44 @@ def _no_secret_leaks(
     texts += [
         (f"{type(e).__name__} (traceback)", "".join(traceback.format_exception(e))) for e in errors
     ]
+    texts += [
+        (f"{type(e).__name__} (a local of {where} in its traceback)", text)
+        for e in errors
+        for where, text in _package_locals(e)
+    ]
     for where, text in texts:
         for form in forms:
             if form in text:
                 pytest.fail(f"a secret ({form!r}) shows in a {where}:\n{text}", pytrace=False)
+
+
+#: The package's own files: the frames whose locals the leak guard reads.
+_PACKAGE_DIR = str(Path(pv.__file__).parent)
+
+
+def _package_locals(error: BaseException) -> Iterator[tuple[str, str]]:
+    """(frame and name, repr) of every local of every frame of the package on ``error``'s
+    traceback, its causes' and its contexts', as an error tracker records them: through
+    ``traceback.TracebackException(..., capture_locals=True)``, which must not fail.
+    """
+    if error.__traceback__ is None:
+        return
+    try:
+        summary = traceback.TracebackException.from_exception(error, capture_locals=True)
+        "".join(summary.format())
+    except Exception as exc:
+        pytest.fail(
+            f"formatting a {type(error).__name__} with its locals raised {exc!r}", pytrace=False
+        )
+    pending = [summary]
+    while pending:
+        current = pending.pop()
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+        pending += getattr(current, "exceptions", None) or []
+        for frame in current.stack:
+            if frame.filename.startswith(_PACKAGE_DIR):
+                for name, text in (frame.locals or {}).items():
+                    yield f"{frame.name}() ({name})", text
 
 
 @pytest.fixture

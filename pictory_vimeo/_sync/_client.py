@@ -14,6 +14,7 @@ A caller's ``httpx.AsyncClient`` is accepted as ``http_client`` when no other lo
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import partial
@@ -105,6 +106,7 @@ class PictoryClient(ClientMembers):
         self._init(loop, client, owner=True)
 
     def _init(self, loop: Loop, client: AsyncPictoryClient, *, owner: bool) -> None:
+        loop.attach()
         self._loop = loop
         self._async = client
         self._owner = owner
@@ -136,7 +138,24 @@ class PictoryClient(ClientMembers):
         """Close the client (as :meth:`close`)."""
         self.close()
 
+    def __del__(self) -> None:
+        # As aiohttp does for a session: a client nobody closed is a ResourceWarning. Its
+        # loop stops once no client on it is left, so no thread outlives them.
+        loop = getattr(self, "_loop", None)
+        if loop is None:  # half-built: no loop was attached
+            return
+        if self._owner and not loop.closed:
+            warnings.warn(
+                f"unclosed {self!r}: close() it or use it as `with`",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+        loop.detach()
+
     def __repr__(self) -> str:
+        if not hasattr(self, "_async"):  # half-built: its __init__ raised
+            return f"<{type(self).__name__} (not built)>"
         return repr(self._async).replace("AsyncPictoryClient", type(self).__name__, 1)
 
 

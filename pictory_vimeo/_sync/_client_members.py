@@ -16,6 +16,7 @@ from .._config import (
     DEFAULT_TIMEOUT,
     TransportName,
 )
+from .._secret import Secret
 from .._types import NOT_GIVEN, NotGiven
 from ._portal import Backend
 
@@ -52,22 +53,21 @@ class ClientMembers(ABC):
         backend: Backend = "asyncio",
     ) -> None:
         """Check every argument, start the event loop, and build the client in it."""
-        self._open(
-            {
-                "api_key": api_key,
-                "base_url": base_url,
-                "timeout": timeout,
-                "max_retries": max_retries,
-                "default_headers": default_headers,
-                "http_client": http_client,
-                "transport": transport,
-                "max_concurrency": max_concurrency,
-                "allow_insecure_http": allow_insecure_http,
-                "validate": validate,
-                "max_response_bytes": max_response_bytes,
-            },
-            backend,
-        )
+        arguments: dict[str, Any] = {
+            "api_key": Secret(api_key),
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "default_headers": default_headers,
+            "http_client": http_client,
+            "transport": transport,
+            "max_concurrency": max_concurrency,
+            "allow_insecure_http": allow_insecure_http,
+            "validate": validate,
+            "max_response_bytes": max_response_bytes,
+        }
+        del api_key
+        self._open(arguments, backend)
 
     @property
     def base_url(self) -> str:

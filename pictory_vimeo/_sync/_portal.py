@@ -8,6 +8,7 @@ client's own: one implementation, not two.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
@@ -31,6 +32,7 @@ __all__ = [
     "Runner",
     "SyncRawResponses",
     "blocking",
+    "masked",
     "refuse_inside",
 ]
 
@@ -69,6 +71,8 @@ class Loop:
         #: Enters the client in a portal's loop and returns how to leave it (see ``enter``).
         self._enter: Callable[[BlockingPortal], Callable[[], None]] | None = None
         self._forked = False
+        #: The sync clients alive on this loop (the owner and those ``with_options`` made).
+        self._users = 0
         on_fork_in_child(self)
 
     @classmethod
@@ -99,6 +103,24 @@ class Loop:
                     if self._enter is not None:
                         self.cleanup = self._enter(self.portal)
         return self.portal
+
+    def attach(self) -> None:
+        """Count one more live client on this loop."""
+        with self._lock:
+            self._users += 1
+
+    def detach(self) -> None:
+        """One client on this loop was collected; stop the loop if it was the last one.
+
+        A client nobody closed: its pool and thread are released all the same, from a
+        thread of their own, since a finaliser may run anywhere (in the loop's own thread,
+        where waiting for the loop would never end).
+        """
+        with self._lock:
+            self._users -= 1
+            last = self._users == 0 and not self.closed
+        if last and not sys.is_finalizing():
+            threading.Thread(target=self.stop, name="pictory-vimeo-close", daemon=True).start()
 
     def stop(self) -> None:
         """Close what lives in the loop, then stop the loop and join its thread. Idempotent.
@@ -176,6 +198,9 @@ class PortalCalls:
             if self._loop.closed:
                 raise RuntimeError("the client is closed") from None
             raise
+        # The call's arguments (secrets among them) are no local of this frame while it
+        # waits: an error raised through it is recorded with its locals by error trackers.
+        del func
         try:
             return future.result()
         except BaseException:
@@ -199,12 +224,36 @@ class PortalResource(Generic[A]):
         self._async = async_resource
 
 
+class _Masked(Generic[R]):
+    """A call of an async function whose ``repr`` names the function, never its arguments."""
+
+    __slots__ = ("_func",)
+
+    def __init__(self, func: Callable[[], Awaitable[R]]) -> None:
+        self._func = func
+
+    def __call__(self) -> Awaitable[R]:
+        return self._func()
+
+    def __repr__(self) -> str:
+        func = getattr(self, "_func", None)  # None while half-built
+        inner = getattr(func, "func", func)
+        return f"<call of {getattr(inner, '__qualname__', type(inner).__name__)}>"
+
+
+def masked(func: Callable[[], Awaitable[R]]) -> Callable[[], Awaitable[R]]:
+    """``func``, with a ``repr`` that shows none of its bound arguments (secrets among them)."""
+    return _Masked(func)
+
+
 def blocking(run: Runner, method: Callable[P, Awaitable[R]]) -> Callable[P, R]:
     """``method`` run to its end in the client's loop: the same parameters, its result."""
 
     @wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return run(partial(method, *args, **kwargs))
+        bound = masked(partial(method, *args, **kwargs))
+        del args, kwargs  # held by ``bound`` only, whose repr masks them
+        return run(bound)
 
     return call
 

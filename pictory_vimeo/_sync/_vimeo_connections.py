@@ -11,7 +11,7 @@ from .._optimistic import Mutate
 from .._types import NOT_GIVEN, Headers, NotGiven
 from ..resources.vimeo_connections import AsyncVimeoConnections
 from ._pagination import SyncPaginator
-from ._portal import PortalResource, SyncRawResponses
+from ._portal import PortalResource, SyncRawResponses, masked
 
 __all__ = ["SyncVimeoConnections"]
 
@@ -74,7 +74,7 @@ class SyncVimeoConnections(PortalResource[AsyncVimeoConnections]):
             APIStatusError: Another error status (a subclass naming it).
             InvalidResponseError: A 2xx whose body is not a connection.
         """
-        return self._run(
+        call = masked(
             partial(
                 self._async.create,
                 name=name,
@@ -88,6 +88,8 @@ class SyncVimeoConnections(PortalResource[AsyncVimeoConnections]):
                 extra_headers=extra_headers,
             )
         )
+        del client_secret, access_token
+        return self._run(call)
 
     def get(
         self,
@@ -184,16 +186,17 @@ class SyncVimeoConnections(PortalResource[AsyncVimeoConnections]):
         ``first_page()`` gives the first page; iterate over it for every connection, or over
         ``.pages()`` for every page. ``limit`` caps the items iteration yields; the first
         page and ``pages()`` are always whole pages. ``timeout`` and the other per-call
-        settings apply to each page's request. After ``max_empty_pages`` empty pages in a
-        row that still carry a ``nextPageKey``, iteration raises ``PaginationError``.
+        settings apply to each page's request. After ``max_empty_pages`` pages in a row
+        that bring nothing new (empty, or only connections already listed) and still carry
+        a ``nextPageKey``, iteration raises ``PaginationError``.
 
         Args:
             next_page_key: Start from this page (a ``next_page_key`` received earlier);
                 ``None`` (the default): from the first page.
             limit: Yield at most this many connections (an integer >= 0); ``None``: all.
-            max_empty_pages: How many empty pages in a row that still carry a key are
-                followed before giving up (an integer >= 1, default 100); ``None``: no
-                limit.
+            max_empty_pages: How many pages in a row that bring nothing new (empty, or
+                only connections already listed) yet still carry a key are followed
+                before giving up (an integer >= 1, default 100); ``None``: no limit.
             timeout: Seconds for the whole call (every attempt, every wait between them
                 and any reconciliation read); default: the client's.
             max_retries: Retries of a transient failure for this call; default: the
@@ -206,7 +209,7 @@ class SyncVimeoConnections(PortalResource[AsyncVimeoConnections]):
         Raises:
             ValidationError: ``limit`` or ``max_empty_pages`` breaks its rule (at once).
             PaginationError: While iterating: the server repeated a ``nextPageKey`` or
-                sent ``max_empty_pages`` empty pages in a row.
+                sent ``max_empty_pages`` pages of nothing new in a row.
             PictoryError: While iterating: whatever :meth:`list_page` raises.
         """
         return SyncPaginator(
@@ -274,7 +277,7 @@ class SyncVimeoConnections(PortalResource[AsyncVimeoConnections]):
             APIStatusError: Another error status (a subclass naming it).
             InvalidResponseError: A 2xx whose body is not a connection.
         """
-        return self._run(
+        call = masked(
             partial(
                 self._async.update,
                 connection_id,
@@ -290,6 +293,8 @@ class SyncVimeoConnections(PortalResource[AsyncVimeoConnections]):
                 extra_headers=extra_headers,
             )
         )
+        del client_secret, access_token
+        return self._run(call)
 
     def delete(
         self,

@@ -27,6 +27,7 @@ from .._config import (
     resolve_base_url,
 )
 from .._names import LOGGER_NAME, emulator_extra_message
+from .._secret import Secret
 from ._connections import COMMANDS, ClientFactory
 from ._demo import run_demo
 from ._output import (
@@ -126,18 +127,19 @@ def _client_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _client_factory(args: argparse.Namespace, context: ErrorContext) -> ClientFactory:
-    key = _api_key(args)
-    if key is None:
+    if _api_key(args) is None:
         raise UsageError(
             f"no API key: set ${API_KEY_ENV} (keys start with pictai_), or pass --api-key"
         )
+    # Masked in this frame's locals (an error raised through it is recorded with them).
+    key = Secret(_api_key(args))
     options = _client_options(args)
     context.base_url = resolve_base_url(
         args.base_url, allow_insecure_http=options.get("allow_insecure_http", False)
     )
 
     def make() -> AsyncPictoryClient:
-        return AsyncPictoryClient(api_key=key, base_url=args.base_url, **options)
+        return AsyncPictoryClient(api_key=key.reveal(), base_url=args.base_url, **options)
 
     return make
 
@@ -153,7 +155,7 @@ def _dispatch(args: argparse.Namespace, emulator: ModuleType | None, context: Er
             context.base_url = resolve_base_url(
                 base_url, allow_insecure_http=getattr(args, "allow_insecure_http", False)
             )
-        return run_demo(args, emulator, _api_key(args), _client_options(args))
+        return run_demo(args, emulator, Secret(_api_key(args)), _client_options(args))
     return COMMANDS[args.action](args, _client_factory(args, context))
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
 
 import anyio
 
 from .._client import AsyncPictoryClient
 from .._errors import NotFoundError, ValidationError
-from .._models import VimeoConnection
+from .._models import Page, VimeoConnection
 from .._optimistic import optimistic_update
 from .._rules import FieldError, check_connection_id, check_fields
 from ._output import (
@@ -58,20 +58,35 @@ def list_connections(args: argparse.Namespace, make_client: ClientFactory) -> in
     async def run() -> None:
         table = None if args.json else TableWriter()
         async with make_client() as client:
-            async for page in client.vimeo_connections.list().pages():
-                if table is None:
-                    for connection in page.items:
-                        write_json_line(connection)
-                else:
-                    table.write(page.items)
-                if page.next_page_key and not args.all:
-                    _note("more connections follow: pass --all to list every page")
-                    break
+            pages = client.vimeo_connections.list().pages()
+            # Each page is shown in a frame of its own, gone before the next is fetched:
+            # an error raised then has no page (server text, which may echo the key) in
+            # this frame's locals.
+            while await _show_next(pages, table, every=args.all):
+                pass
         if table is not None and table.rows == 0:
             _note("no connections in this account")
 
     anyio.run(run)
     return EXIT_OK
+
+
+async def _show_next(
+    pages: AsyncIterator[Page[VimeoConnection]], table: TableWriter | None, *, every: bool
+) -> bool:
+    """Show the next page; whether to go on to the one after it."""
+    page = await anext(pages, None)
+    if page is None:
+        return False
+    if table is None:
+        for connection in page.items:
+            write_json_line(connection)
+    else:
+        table.write(page.items)
+    if page.next_page_key and not every:
+        _note("more connections follow: pass --all to list every page")
+        return False
+    return True
 
 
 def get_connection(args: argparse.Namespace, make_client: ClientFactory) -> int:

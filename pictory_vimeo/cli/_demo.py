@@ -25,6 +25,7 @@ from .._errors import PictoryError, VersionConflictError
 from .._models import VimeoConnection
 from .._names import emulator_extra_message
 from .._optimistic import Mutate, optimistic_update
+from .._secret import Secret
 from ..resources.vimeo_connections import AsyncVimeoConnections
 from ._demo_report import CallCounter, Progress, Report
 from ._output import EXIT_API, EXIT_OK, UsageError
@@ -299,10 +300,10 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 def run_demo(
     args: argparse.Namespace,
     emulator: ModuleType | None,
-    api_key: str | None,
+    api_key: Secret[str | None],
     client_options: dict[str, Any],
 ) -> int:
-    """Run the demo; 0 only if every check passed."""
+    """Run the demo; 0 only if every check passed (``api_key`` masked: see ``_secret``)."""
     if not 1 <= args.connections <= MAX_CONNECTIONS:
         raise UsageError(f"--connections must be from 1 to {MAX_CONNECTIONS}")
     base_url = args.demo_base_url or args.base_url
@@ -311,7 +312,7 @@ def run_demo(
             emulator_extra_message("the demo (it runs the local emulator)")
             + " (or pass --base-url and a real API key)"
         )
-    if base_url is not None and not api_key:
+    if base_url is not None and not api_key.reveal():
         raise UsageError("the read-only demo needs an API key: set $PICTORY_API_KEY")
     seed = args.seed if args.seed is not None else random.randrange(1_000_000)
     counter = CallCounter()
@@ -324,7 +325,7 @@ def run_demo(
             await _emulator_story(report, emulator, args.connections, seed, client_options)
             return
         async with AsyncPictoryClient(
-            api_key=api_key, base_url=base_url, **client_options
+            api_key=api_key.reveal(), base_url=base_url, **client_options
         ) as client:
             await _read_only_story(report, client)
 

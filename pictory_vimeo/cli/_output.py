@@ -10,7 +10,6 @@ quote anything. So every line goes out through :func:`emit`, which masks every v
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ from .._errors import (
     VersionConflictError,
 )
 from .._models import VimeoConnection
-from .._redact import Scrubber
+from .._redact import Scrubber, printable
 
 __all__ = [
     "EXIT_API",
@@ -73,7 +72,6 @@ _FLAG_OF: Final = {
 }
 _NAME_MAX_WIDTH: Final = 40
 _ID_WIDTH: Final = 32
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class UsageError(Exception):
@@ -113,11 +111,14 @@ def never_shown(text: str) -> str:
 
 
 def emit(text: str, stream: TextIO | None = None) -> None:
-    """Print one line and flush it, masking secrets and degrading characters the stream
-    cannot encode.
+    """Print one line and flush it, masking secrets, escaping control and bidi characters,
+    and degrading characters the stream cannot encode.
     """
     stream = sys.stdout if stream is None else stream
-    text = never_shown(text)
+    # Every line escaped, whatever built it: text from a server (a description holding a
+    # right-to-left override, an escape sequence) must not drive the terminal. The escapes
+    # are valid inside JSON strings too, so a JSON line stays the same JSON.
+    text = "\n".join(printable(line) for line in never_shown(text).split("\n"))
     try:
         print(text, file=stream, flush=True)
     except UnicodeEncodeError:
@@ -165,12 +166,13 @@ def write_details(connection: VimeoConnection, stream: TextIO | None = None) -> 
 
 
 def _terminal_safe(text: str) -> str:
-    """``text`` with control characters escaped (``\\n``, ``\\x1b``).
+    """``text`` with control and bidi characters escaped (``\\n``, ``\\x1b``, ``\\u202e``).
 
-    Values come from the server; printed raw, a newline would break the layout and an
-    escape sequence would drive the user's terminal.
+    Values come from the server; printed raw, a newline would break the layout, an escape
+    sequence would drive the user's terminal, and a bidi override would make text read
+    other than it is.
     """
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return printable(text)
 
 
 def _clip(text: str, width: int) -> str:

@@ -13,6 +13,7 @@ from typing import Final, TextIO
 
 import attrs
 
+from .._rules import is_utf8_encodable
 from ._output import NEVER_SHOWN, UsageError
 
 __all__ = [
@@ -57,9 +58,28 @@ def stdin_is_tty(stdin: TextIO | None = None) -> bool:
         return False
 
 
+def _readline(stdin: TextIO) -> str | None:
+    """One line of stdin, or ``None`` when it is not text in the stream's encoding."""
+    try:
+        return stdin.readline()
+    except UnicodeDecodeError:  # its ``object`` holds the bytes read: not kept, not chained
+        return None
+
+
+def _text(value: str | None, where: str) -> str:
+    """``value``, refused with a usage error (naming ``where``) unless it is valid UTF-8.
+
+    A byte that is not UTF-8 reaches Python as a lone surrogate (``surrogateescape``): such
+    a secret could neither be sent as JSON nor masked in what the command prints.
+    """
+    if value is None or not is_utf8_encodable(value):
+        raise UsageError(f"the {where} is not valid UTF-8 text; secrets must be UTF-8")
+    return value
+
+
 def _from_stdin(stdin: TextIO) -> Secrets:
-    secret = stdin.readline().strip()
-    token = stdin.readline().strip()
+    secret = _text(_readline(stdin), "client secret on stdin").strip()
+    token = _text(_readline(stdin), "access token on stdin").strip()
     if not secret or not token:
         raise UsageError(
             "--secrets-stdin expects two non-empty lines on stdin: the client secret, "
@@ -76,7 +96,7 @@ def _prompt(label: str) -> str:
         raise UsageError(f"no {label.lower()} entered") from None
     if not value:
         raise UsageError(f"the {label.lower()} must not be empty")
-    return value
+    return _text(value, label.lower())
 
 
 def read_secrets(*, from_stdin: bool, stdin: TextIO | None = None) -> Secrets:
@@ -93,6 +113,10 @@ def read_secrets(*, from_stdin: bool, stdin: TextIO | None = None) -> Secrets:
         return _from_stdin(stream)
     secret = os.environ.get(CLIENT_SECRET_ENV) or None
     token = os.environ.get(ACCESS_TOKEN_ENV) or None
+    if secret is not None:
+        _text(secret, f"client secret in ${CLIENT_SECRET_ENV}")
+    if token is not None:
+        _text(token, f"access token in ${ACCESS_TOKEN_ENV}")
     if (secret is None or token is None) and not stdin_is_tty(stream):
         missing = " and ".join(
             f"${name}"

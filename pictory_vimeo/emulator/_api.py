@@ -75,6 +75,8 @@ def account_for_key(key: str | None) -> str | None:
     """The account an API key names (a hash: keys are never kept), or ``None``."""
     if key is None or not key.startswith(KEY_PREFIX) or len(key) == len(KEY_PREFIX):
         return None
+    if _rules.api_key_problem(key) is not None:  # one rule with the SDK's
+        return None
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 

@@ -194,7 +194,10 @@ class Emulator:
         self._store.close()
 
     def __repr__(self) -> str:
-        return f"Emulator(page_size={self.page_size}, faults={self.faults!r})"
+        try:
+            return f"Emulator(page_size={self.page_size}, faults={self.faults!r})"
+        except AttributeError:  # half-built: its __init__ raised
+            return f"<{type(self).__name__} (not built)>"
 
 
 #: What httpx raises, over a socket, for each way an answer is lost (httpcore's words).

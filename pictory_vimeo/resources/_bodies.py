@@ -64,27 +64,45 @@ def _json(response: Answer) -> object:
     raise _invalid(response, f"{_where(response)} with a body that is not JSON{why}")
 
 
-def _structure(response: Answer, data: object) -> VimeoConnection:
+def _page(data: object) -> Page[VimeoConnection] | str:
+    """The page in ``data``, or what is wrong with it (returned, as ``_structured``'s is)."""
+    items = data.get("Items") if isinstance(data, Mapping) else None
+    if not isinstance(items, list):
+        return "without an 'Items' list"
+    assert isinstance(data, Mapping)
+    key = data.get("nextPageKey")
+    if key is not None and not (isinstance(key, str) and is_utf8_encodable(key)):
+        # A key with a lone surrogate could never be sent back: it has no UTF-8 form.
+        return "with a nextPageKey that is not a string of valid Unicode"
+    connections = []
+    for item in items:
+        connection = _structured_item(item)
+        if isinstance(connection, str):
+            return connection
+        connections.append(connection)
+    return Page(connections, key or None)
+
+
+def _structured_item(data: object) -> VimeoConnection | str:
+    """The connection in ``data``, or what is wrong with it (never its values).
+
+    Returned, not raised: the body is the server's text, which may echo anything (a
+    secret), so no frame holding it is on the traceback of the error raised.
+    """
     if not isinstance(data, Mapping):
-        raise _invalid(
-            response,
-            f"{_where(response)} with {type(data).__name__} where a Vimeo connection "
-            "object belongs",
-        )
+        return f"with {type(data).__name__} where a Vimeo connection object belongs"
     try:
-        connection = structure_connection(data)
+        return structure_connection(data)
     except Exception as exc:
-        problem = first_problem(exc)
-    else:
-        return connection
-    raise _invalid(
-        response, f"{_where(response)} with a body that is not a Vimeo connection: {problem}"
-    )
+        return f"with a body that is not a Vimeo connection: {first_problem(exc)}"
 
 
 def parse_connection(response: Answer) -> VimeoConnection:
     """The connection object of a create, get or update answer."""
-    return _structure(response, _json(response))
+    connection = _structured_item(_json(response))
+    if isinstance(connection, str):
+        raise _invalid(response, f"{_where(response)} {connection}")
+    return connection
 
 
 def parse_this_connection(
@@ -98,7 +116,7 @@ def parse_this_connection(
     """
 
     def parse(response: Answer) -> VimeoConnection:
-        connection = _structure(response, _json(response))
+        connection = parse_connection(response)
         if connection.connection_id != connection_id:
             response.discard()
             raise _invalid(
@@ -121,19 +139,10 @@ def parse_this_connection(
 
 def parse_page(response: Answer) -> Page[VimeoConnection]:
     """One page of a listing: ``{"Items": [...], "nextPageKey"?: "..."}``."""
-    data = _json(response)
-    items = data.get("Items") if isinstance(data, Mapping) else None
-    if not isinstance(items, list):
-        raise _invalid(response, f"{_where(response)} without an 'Items' list")
-    assert isinstance(data, Mapping)
-    key = data.get("nextPageKey")
-    if key is not None and not (isinstance(key, str) and is_utf8_encodable(key)):
-        # A key with a lone surrogate could never be sent back: it has no UTF-8 form.
-        raise _invalid(
-            response,
-            f"{_where(response)} with a nextPageKey that is not a string of valid Unicode",
-        )
-    return Page([_structure(response, item) for item in items], key or None)
+    page = _page(_json(response))
+    if isinstance(page, str):
+        raise _invalid(response, f"{_where(response)} {page}")
+    return page
 
 
 def parse_deleted(connection_id: str) -> Callable[[Answer], None]:

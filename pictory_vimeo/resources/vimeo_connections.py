@@ -9,10 +9,9 @@ an attempt whose outcome was unclear.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import partial
 
-from .._call import Call, CallContext, PerCall
+from .._call import Call, CallContext, PerCall, encode_body
 from .._config import DEFAULT_MAX_EMPTY_PAGES
 from .._errors import ConflictError, DuplicateNameError, ValidationError, retype_conflict
 from .._models import (
@@ -24,7 +23,15 @@ from .._models import (
 )
 from .._optimistic import Mutate, optimistic_update_async
 from .._pagination import AsyncPaginator
-from .._rules import FieldError, check_count, check_create, check_update, is_utf8_encodable
+from .._rules import (
+    FieldError,
+    check_count,
+    check_create,
+    check_update,
+    is_utf8_encodable,
+    unsendable,
+)
+from .._secret import Secret
 from .._types import NOT_GIVEN, Headers, NotGiven
 from ._bodies import (
     COLLECTION,
@@ -44,6 +51,45 @@ __all__ = ["AsyncVimeoConnections"]
 def _check(errors: list[FieldError]) -> None:
     if errors:
         raise ValidationError(errors)
+
+
+def _request(
+    model: VimeoConnectionCreate | VimeoConnectionUpdate,
+    problems: list[FieldError],
+    *,
+    validate: bool,
+) -> tuple[Secret[bytes], Secret[tuple[str, ...]]]:
+    """A write's body (masked) and the secrets it carries; a ``ValidationError`` if it breaks
+    a rule (``problems`` too), or cannot be sent at all whatever ``validate`` says.
+
+    The body dict lives only in ``_encoded``'s frame, gone before anything is raised.
+    """
+    problems = problems + _problems(model, validate=validate)
+    if problems:
+        raise ValidationError(problems)
+    encoded = _encoded(model)
+    if isinstance(encoded, FieldError):
+        raise ValidationError([encoded])
+    return encoded, _secrets_of(model)
+
+
+def _problems(
+    model: VimeoConnectionCreate | VimeoConnectionUpdate, *, validate: bool
+) -> list[FieldError]:
+    body = to_body(model)
+    if validate:  # the rules refuse a lone surrogate too, with every other problem
+        check = check_update if isinstance(model, VimeoConnectionUpdate) else check_create
+        return check(body, naming="python")
+    # A value with no UTF-8 form (a lone surrogate) can be neither sent nor masked.
+    return unsendable(body, naming="python")
+
+
+def _encoded(model: VimeoConnectionCreate | VimeoConnectionUpdate) -> Secret[bytes] | FieldError:
+    return encode_body(to_body(model))
+
+
+def _secrets_of(model: VimeoConnectionCreate | VimeoConnectionUpdate) -> Secret[tuple[str, ...]]:
+    return Secret(tuple(s for s in (model.client_secret, model.access_token) if isinstance(s, str)))
 
 
 class AsyncVimeoConnections:
@@ -121,20 +167,22 @@ class AsyncVimeoConnections:
             description=description,
             enabled=enabled,
         )
-        body = to_body(model)
-        if self._context.options.validate:
-            _check(check_create(body, naming="python"))
-        per_call = PerCall(timeout, max_retries, extra_headers)
+        # From here on the secrets are in the model, whose repr masks them: no local of
+        # this frame (on the traceback of whatever it raises) holds one raw.
+        del client_secret, access_token
+        content, secrets = _request(model, [], validate=self._context.options.validate)
         call = self._context.start(
-            "POST", COLLECTION, per_call, secrets=(client_secret, access_token)
+            "POST", COLLECTION, PerCall(timeout, max_retries, extra_headers), secrets=secrets
         )
         try:
             return await call.run(
-                parse_connection, body=body, reconcile=partial(reconcile_create, model)
+                parse_connection, content=content, reconcile=partial(reconcile_create, model)
             )
         except ConflictError as conflict:
             # A create has no version, so the only conflict it can meet is a taken name.
-            raise retype_conflict(conflict, DuplicateNameError) from None
+            error = retype_conflict(conflict, DuplicateNameError)
+            error.outcome_unknown = conflict.outcome_unknown
+        raise error
 
     async def get(
         self,
@@ -222,16 +270,17 @@ class AsyncVimeoConnections:
         ``await`` it for the first page; ``async for`` it for every connection, or over
         ``.pages()`` for every page. ``limit`` caps the items iteration yields; the first
         page and ``pages()`` are always whole pages. ``timeout`` and the other per-call
-        settings apply to each page's request. After ``max_empty_pages`` empty pages in a
-        row that still carry a ``nextPageKey``, iteration raises ``PaginationError``.
+        settings apply to each page's request. After ``max_empty_pages`` pages in a row
+        that bring nothing new (empty, or only connections already listed) and still carry
+        a ``nextPageKey``, iteration raises ``PaginationError``.
 
         Args:
             next_page_key: Start from this page (a ``next_page_key`` received earlier);
                 ``None`` (the default): from the first page.
             limit: Yield at most this many connections (an integer >= 0); ``None``: all.
-            max_empty_pages: How many empty pages in a row that still carry a key are
-                followed before giving up (an integer >= 1, default 100); ``None``: no
-                limit.
+            max_empty_pages: How many pages in a row that bring nothing new (empty, or
+                only connections already listed) yet still carry a key are followed
+                before giving up (an integer >= 1, default 100); ``None``: no limit.
             timeout: Seconds for the whole call (every attempt, every wait between them
                 and any reconciliation read); default: the client's.
             max_retries: Retries of a transient failure for this call; default: the
@@ -244,7 +293,7 @@ class AsyncVimeoConnections:
         Raises:
             ValidationError: ``limit`` or ``max_empty_pages`` breaks its rule (at once).
             PaginationError: While iterating: the server repeated a ``nextPageKey`` or
-                sent ``max_empty_pages`` empty pages in a row.
+                sent ``max_empty_pages`` pages of nothing new in a row.
             PictoryError: While iterating: whatever :meth:`list_page` raises.
         """
         problems = [
@@ -337,21 +386,17 @@ class AsyncVimeoConnections:
             client_secret=client_secret,
             access_token=access_token,
         )
-        body = to_body(model)
-        problems = id_problems(connection_id)
-        if self._context.options.validate:
-            problems += check_update(body, naming="python")
-        _check(problems)
-        call = self._on(
-            connection_id,
-            "PUT",
-            PerCall(timeout, max_retries, extra_headers),
-            secrets=[s for s in (client_secret, access_token) if isinstance(s, str)],
+        del client_secret, access_token  # held by the model only (see create)
+        content, secrets = _request(
+            model, id_problems(connection_id), validate=self._context.options.validate
         )
-        reconcile = partial(reconcile_update, connection_id, version, body)
+        call = self._on(
+            connection_id, "PUT", PerCall(timeout, max_retries, extra_headers), secrets=secrets
+        )
+        reconcile = partial(reconcile_update, connection_id, model)
         # The answer must be about this connection, at the version this update makes.
         parse = parse_this_connection(connection_id, version + 1)
-        return await call.run(parse, body=body, reconcile=reconcile)
+        return await call.run(parse, content=content, reconcile=reconcile)
 
     async def delete(
         self,
@@ -400,7 +445,11 @@ class AsyncVimeoConnections:
         return await optimistic_update_async(self, connection_id, mutate, max_attempts=max_attempts)
 
     def _on(
-        self, connection_id: str, method: str, per_call: PerCall, secrets: Iterable[str] = ()
+        self,
+        connection_id: str,
+        method: str,
+        per_call: PerCall,
+        secrets: Secret[tuple[str, ...]] | None = None,
     ) -> Call:
         """A call of ``method`` on one connection (its ID checked and escaped)."""
         path = connection_path(connection_id)

@@ -258,4 +258,5 @@ class PictoryEmulator:
                 self._testing = None
 
     def __repr__(self) -> str:
-        return f"<PictoryEmulator page_size={self._emulator.page_size}>"
+        emulator = getattr(self, "_emulator", None)  # None while half-built
+        return f"<PictoryEmulator page_size={getattr(emulator, 'page_size', None)}>"

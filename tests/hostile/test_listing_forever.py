@@ -195,12 +195,13 @@ async def test_a_key_cycle_of_any_length_is_caught(
     watched_memory: type[_Watched], period: int
 ) -> None:
     """Short cycles at their first repeat; longer ones than the exact memory by Brent's
-    method, within a few periods; the memory never grows past its cap.
+    method, within a few periods; the memory never grows past its cap. (The pages of a
+    cycle repeat their items too: that guard is off here, so the keys' own is what stops it.)
     """
     requests = [0]
     async with _client(_cycle(period, requests)) as client:
         with pytest.raises(pv.PaginationError, match="repeated a nextPageKey"):
-            async for _ in client.vimeo_connections.list():
+            async for _ in client.vimeo_connections.list(max_empty_pages=None):
                 pass
     if period <= _pagination._RECENT_KEYS:
         assert requests[0] == period + 1
@@ -250,3 +251,42 @@ async def test_a_repeated_key_is_not_quoted_back() -> None:
     assert str(caught.value) == (
         "the server repeated a nextPageKey it had sent before; following it would loop forever"
     )
+
+
+class SameItemsForever:
+    """Answers every list request with the same two connections and a key never seen before."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        """The same items again, under a fresh key."""
+        self.requests += 1
+        items = [connection_json(connectionId=f"same-{i}", name=f"n{i}") for i in (1, 2)]
+        return httpx.Response(200, json={"Items": items, "nextPageKey": f"fresh-{self.requests}"})
+
+
+@pytest.mark.anyio
+async def test_pages_of_only_repeated_items_count_as_empty() -> None:
+    """Same items, ever-new keys: PaginationError after max_empty_pages pages of nothing new."""
+    server = SameItemsForever()
+    async with _client(server) as client:
+        with pytest.raises(pv.PaginationError) as caught:
+            async for _ in client.vimeo_connections.list(max_empty_pages=5):
+                pass
+        assert server.requests == 1 + 5
+        with pytest.raises(pv.PaginationError):
+            async for _ in client.vimeo_connections.list().pages():
+                pass
+    _empty_run_error(caught.value, 5)
+    assert server.requests == 1 + 5 + 1 + DEFAULT
+
+
+def test_the_memory_of_item_ids_is_bounded() -> None:
+    """Only the most recent IDs are kept: a listing of any length holds at most the cap."""
+    memory = _pagination._IdMemory()
+    ids = [pv.VimeoConnection(f"c{i}", "n", "cid", True, 1) for i in range(3 * 4096)]
+    assert memory.any_new(ids)
+    assert len(memory.recent) == _pagination._RECENT_IDS
+    assert not memory.any_new(ids[-10:])
+    assert memory.any_new(ids[:1])

@@ -97,8 +97,9 @@ async def test_everything_answered_survives_kill_9_and_page_keys_stay_valid(
                 await conns.create(
                     name=f"Durable {index}",
                     client_identifier=f"cid-{index}",
-                    client_secret="secret",
-                    access_token="token",
+                    client_secret="durable-secret",
+                    access_token="durable-token",  # not "token": every repr of a model
+                    # names its access_token field, which the leak guard would flag
                     description=f"made {index}" if index % 2 else None,
                     enabled=index != 3,
                 )

@@ -58,7 +58,7 @@ class Watched(httpx.AsyncBaseTransport):
         headers: Mapping[str, str],
         content: bytes | None,
         limit: int,
-        phase_timeout: float,
+        deadline: float,
     ) -> Answer:
         """Send through the real pool; a request counts as in flight until its body is read."""
         assert self.inner is not None
@@ -74,7 +74,7 @@ class Watched(httpx.AsyncBaseTransport):
                 headers=headers,
                 content=content,
                 limit=limit,
-                phase_timeout=phase_timeout,
+                deadline=deadline,
             )
         finally:
             self.in_flight -= 1

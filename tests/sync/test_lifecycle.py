@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -297,3 +299,38 @@ def test_http_client_and_transport_together_are_refused(
         pv.PictoryClient(KEY, BASE_URL, http_client=http, transport=transport)
     assert [e.field for e in caught.value.errors] == ["transport"]
     anyio.run(http.aclose)
+
+
+def _empty_listing(request: httpx.Request) -> httpx.Response:
+    """Every request answered with an empty page."""
+    return httpx.Response(200, json={"Items": []})
+
+
+def test_a_client_never_closed_warns_and_leaves_no_thread() -> None:
+    """Collected unclosed: a ResourceWarning (as aiohttp's unclosed session gives), and its
+    loop thread stops; a derived client keeps the loop until it goes too.
+    """
+    client = pv.PictoryClient(KEY, BASE_URL, transport=httpx.MockTransport(_empty_listing))
+    client.vimeo_connections.list_page()
+    thread = client._loop.thread
+    child = client.with_options(timeout=5)
+    held = [client]
+    del client
+    with pytest.warns(ResourceWarning, match="unclosed PictoryClient"):
+        held.clear()  # the last reference: collected at once
+    assert thread.is_alive()
+    assert child.vimeo_connections.list_page().items == []
+    del child
+    gc.collect()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+
+
+def test_a_closed_client_gives_no_warning() -> None:
+    """close() (or ``with``) is all it takes: collecting it afterwards is silent."""
+    client = pv.PictoryClient(KEY, BASE_URL, transport=httpx.MockTransport(_empty_listing))
+    client.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        del client
+        gc.collect()

@@ -114,15 +114,18 @@ async def test_fail_next_can_drop_an_applied_write(
 ) -> None:
     """With ``drop_after_commit`` the write is stored, its answer lost in the way ``drop``
     says, and the log says so.
+
+    The SDK, its one attempt unanswered, reads the state before failing and finds its own
+    connection there.
     """
     pictory_emulator.fail_next(method="POST", drop_after_commit=True, drop=drop_kind)
     async with pictory_emulator.client(max_retries=0) as client:
-        with pytest.raises(pv.APIConnectionError):
-            await client.vimeo_connections.create(**_fields("Dropped"))
-    assert [c["name"] for c in pictory_emulator.connections()] == ["Dropped"]
-    [request] = pictory_emulator.requests
+        made = await client.vimeo_connections.create(**_fields("Dropped"))
+    assert [c["connectionId"] for c in pictory_emulator.connections()] == [made.connection_id]
+    request, read = pictory_emulator.requests
     assert (request.method, request.status, request.dropped) == ("POST", 201, True)
     assert (request.fault, request.drop) == ("scripted", drop_kind)
+    assert (read.method, read.status, read.dropped) == ("GET", 200, False)
 
 
 @pytest.mark.anyio
