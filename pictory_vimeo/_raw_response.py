@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ._answer import request_id_of
 from ._call import CallRecord, capture_records, release_records
-from ._error_bodies import request_id_of
 
 __all__ = ["RawResponse", "raw"]
 
