@@ -61,7 +61,9 @@ from typing import Any, Self
 from .._client import AsyncPictoryClient
 from ..resources.vimeo_connections import AsyncVimeoConnections
 from ._pagination import SyncPaginator
-from ._portal import Backend, PortalResource, SyncRawResponses, masked
+from ._portal import Backend
+from ._resource import PortalResource, SyncRawResponses
+from ._runner import masked
 """
 #: Parameters that carry a secret. A generated frame keeps none of them raw in a local once
 #: it has handed them on (an error raised through it is recorded with its locals by error

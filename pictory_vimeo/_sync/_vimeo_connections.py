@@ -11,7 +11,8 @@ from .._optimistic import Mutate
 from .._types import NOT_GIVEN, Headers, NotGiven
 from ..resources.vimeo_connections import AsyncVimeoConnections
 from ._pagination import SyncPaginator
-from ._portal import PortalResource, SyncRawResponses, masked
+from ._resource import PortalResource, SyncRawResponses
+from ._runner import masked
 
 __all__ = ["SyncVimeoConnections"]
 

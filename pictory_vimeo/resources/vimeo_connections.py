@@ -23,6 +23,7 @@ from .._models import (
 )
 from .._optimistic import Mutate, optimistic_update_async
 from .._pagination import AsyncPaginator
+from .._raw_response import raw
 from .._rules import (
     FieldError,
     check_count,
@@ -42,10 +43,9 @@ from ._bodies import (
     parse_page,
     parse_this_connection,
 )
-from ._raw_responses import AsyncRawResponses
 from ._reconcile import reconcile_create, reconcile_update
 
-__all__ = ["AsyncVimeoConnections"]
+__all__ = ["AsyncRawResponses", "AsyncVimeoConnections"]
 
 
 def _check(errors: list[FieldError]) -> None:
@@ -456,3 +456,14 @@ class AsyncVimeoConnections:
         return self._context.start(
             method, path, per_call, connection_id=connection_id, secrets=secrets
         )
+
+
+class AsyncRawResponses:
+    """``conns.with_raw_response``: each request method, returning a ``RawResponse``."""
+
+    def __init__(self, conns: AsyncVimeoConnections) -> None:
+        self.create = raw(conns.create)
+        self.get = raw(conns.get)
+        self.list_page = raw(conns.list_page)
+        self.update = raw(conns.update)
+        self.delete = raw(conns.delete)
