@@ -116,24 +116,27 @@ def parse_this_connection(
 
     def parse(response: Answer) -> VimeoConnection:
         connection = parse_connection(response)
-        if connection.connection_id != connection_id:
-            response.discard()
-            raise _invalid(
-                response,
-                f"{_where(response)} about another connection than the one asked for "
-                "(the answer does not belong to this request; its connection was closed)",
-            )
-        if version is not None and connection.version != version:
-            response.discard()
-            raise _invalid(
-                response,
-                f"{_where(response)} with version {connection.version}, not the "
-                f"{version} this update makes (the answer does not belong to this request; "
-                "its connection was closed)",
-            )
-        return connection
+        mismatch = _mismatch(connection, connection_id, version)
+        if mismatch is None:
+            return connection
+        del connection  # its text is the server's, which may echo a secret
+        response.discard()
+        raise _invalid(
+            response,
+            f"{_where(response)} {mismatch} (the answer does not belong to this request; "
+            "its connection was closed)",
+        )
 
     return parse
+
+
+def _mismatch(connection: VimeoConnection, connection_id: str, version: int | None) -> str | None:
+    """How ``connection`` is not the answer about ``connection_id`` at ``version``, if it is not."""
+    if connection.connection_id != connection_id:
+        return "about another connection than the one asked for"
+    if version is not None and connection.version != version:
+        return f"with version {connection.version}, not the {version} this update makes"
+    return None
 
 
 def parse_page(response: Answer) -> Page[VimeoConnection]:
