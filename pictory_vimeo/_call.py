@@ -24,6 +24,7 @@ import httpx
 
 from ._answer import Answer
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, RequestOptions, check_headers
+from ._conflicts import Reconcile, settle
 from ._error_bodies import status_error
 from ._errors import (
     APIConnectionError,
@@ -37,7 +38,6 @@ from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._rules import FieldError, is_utf8_encodable
 from ._secret import MaskedHeaders, Secret
 from ._session import ApiSession
-from ._settle import Reconcile, settle
 from ._slots import Slots
 from ._types import NOT_GIVEN, Headers, NotGiven
 from ._wire import ResponseTooLargeError

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any, Final, Protocol, TypeAlias, TypeVar
 
-from ._errors import (
-    ConflictError,
-    OptimisticLockError,
-    ValidationError,
-    VersionConflictError,
-    retype_conflict,
-)
+from ._conflicts import lost_race
+from ._errors import ConflictError, OptimisticLockError, ValidationError
 from ._logging import log_conflict
 from ._models import VimeoConnection
 from ._retry import conflict_wait, pause
@@ -132,16 +128,12 @@ async def optimistic_update_async(
             return current
         try:
             return await conns.update(connection_id, version=current.version, **changes)
-        except VersionConflictError as conflict:
-            last_conflict = conflict
         except ConflictError as conflict:
-            if type(conflict) is not ConflictError:  # the server named it: e.g. a taken name
+            read = current.version
+            lost = await lost_race(conflict, partial(_moved, conns, connection_id, read))
+            if lost is None:  # another conflict, e.g. a taken name
                 raise
-            # A 409 that does not say what it is: a version that moved means a writer won
-            # the race; an unchanged one means another conflict, e.g. a taken name.
-            if (await conns.get(connection_id)).version == current.version:
-                raise
-            last_conflict = retype_conflict(conflict, VersionConflictError)
+            last_conflict = lost
         if attempt == max_attempts:
             log_conflict(connection_id, attempt, max_attempts, None)
             break
@@ -151,6 +143,11 @@ async def optimistic_update_async(
         await pause(wait)
         current = await conns.get(connection_id)
     raise OptimisticLockError(connection_id, max_attempts) from last_conflict
+
+
+async def _moved(conns: Connections, connection_id: str, version: int) -> bool:
+    """Whether the connection's version has moved on from ``version``."""
+    return (await conns.get(connection_id)).version != version
 
 
 async def _changes(mutate: Mutate, current: VimeoConnection) -> MaskedFields:

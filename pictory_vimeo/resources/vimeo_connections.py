@@ -13,7 +13,8 @@ from functools import partial
 
 from .._call import Call, CallContext, PerCall, encode_body
 from .._config import DEFAULT_MAX_EMPTY_PAGES
-from .._errors import ConflictError, DuplicateNameError, ValidationError, retype_conflict
+from .._conflicts import for_create
+from .._errors import ConflictError, ValidationError
 from .._models import (
     Page,
     VimeoConnection,
@@ -179,9 +180,7 @@ class AsyncVimeoConnections:
                 parse_connection, content=content, reconcile=partial(reconcile_create, model)
             )
         except ConflictError as conflict:
-            # A create has no version, so the only conflict it can meet is a taken name.
-            error = retype_conflict(conflict, DuplicateNameError)
-            error.outcome_unknown = conflict.outcome_unknown
+            error = for_create(conflict)
         raise error
 
     async def get(
