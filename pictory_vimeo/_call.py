@@ -201,7 +201,7 @@ class Call:
 
         ``content`` is the JSON body (from ``encode_body``). ``reconcile`` settles a write
         whose outcome an attempt left unclear: after a ``409``, and when the call is about
-        to fail for any other reason (see ``_settle``).
+        to fail for any other reason (see ``_conflicts``).
         """
         if content is not None:
             self._sent_headers = MaskedHeaders(
