@@ -6,6 +6,8 @@ import contracts in pyproject.toml let the emulator import only such leaf module
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Final
 
 __all__ = [
@@ -14,7 +16,7 @@ __all__ = [
     "KEY_PREFIX",
     "LOGGER_NAME",
     "emulator_extra_message",
-    "emulator_extra_missing",
+    "needs_emulator_extra",
 ]
 
 #: What every Pictory API key starts with.
@@ -33,7 +35,7 @@ def emulator_extra_message(who: str, module: str | None = None) -> str:
     return f"{who} needs {what}: {INSTALL_EMULATOR}"
 
 
-def emulator_extra_missing(who: str, missing: ModuleNotFoundError) -> ModuleNotFoundError | None:
+def _explained(who: str, missing: ModuleNotFoundError) -> ModuleNotFoundError | None:
     """The error to raise when ``missing`` is a module of the ``emulator`` extra, else ``None``.
 
     Its message says that ``who`` needs the module, from the extra, and how to install it.
@@ -43,3 +45,15 @@ def emulator_extra_missing(who: str, missing: ModuleNotFoundError) -> ModuleNotF
     if module not in EMULATOR_MODULES:
         return None
     return ModuleNotFoundError(emulator_extra_message(who, module), name=module)
+
+
+@contextlib.contextmanager
+def needs_emulator_extra(who: str) -> Iterator[None]:
+    """Imports in this block that miss a module of the extra raise one saying what installs it."""
+    try:
+        yield
+    except ModuleNotFoundError as missing:
+        explained = _explained(who, missing)
+        if explained is None:
+            raise
+        raise explained from missing

@@ -6,9 +6,9 @@ Needs the ``emulator`` extra (Starlette, uvicorn). ``Emulator`` is the app and i
 is the ``pictory-vimeo serve`` command.
 """
 
-from .._names import emulator_extra_missing
+from .._names import needs_emulator_extra
 
-try:
+with needs_emulator_extra("pictory_vimeo.emulator"):
     from ._app import Emulator
     from ._faults import DropMode, Faults
     from ._http import DROP_KINDS, DropKind
@@ -16,11 +16,6 @@ try:
     from ._requests import ServedRequest
     from ._serve import add_serve_arguments, run_serve
     from ._server import RunningEmulator, running
-except ModuleNotFoundError as missing:
-    explained = emulator_extra_missing("pictory_vimeo.emulator", missing)
-    if explained is None:
-        raise
-    raise explained from missing
 
 __all__ = [
     "DROP_KINDS",

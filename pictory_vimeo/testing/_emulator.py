@@ -18,7 +18,7 @@ import httpx
 
 from .._client import AsyncPictoryClient
 from .._config import TestingMode, TransportName, set_testing
-from .._names import KEY_PREFIX, emulator_extra_missing
+from .._names import KEY_PREFIX, needs_emulator_extra
 from .._sync._client import PictoryClient
 from .._sync._portal import Backend
 
@@ -63,13 +63,8 @@ class SyncClientOptions(ClientOptions, total=False):
 
 def _new_emulator(page_size: int) -> Emulator:
     """A new in-memory emulator, or an ``ImportError`` that names the extra it needs."""
-    try:
+    with needs_emulator_extra("the pictory_emulator fixture"):
         from ..emulator import Emulator
-    except ModuleNotFoundError as missing:
-        explained = emulator_extra_missing("the pictory_emulator fixture", missing)
-        if explained is None:
-            raise
-        raise explained from missing
     return Emulator(page_size=page_size)
 
 
