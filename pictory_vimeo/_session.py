@@ -17,7 +17,7 @@ import httpx
 
 from ._answer import Answer
 from ._config import USER_AGENT, TransportName
-from ._loops import PoolHome, on_fork_in_child
+from ._loops import PoolHome, in_a_loop, on_fork_in_child
 from ._proxies import Proxy, resolve_proxy
 from ._read_ahead import ReadAhead
 from ._redact import Scrubber
@@ -93,10 +93,9 @@ class ApiSession:
             self.transport_name = resolve_name(transport, running_backend(), self.proxy)
             self._home = PoolHome()
             on_fork_in_child(self)
-        # A caller's transport is wrapped now. The SDK's own pool opens on first use, in
-        # the loop that uses it: a client made and never used (nor closed) leaves nothing
-        # behind for the loop to finalise.
-        if self._exchange is None and self._home is None and self.transport_name != "auto":
+        # Opened now when the pool is known and so is the loop it will belong to.
+        known = self._exchange is None and self.transport_name != "auto"
+        if known and (self._home is None or in_a_loop()):
             self._open()
 
     def _open(self) -> Exchange:

@@ -38,7 +38,8 @@ async def test_the_sdk_and_the_emulator_agree_on_every_key(
         with pytest.raises(pv.ValidationError, match="api_key"):
             pv.AsyncPictoryClient(key, served.base_url)
     else:
-        pv.AsyncPictoryClient(key, served.base_url)
+        async with pv.AsyncPictoryClient(key, served.base_url):
+            pass
     async with httpx.AsyncClient(base_url=served.base_url) as http:
         raw = await http.get(PATH, headers={b"Authorization": key.encode("utf-8")})
     assert (raw.status_code == 401) is refused_by_sdk
