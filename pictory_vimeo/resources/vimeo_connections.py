@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from .._call import Call, CallContext, PerCall, encode_body
+from .._call import Call, CallContext, Keep, PerCall, encode_body
 from .._config import DEFAULT_MAX_EMPTY_PAGES
 from .._conflicts import for_create
 from .._errors import ConflictError, ValidationError
@@ -461,8 +461,13 @@ class AsyncRawResponses:
     """``conns.with_raw_response``: each request method, returning a ``RawResponse``."""
 
     def __init__(self, conns: AsyncVimeoConnections) -> None:
-        self.create = raw(conns.create)
-        self.get = raw(conns.get)
-        self.list_page = raw(conns.list_page)
-        self.update = raw(conns.update)
-        self.delete = raw(conns.delete)
+        context = conns._context  # the same module's class: its calls' context
+
+        def keeping(keep: Keep) -> AsyncVimeoConnections:
+            return AsyncVimeoConnections(context.keeping(keep))
+
+        self.create = raw(conns.create, lambda keep: keeping(keep).create)
+        self.get = raw(conns.get, lambda keep: keeping(keep).get)
+        self.list_page = raw(conns.list_page, lambda keep: keeping(keep).list_page)
+        self.update = raw(conns.update, lambda keep: keeping(keep).update)
+        self.delete = raw(conns.delete, lambda keep: keeping(keep).delete)
