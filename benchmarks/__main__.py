@@ -23,7 +23,7 @@ from typing import Any
 
 import anyio
 
-from . import _report, concurrency, contention, overhead, pagination, profiling
+from . import _report, concurrency, contention, fleet, overhead, pagination, profiling
 from ._harness import optional, pin_client, raise_file_limit
 from ._plan import FULL, PLANS, QUICK, Plan
 
@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, tuple[Callable[[Plan, str], Awaitable[dict[str, Any]]], tu
     "pagination": (pagination.run, ("asyncio",)),
     "contention": (contention.run, ("asyncio",)),
     "profile": (profiling.run, ("asyncio",)),
+    "fleet": (fleet.run, ("asyncio",)),
 }
 
 
@@ -103,6 +104,10 @@ def report(results: dict[str, dict[str, Any]], out: Path, readme: Path | None) -
     if drawn:
         plot_name = f"results/{_report.PLOT}" if readme is not None else _report.PLOT
     generated = _report.section(results, plot_name=plot_name)
+    if "fleet" in results:  # its own section and plot (fleet.py)
+        drawn_fleet = fleet.plot(results["fleet"], out / fleet.PLOT)
+        fleet_plot = (f"results/{fleet.PLOT}" if readme is not None else fleet.PLOT) * drawn_fleet
+        generated += "\n" + fleet.section(results["fleet"], plot_name=fleet_plot or None)
     if readme is not None:
         _report.write_readme(readme, generated)
     else:

@@ -8,6 +8,7 @@ The local emulator lives in ``pictory_vimeo.emulator`` (the ``emulator`` extra).
 from types import FunctionType
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
+from ._budget import RetryBudget
 from ._client import AsyncPictoryClient
 from ._config import is_testing, set_testing
 from ._errors import (
@@ -39,6 +40,7 @@ from ._rules import FieldError
 from ._sync._client import PictoryClient
 from ._sync._pagination import SyncPaginator
 from ._sync._vimeo_connections import SyncVimeoConnections
+from ._traffic import ClientStats
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .resources.vimeo_connections import AsyncVimeoConnections
@@ -52,6 +54,7 @@ __all__ = [
     "AsyncVimeoConnections",
     "AuthenticationError",
     "BadRequestError",
+    "ClientStats",
     "ConflictError",
     "DuplicateNameError",
     "FieldError",
@@ -68,6 +71,7 @@ __all__ = [
     "PictoryError",
     "RateLimitError",
     "RawResponse",
+    "RetryBudget",
     "SyncPaginator",
     "SyncVimeoConnections",
     "UnprocessableEntityError",

@@ -9,6 +9,7 @@ for the call to settle (``_conflicts``).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Final, NoReturn, Protocol
@@ -17,8 +18,9 @@ import anyio
 import httpx
 
 from ._answer import Answer
+from ._budget import refused
 from ._config import RequestOptions
-from ._error_bodies import status_error
+from ._error_bodies import parse_retry_after, status_error
 from ._errors import APITimeoutError, InvalidResponseError
 from ._logging import log_attempt, log_retry
 from ._redact import Scrubber
@@ -26,6 +28,8 @@ from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._secret import MaskedHeaders, Secret
 from ._session import ApiSession
 from ._slots import Slots
+from ._trace import CallTrace
+from ._traffic import Traffic
 from ._wire import ResponseTooLargeError
 
 __all__ = ["Attempts", "Carrier"]
@@ -43,6 +47,8 @@ class Carrier(Protocol):
     def slots(self) -> Slots: ...
     @property
     def max_response_bytes(self) -> int: ...
+    @property
+    def traffic(self) -> Traffic: ...
 
 
 class Attempts:
@@ -63,6 +69,7 @@ class Attempts:
         deadline: float,
         scrub: Scrubber,
         connection_id: str | None = None,
+        trace: CallTrace | None = None,
     ) -> None:
         self._carrier = carrier
         self._options = options
@@ -80,6 +87,13 @@ class Attempts:
         #: When the first unclear attempt was sent (``time.time()``).
         self.unclear_since: float | None = None
         self._last: Failure | None = None
+        #: The call's trace span, when tracing is on.
+        self.trace = trace
+        #: What the last retry took from the retry budget (given back on success).
+        self._spent: int | None = None
+        #: The end of the client-wide pause this call's own Retry-After started (it waits
+        #: that out itself, before its retry, so the pause does not hold it twice).
+        self._own_pause = -math.inf
 
     async def send(
         self, *, content: Secret[bytes] | None = None, params: Mapping[str, str] | None = None
@@ -90,24 +104,34 @@ class Attempts:
             self.made += 1
             outcome = await self._attempt(content, params)
             if isinstance(outcome, Answer):
+                self._carrier.traffic.succeeded(self._spent)
                 return outcome
             self._last = outcome
             time_left = self.deadline - anyio.current_time()
             wait = next_wait(outcome, self.made, max_retries, time_left)
             if wait is None:
                 raise outcome.error
+            self._spent = self._carrier.traffic.allow_retry(outcome.error, self.trace)
+            if self._spent is None:
+                raise refused(outcome.error, self.made)
             log_retry(self.method, self.path, self.made, max_retries + 1, wait, outcome.reason)
             await pause(wait)
 
     async def _attempt(
         self, content: Secret[bytes] | None, params: Mapping[str, str] | None
     ) -> Answer | Failure:
+        try:
+            await self._carrier.traffic.admit(self.deadline, self.trace, self._own_pause)
+        except TimeoutError:
+            self.made -= 1
+            self._raise_timeout(" while waiting for the client's rate limit")
         remaining = self.deadline - anyio.current_time()
         if remaining <= 0:
             # The wait before this attempt overran the deadline: it was never made.
             self.made -= 1
             self._raise_timeout()
         sent_at = time.time()
+        mark = self._carrier.traffic.attempt(self.trace)
         started = time.perf_counter()
         sent = False
         timed_out = False
@@ -128,10 +152,16 @@ class Attempts:
                 )
         except TimeoutError:
             timed_out = True
+            mark.done(None, "APITimeoutError" if sent else None)
         except httpx.HTTPError as exc:
+            mark.done(None, type(exc).__name__)
             return self._transport_failure(exc, sent_at)
         except ResponseTooLargeError as exc:
             too_large = str(exc)
+            mark.done(None, "InvalidResponseError")
+        except BaseException:  # cancelled: the attempt's span ends all the same
+            mark.done(None, None)
+            raise
         # Raised here, not in the handlers: the exception's traceback runs through the
         # pool's frames (the request, its key), and would be the error's context.
         if too_large is not None:
@@ -152,6 +182,9 @@ class Attempts:
             response.status,
             (time.perf_counter() - started) * 1000.0,
         )
+        asked = None if response.is_success else response.header(b"retry-after")
+        paused = mark.done(response.status, None, parse_retry_after(asked))
+        self._own_pause = self._own_pause if paused is None else paused
         problem = None
         undecodable = response.undecodable
         if undecodable is not None:
@@ -193,9 +226,9 @@ class Attempts:
             if self.unclear_since is None:
                 self.unclear_since = sent_at
 
-    def _raise_timeout(self) -> NoReturn:
+    def _raise_timeout(self, where: str = "") -> NoReturn:
         error = APITimeoutError(
-            f"{self.method} {self.path}: the call's deadline passed", attempts=self.made
+            f"{self.method} {self.path}: the call's deadline passed{where}", attempts=self.made
         )
         cause = self._last.error if self._last is not None else None
         raise error from cause

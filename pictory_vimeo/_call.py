@@ -33,6 +33,8 @@ from ._rules import FieldError, is_utf8_encodable
 from ._secret import MaskedHeaders, Secret
 from ._session import ApiSession
 from ._slots import Slots
+from ._trace import start_trace, traced
+from ._traffic import Traffic
 from ._types import NOT_GIVEN, Headers, NotGiven
 
 __all__ = ["Call", "CallContext", "CallRecord", "Keep", "PerCall", "encode_body"]
@@ -90,6 +92,8 @@ class CallContext:
     headers: httpx.Headers
     #: In-flight requests of this client (``max_concurrency``).
     slots: Slots
+    #: The retry budget, the rate limiter and the counters, shared with derived clients.
+    traffic: Traffic
     #: The largest answer body taken, raw and decoded (``max_response_bytes``).
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     #: Given each finished call's record (``with_raw_response`` sets it; else ``None``).
@@ -197,6 +201,17 @@ class Call:
         to fail for any other reason (see ``_conflicts``).
         """
         tries = self._tries
+        tries.trace = start_trace(self.method, self.path, self.context.session.base_url)
+        return await traced(tries.trace, self._run(parse, content, params, reconcile))
+
+    async def _run(
+        self,
+        parse: Callable[[Answer], T],
+        content: Secret[bytes] | None,
+        params: Mapping[str, str] | None,
+        reconcile: Reconcile[Call, T] | None,
+    ) -> T:
+        tries = self._tries
         if content is not None:
             tries.headers = MaskedHeaders(
                 (k, v) for k, v in self._headers.items() if k.lower() != "content-type"
@@ -246,5 +261,6 @@ class Call:
             path,
             deadline=self.deadline,
             scrub=self.scrub,
+            trace=self._tries.trace,
         )
         return await follow_up.send(params=params)

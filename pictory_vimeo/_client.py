@@ -12,6 +12,7 @@ from typing import Self
 import anyio
 import httpx
 
+from ._budget import DEFAULT_RETRY_BUDGET, RetryBudget, check_retry_budget
 from ._call import CallContext
 from ._config import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -30,6 +31,7 @@ from ._names import KEY_PREFIX
 from ._secret import Secret
 from ._session import ApiSession
 from ._slots import Slots
+from ._traffic import ClientStats, RateLimit, Traffic, check_rate_limit
 from ._types import NOT_GIVEN, NotGiven
 from .resources.vimeo_connections import AsyncVimeoConnections
 
@@ -75,6 +77,12 @@ class AsyncPictoryClient:
         max_response_bytes: The largest answer body taken, in bytes (an integer >= 1,
             default 8 MiB), counted raw and decoded; a larger one is an
             ``InvalidResponseError`` and its connection is dropped.
+        retry_budget: Retries allowed client-wide: a ``RetryBudget`` (default: 500 tokens,
+            a retry 5, a timeout 10, a success 1 back), shared with every ``with_options``
+            client; ``None``: each call retries up to ``max_retries`` regardless.
+        rate_limit: The send rate: ``"adaptive"`` (default; slows down on ``429``s), a
+            fixed number of requests/s (> 0), or ``None``. A ``Retry-After`` on a ``429``
+            or ``503`` pauses every call of the client unless ``None``.
 
     Attributes:
         vimeo_connections (AsyncVimeoConnections): The Vimeo connections of the key's
@@ -103,12 +111,18 @@ class AsyncPictoryClient:
         allow_insecure_http: bool = False,
         validate: bool = True,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        retry_budget: RetryBudget | None = DEFAULT_RETRY_BUDGET,
+        rate_limit: RateLimit = "adaptive",
     ) -> None:
         # Wrapped at once and the raw key dropped: this frame is on the traceback of any
         # error the checks raise, and error trackers record its locals.
         key = api_key if isinstance(api_key, Secret) else Secret(api_key)
         del api_key
-        settings = client_settings(
+        check = Checks()
+        budget = check(check_retry_budget, retry_budget)
+        rate = check(check_rate_limit, rate_limit)
+        settings = check(
+            client_settings,
             api_key=key,
             base_url=base_url,
             timeout=timeout,
@@ -121,6 +135,7 @@ class AsyncPictoryClient:
             validate=validate,
             max_response_bytes=max_response_bytes,
         )
+        check.done()
         if not settings.api_key.startswith(KEY_PREFIX):
             logger.warning(
                 "the API key does not start with %r; Pictory keys normally do", KEY_PREFIX
@@ -133,11 +148,13 @@ class AsyncPictoryClient:
             http_client=settings.http_client,
             allow_insecure_http=allow_insecure_http,
         )
+        traffic = Traffic(budget, rate)
         self._init(
             session,
             settings.options,
             settings.default_headers,
-            Slots(session, settings.max_concurrency),
+            Slots(session, settings.max_concurrency, traffic.counters),
+            traffic,
             owner=True,
             max_response_bytes=settings.max_response_bytes,
         )
@@ -148,6 +165,7 @@ class AsyncPictoryClient:
         options: RequestOptions,
         default_headers: dict[str, str],
         slots: Slots,
+        traffic: Traffic,
         *,
         owner: bool,
         max_response_bytes: int,
@@ -161,7 +179,8 @@ class AsyncPictoryClient:
         headers["Authorization"] = session.headers["Authorization"]
         self._slots = slots
         self._max_response_bytes = max_response_bytes
-        context = CallContext(session, options, headers, slots, max_response_bytes)
+        self._traffic = traffic
+        context = CallContext(session, options, headers, slots, traffic, max_response_bytes)
         self.vimeo_connections = AsyncVimeoConnections(context)
 
     @property
@@ -212,11 +231,14 @@ class AsyncPictoryClient:
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
+        retry_budget: RetryBudget | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
         ``default_headers`` replaces this client's. The new client shares this one's slots
-        of ``max_concurrency`` too, unless it is given one of its own.
+        of ``max_concurrency``, retry budget and rate limit too, unless it is given its own
+        (its ``stats()`` are this client's either way).
 
         Args:
             timeout: The deadline of a whole call in seconds (> 0).
@@ -227,6 +249,8 @@ class AsyncPictoryClient:
                 own; ``None``: the pool's default.
             validate: Check input against the documented rules before sending it.
             max_response_bytes: The largest answer body taken, in bytes (an integer >= 1).
+            retry_budget: A ``RetryBudget`` of its own, or ``None``: no budget.
+            rate_limit: A limiter of its own: ``"adaptive"``, requests/s, or ``None``.
 
         Returns:
             A new client of the same class; closing it leaves the shared pool open.
@@ -243,14 +267,33 @@ class AsyncPictoryClient:
             headers = check(check_headers, default_headers, "default_headers")
         slots = self._slots
         if not isinstance(max_concurrency, NotGiven):
-            slots = Slots(self._session, check(check_max_concurrency, max_concurrency))
+            limit_in_flight = check(check_max_concurrency, max_concurrency)
+            slots = Slots(self._session, limit_in_flight, self._traffic.counters)
         limit = self._max_response_bytes
         if not isinstance(max_response_bytes, NotGiven):
             limit = check(check_max_response_bytes, max_response_bytes)
+        if not isinstance(retry_budget, NotGiven):
+            retry_budget = check(check_retry_budget, retry_budget)
+        if not isinstance(rate_limit, NotGiven):
+            rate_limit = check(check_rate_limit, rate_limit)
         check.done()
+        traffic = self._traffic.derive(retry_budget, rate_limit)
         derived = object.__new__(type(self))
-        derived._init(self._session, options, headers, slots, owner=False, max_response_bytes=limit)
+        derived._init(
+            self._session, options, headers, slots, traffic, owner=False, max_response_bytes=limit
+        )
         return derived
+
+    def stats(self) -> ClientStats:
+        """What this client's calls (and its ``with_options`` clients') have done so far.
+
+        Cheap counters, read at once: requests, retries, retry budget refusals, the rate
+        limit in force, time spent waiting.
+
+        Returns:
+            A frozen snapshot, :class:`ClientStats`.
+        """
+        return self._traffic.stats()
 
     async def aclose(self) -> None:
         """Close the connection pool the SDK created (a caller's ``http_client`` stays open).

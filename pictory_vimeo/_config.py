@@ -360,8 +360,8 @@ class TestingMode:
 def set_testing(testing: bool) -> TestingMode:
     """Turn the testing mode on or off: when on, the SDK never waits between attempts.
 
-    Retries still happen, as often as ``max_retries`` allows, and ``Retry-After`` is still
-    checked against its cap and the call's deadline; only the waiting is skipped. Takes
+    Retries happen as ``max_retries`` and the retry budget allow; only waits are skipped
+    (between retries, for the adaptive rate, a ``Retry-After``; a fixed rate holds). Takes
     effect at once, for the whole process; used as ``with pv.set_testing(True): ...`` it
     also restores the previous state when the block ends.
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import anyio
 
 from ._session import ApiSession
+from ._traffic import Counters
 from ._transports import pool_size
 
 __all__ = ["Slots"]
@@ -17,9 +20,13 @@ class Slots:
     the pool is chosen: for ``transport="auto"`` that is at the first request.
     """
 
-    def __init__(self, session: ApiSession, requested: int | None) -> None:
+    def __init__(
+        self, session: ApiSession, requested: int | None, counters: Counters | None = None
+    ) -> None:
         self._session = session
         self.requested = requested
+        #: Where the time calls wait for a slot is added up (``stats().slot_wait``).
+        self.counters = Counters() if counters is None else counters
         self._limiter: anyio.CapacityLimiter | None = None
         #: The pool the limiter was made for: a pool opened anew (a later event loop, a
         #: forked child) gets a limiter of its own, of its own size.
@@ -48,25 +55,30 @@ class Slots:
         generator per request costs asyncio's first-iteration hook, measured at a tenth of
         the SDK's CPU per call.
         """
-        return _Slot(self.limiter(), deadline)
+        return _Slot(self.limiter(), deadline, self.counters)
 
 
 class _Slot:
     """One slot of a ``CapacityLimiter``, held for the length of an ``async with``."""
 
-    __slots__ = ("_deadline", "_limiter")
+    __slots__ = ("_counters", "_deadline", "_limiter")
 
-    def __init__(self, limiter: anyio.CapacityLimiter, deadline: float) -> None:
+    def __init__(self, limiter: anyio.CapacityLimiter, deadline: float, counters: Counters) -> None:
         self._limiter = limiter
         self._deadline = deadline
+        self._counters = counters
 
     async def __aenter__(self) -> None:
         limiter = self._limiter
         try:
             limiter.acquire_nowait()
         except anyio.WouldBlock:
-            with anyio.fail_at(self._deadline):
-                await limiter.acquire()
+            started = time.perf_counter()
+            try:
+                with anyio.fail_at(self._deadline):
+                    await limiter.acquire()
+            finally:
+                self._counters.slot_wait += time.perf_counter() - started
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._limiter.release()

@@ -147,6 +147,8 @@ def _member(func: Function) -> ast.FunctionDef | None:
     if func.name == "with_options":
         func.returns = ast.Name("Self")
         return _method(func, f"return self._derive(self._async.with_options({_arguments(func)}))")
+    if isinstance(func, ast.FunctionDef) and len(func.args.args) == 1:  # e.g. ``stats()``
+        return _method(func, f"return self._async.{func.name}()")
     return None
 
 

@@ -43,6 +43,9 @@ from benchmarks._plan import TINY  # noqa: E402
 
 
 @pytest.mark.integration
+# Six benchmarks, the fleet one starting client processes: on a loaded machine the whole
+# tiny run takes longer than the suite's default minute.
+@pytest.mark.timeout(180)
 def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
     """A tiny run of all five, under asyncio (plus concurrency under trio), then the report."""
     results = cli.run(TINY, list(cli.BENCHMARKS), None, tmp_path, pin=False)

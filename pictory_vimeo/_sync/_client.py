@@ -22,6 +22,7 @@ from typing import Any, Self
 
 from anyio.from_thread import BlockingPortal
 
+from .._budget import check_retry_budget
 from .._client import AsyncPictoryClient
 from .._config import (
     Checks,
@@ -29,6 +30,7 @@ from .._config import (
 )
 from .._errors import ValidationError
 from .._rules import FieldError
+from .._traffic import check_rate_limit
 from ._client_members import ClientMembers
 from ._portal import BACKENDS, Backend, Loop
 from ._runner import PortalCalls, refuse_inside
@@ -75,6 +77,8 @@ class PictoryClient(ClientMembers):
         validate: Check input against the documented rules before sending it.
         max_response_bytes: The largest answer body taken, in bytes (an integer >= 1,
             default 8 MiB); a larger one is an ``InvalidResponseError``.
+        retry_budget: Retries allowed client-wide: a ``RetryBudget``, or ``None``.
+        rate_limit: ``"adaptive"`` (default), a fixed number of requests/s, or ``None``.
         backend: The event loop run in the client's thread: ``"asyncio"`` (default) or
             ``"trio"``.
 
@@ -93,7 +97,10 @@ class PictoryClient(ClientMembers):
         """Check everything, then start the loop and build and enter the async client in it."""
         # Everything is checked before the thread starts, so bad input never leaves one behind.
         check = Checks()
-        check(client_settings, **arguments)
+        settings = dict(arguments)
+        check(check_retry_budget, settings.pop("retry_budget", None))
+        check(check_rate_limit, settings.pop("rate_limit", None))
+        check(client_settings, **settings)
         check(_check_backend, backend)
         check.done()
         loop = Loop.start(backend)

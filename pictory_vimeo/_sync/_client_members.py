@@ -9,6 +9,7 @@ from typing import Any, Self
 
 import httpx
 
+from .._budget import DEFAULT_RETRY_BUDGET, RetryBudget
 from .._client import AsyncPictoryClient
 from .._config import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -17,6 +18,7 @@ from .._config import (
     TransportName,
 )
 from .._secret import Secret
+from .._traffic import ClientStats, RateLimit
 from .._types import NOT_GIVEN, NotGiven
 from ._portal import Backend
 
@@ -50,6 +52,8 @@ class ClientMembers(ABC):
         allow_insecure_http: bool = False,
         validate: bool = True,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        retry_budget: RetryBudget | None = DEFAULT_RETRY_BUDGET,
+        rate_limit: RateLimit = "adaptive",
         backend: Backend = "asyncio",
     ) -> None:
         """Check every argument, start the event loop, and build the client in it."""
@@ -65,6 +69,8 @@ class ClientMembers(ABC):
             "allow_insecure_http": allow_insecure_http,
             "validate": validate,
             "max_response_bytes": max_response_bytes,
+            "retry_budget": retry_budget,
+            "rate_limit": rate_limit,
         }
         del api_key
         self._open(arguments, backend)
@@ -117,11 +123,14 @@ class ClientMembers(ABC):
         max_concurrency: int | NotGiven | None = NOT_GIVEN,
         validate: bool | NotGiven = NOT_GIVEN,
         max_response_bytes: int | NotGiven = NOT_GIVEN,
+        retry_budget: RetryBudget | NotGiven | None = NOT_GIVEN,
+        rate_limit: RateLimit | NotGiven = NOT_GIVEN,
     ) -> Self:
         """A client with other settings, sharing this one's connection pool.
 
         ``default_headers`` replaces this client's. The new client shares this one's slots
-        of ``max_concurrency`` too, unless it is given one of its own.
+        of ``max_concurrency``, retry budget and rate limit too, unless it is given its own
+        (its ``stats()`` are this client's either way).
 
         Args:
             timeout: The deadline of a whole call in seconds (> 0).
@@ -132,6 +141,8 @@ class ClientMembers(ABC):
                 own; ``None``: the pool's default.
             validate: Check input against the documented rules before sending it.
             max_response_bytes: The largest answer body taken, in bytes (an integer >= 1).
+            retry_budget: A ``RetryBudget`` of its own, or ``None``: no budget.
+            rate_limit: A limiter of its own: ``"adaptive"``, requests/s, or ``None``.
 
         Returns:
             A new client of the same class; closing it leaves the shared pool open.
@@ -147,5 +158,18 @@ class ClientMembers(ABC):
                 max_concurrency=max_concurrency,
                 validate=validate,
                 max_response_bytes=max_response_bytes,
+                retry_budget=retry_budget,
+                rate_limit=rate_limit,
             )
         )
+
+    def stats(self) -> ClientStats:
+        """What this client's calls (and its ``with_options`` clients') have done so far.
+
+        Cheap counters, read at once: requests, retries, retry budget refusals, the rate
+        limit in force, time spent waiting.
+
+        Returns:
+            A frozen snapshot, :class:`ClientStats`.
+        """
+        return self._async.stats()

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Final, Self, TypedDict, Unpack
 import anyio
 import httpx
 
+from .._budget import RetryBudget
 from .._client import AsyncPictoryClient
 from .._config import TestingMode, TransportName, set_testing
 from .._names import KEY_PREFIX, needs_emulator_extra
 from .._sync._client import PictoryClient
 from .._sync._portal import Backend
+from .._traffic import RateLimit
 
 if TYPE_CHECKING:
     from ..emulator import Emulator, ServedRequest
@@ -52,6 +54,8 @@ class ClientOptions(TypedDict, total=False):
     max_concurrency: int
     allow_insecure_http: bool
     validate: bool
+    retry_budget: RetryBudget | None
+    rate_limit: RateLimit
     max_response_bytes: int
 
 
