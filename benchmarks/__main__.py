@@ -1,11 +1,12 @@
 """Run the benchmarks: ``python -m benchmarks [--quick] [--save] [--only NAME ...] [--backend B]``.
 
-Without ``--backend``: every benchmark under asyncio, plus the concurrency benchmark under
-trio (for the trio target; not with ``--quick``). Progress goes to stderr, the tables to
-stdout. Results go to a temporary folder (printed at the end) unless ``--save``, which
-needs a full run and writes ``benchmarks/results/<name>.json``, the plot
+Without ``--backend``: every benchmark under asyncio, plus the concurrency benchmarks under
+trio (for the trio targets; not with ``--quick``). Progress goes to stderr, a short
+summary to stdout. The JSON files, the full tables (``results.md``) and the plot go to
+``benchmarks/out/<mode>/`` (ignored by git; ``--out`` picks another folder) unless
+``--save``, which needs a full run and writes ``benchmarks/results/<name>.json``, the plot
 ``benchmarks/results/concurrency.png`` and the results section of ``benchmarks/README.md``;
-``--quick`` never touches them.
+``--quick`` never touches them. A benchmark is one entry in :data:`BENCHMARKS`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import contextlib
 import datetime
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -29,9 +29,14 @@ from ._plan import FULL, PLANS, QUICK, Plan
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+#: Where an unsaved run writes (``.gitignore`` leaves it out), a folder per mode.
+OUT = HERE / "out"
 README = HERE / "README.md"
-#: name -> (runner, the backends it runs under when none is chosen).
+#: name -> (runner, the backends it runs under when none is chosen). ``-bare``: against a
+#: bare server with fixed answers (where the targets are judged), not the emulator.
 BENCHMARKS: dict[str, tuple[Callable[[Plan, str], Awaitable[dict[str, Any]]], tuple[str, ...]]] = {
+    "concurrency-bare": (concurrency.run_bare, ("asyncio", "trio")),
+    "overhead-bare": (overhead.run_bare, ("asyncio",)),
     "concurrency": (concurrency.run, ("asyncio", "trio")),
     "overhead": (overhead.run, ("asyncio",)),
     "pagination": (pagination.run, ("asyncio",)),
@@ -98,7 +103,9 @@ def run(
 
 
 def report(results: dict[str, dict[str, Any]], out: Path, readme: Path | None) -> str:
-    """Draw the plot into ``out``, render the section; write it into ``readme`` if given."""
+    """Draw the plot into ``out``, render the section; write it into ``readme`` if given,
+    else into ``out/results.md``.
+    """
     drawn = _report.plot(results, out / _report.PLOT)
     plot_name = None
     if drawn:
@@ -148,19 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.save and plan is not FULL:
         parser.error("--save needs a full run")
     names = args.only or list(BENCHMARKS)
-    if args.save:
-        out = RESULTS
-    else:
-        out = args.out or Path(tempfile.gettempdir()) / f"pictory-vimeo-bench-{plan.mode}"
+    out = RESULTS if args.save else args.out or OUT / plan.mode
     results = run(plan, names, args.backend, out)
     if args.save:
         everything = _report.load(RESULTS)  # other benchmarks' committed results stay in
-        generated = report(everything, RESULTS, README)
-        print(generated)
+        report(everything, RESULTS, README)
+        print(_report.summary(results, README))
         print(f"saved: {RESULTS}/ and {README}", file=sys.stderr)
     else:
-        generated = report(results, out, None)
-        print(generated)
+        report(results, out, None)
+        print(_report.summary(results, out / "results.md"))
         print(f"results (not committed): {out}/", file=sys.stderr)
     return 0
 

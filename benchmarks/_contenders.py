@@ -28,6 +28,7 @@ __all__ = [
     "OpenAI",
     "RawAiohttp",
     "RawHttpx",
+    "RawHttpx2",
     "RequestsLoop",
     "Sdk",
     "fetch_versions",
@@ -180,6 +181,55 @@ class RawHttpx(Contender):
             response = await http.get(PATH)
         else:
             response = await http.put(
+                f"{PATH}/{target.ids[worker]}",
+                content=target.update_body(worker),
+                headers={"Content-Type": "application/json"},
+            )
+        response.raise_for_status()
+        data = json.loads(response.content)
+        if target.op == "update":
+            target.versions[worker] = data["version"]
+
+    async def teardown(self) -> None:
+        """Close the pool."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+
+class RawHttpx2(Contender):
+    """httpx2's ``AsyncClient`` (openai-python's client) with a 1,000-connection pool."""
+
+    key = "raw-httpx2"
+    label = "raw httpx2 (1,000 connections)"
+    #: As openai-python configures it: a pool far larger than any level measured.
+    connections = 1000
+
+    def __init__(self, base_url: str, ids: Sequence[str], op: str) -> None:
+        self._target = _Target(base_url, ids, op)
+        self._httpx2 = optional("httpx2")
+        self._http: Any = None
+
+    async def setup(self, concurrency: int) -> None:
+        """``Limits(max_connections=1000, max_keepalive_connections=1000)``."""
+        await self._target.prepare(concurrency)
+        assert self._httpx2 is not None, "httpx2 is not installed"
+        limits = self._httpx2.Limits(
+            max_connections=self.connections, max_keepalive_connections=self.connections
+        )
+        self._http = self._httpx2.AsyncClient(
+            base_url=self._target.base_url, limits=limits, headers=_HEADERS
+        )
+
+    async def call(self, worker: int) -> None:
+        """Send, check the status, parse the JSON."""
+        target = self._target
+        if target.op == "get":
+            response = await self._http.get(f"{PATH}/{target.id_for(worker)}")
+        elif target.op == "list_page":
+            response = await self._http.get(PATH)
+        else:
+            response = await self._http.put(
                 f"{PATH}/{target.ids[worker]}",
                 content=target.update_body(worker),
                 headers={"Content-Type": "application/json"},

@@ -64,9 +64,9 @@ async def caller(
 
 def use_growth(growth: str) -> None:
     """Set how the adaptive rate grows back (``fleet.py`` compares the two)."""
-    from pictory_vimeo import _rate
+    import pictory_vimeo._rate as rate  # the private module itself, not a name out of it
 
-    _rate.GROWTH = growth
+    rate.GROWTH = growth
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """The server every benchmark runs against, in a process of its own.
 
-Run as a script (``python benchmarks/_server.py --latency-ms 50``), not imported: the
+Run as a module (``python -m benchmarks._server --latency-ms 50``), not imported: the
 benchmark harness starts it with ``subprocess``, pinned to core 0 where ``taskset`` exists,
 so the server and the client under test never share a core. It serves the emulator's app
 with uvicorn (uvloop and httptools when installed, so the server is not the bottleneck)
 on 127.0.0.1 only, plus a canned ``GET /v1/models/{id}`` for openai-python, delayed by the
 same latency as the API. ``--seed N`` stores N connections before it starts listening,
-straight into the emulator's store rather than through N HTTP creates.
+straight into the emulator's store rather than through N HTTP creates. ``--bare`` serves
+``_bare.BareApp`` instead: fixed answers, so the server costs as little as one can.
 
 Once it accepts connections it prints one JSON line on stdout: ``{"url", "ids", "seconds"}``
 (the base URL, the IDs of up to ``--print-ids`` seeded connections, and how long seeding
@@ -28,6 +29,7 @@ from typing import Any
 
 import uvicorn
 
+from benchmarks._bare import BareApp, connection_ids
 from pictory_vimeo.emulator import Emulator, Faults
 
 #: ASGI callables, kept loose: the server only passes them through.
@@ -111,18 +113,27 @@ def _fastest(module: str, name: str, fallback: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Seed, bind, print the ready line, serve until terminated."""
-    parser = argparse.ArgumentParser(prog="benchmarks/_server.py", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks._server", description=__doc__)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--page-size", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0, metavar="N")
     parser.add_argument("--print-ids", type=int, default=1000, metavar="N")
     parser.add_argument("--api-key", default="pictai_benchmark")
+    parser.add_argument("--bare", action="store_true", help="fixed answers, no emulator")
     args = parser.parse_args(argv)
 
     _raise_file_limit()
-    emulator = Emulator(page_size=args.page_size, faults=Faults(latency_ms=args.latency_ms))
+    latency = args.latency_ms / 1000.0
     started = time.perf_counter()
-    ids = seed(emulator, args.api_key, args.seed)
+    emulator = None
+    app: Any
+    if args.bare:
+        ids = connection_ids(args.seed)
+        app = BareApp(latency, args.page_size, ids)
+    else:
+        emulator = Emulator(page_size=args.page_size, faults=Faults(latency_ms=args.latency_ms))
+        ids = seed(emulator, args.api_key, args.seed)
+        app = WithModels(emulator.app, latency)
     seconds = time.perf_counter() - started
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -131,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     sock.listen(4096)  # connections queue from here on, before the loop accepts them
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        WithModels(emulator.app, args.latency_ms / 1000.0),
+        app,
         loop=_fastest("uvloop", "uvloop", "asyncio"),
         http=_fastest("httptools", "httptools", "h11"),
         log_level="warning",
@@ -150,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         server.run(sockets=[sock])
     finally:
         sock.close()
-        emulator.close()
+        if emulator is not None:
+            emulator.close()
     return 0
 
 

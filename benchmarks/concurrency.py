@@ -4,15 +4,27 @@ Contenders: the SDK with each transport, raw httpx, raw aiohttp, a sequential ``
 loop (concurrency 1 only: it has no other), and openai-python's ``AsyncOpenAI`` retrieving a
 model from a canned route of the same server, when it is installed. Reported per level:
 calls/s, efficiency (calls/s against the ideal, concurrency ÷ latency) and client CPU
-time per call. Under trio only what runs there: the SDK (httpx's pool) and raw httpx.
+time per call. Under trio only what runs there: the SDK on its default pool (httpcore2's
+with the trio extra) and on httpx's, raw httpx and raw httpx2 (openai-python's client).
+``run`` serves the emulator's app; ``run_bare`` a bare server with fixed answers, where
+the server is not the ceiling and the targets are judged.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from typing import Any
 
-from ._contenders import OpenAI, RawAiohttp, RawHttpx, RequestsLoop, Sdk, openai_missing
+from ._contenders import (
+    OpenAI,
+    RawAiohttp,
+    RawHttpx,
+    RawHttpx2,
+    RequestsLoop,
+    Sdk,
+    openai_missing,
+)
 from ._harness import Contender, Sample, heading, measure, optional, progress, server
 from ._plan import Plan
 
@@ -27,10 +39,17 @@ def contenders(
     """The contenders that run under ``backend``, and those skipped (with why)."""
     skipped: list[dict[str, str]] = []
     if backend == "trio":
-        return [
-            Sdk(base_url, ids, op, transport="auto", label="SDK, transport=auto (httpx)"),
+        pool = "httpcore2" if importlib.util.find_spec("httpcore2") else "httpx"
+        trio: list[Contender] = [
+            Sdk(base_url, ids, op, transport="auto", label=f"SDK, transport=auto ({pool})"),
+            Sdk(base_url, ids, op, transport="httpx", label="SDK, transport=httpx"),
             RawHttpx(base_url, ids, op),
-        ], skipped
+        ]
+        if optional("httpx2") is not None:
+            trio.append(RawHttpx2(base_url, ids, op))
+        else:
+            skipped.append({"label": RawHttpx2.label, "why": "httpx2 is not installed"})
+        return trio, skipped
     chosen: list[Contender] = [
         Sdk(base_url, ids, op, transport="auto", label="SDK, transport=auto (aiohttp)"),
         Sdk(base_url, ids, op, transport="httpx", label="SDK, transport=httpx"),
@@ -60,10 +79,20 @@ def line(sample: Sample, label: str) -> str:
 
 
 async def run(plan: Plan, backend: str) -> dict[str, Any]:
+    """Against the emulator: every level, round and contender in turn."""
+    return await measure_all(plan, backend, "emulator")
+
+
+async def run_bare(plan: Plan, backend: str) -> dict[str, Any]:
+    """Against the bare server: every level, round and contender in turn."""
+    return await measure_all(plan, backend, "bare")
+
+
+async def measure_all(plan: Plan, backend: str, kind: str) -> dict[str, Any]:
     """Every level, every round, every contender in turn; the samples and settings."""
-    heading(f"concurrency ({backend}): get, {plan.latency_ms:g} ms latency")
+    heading(f"concurrency ({backend}, {kind} server): get, {plan.latency_ms:g} ms latency")
     samples: list[Sample] = []
-    async with server(latency_ms=plan.latency_ms, seed=_SEEDED) as srv:
+    async with server(latency_ms=plan.latency_ms, seed=_SEEDED, kind=kind) as srv:
         chosen, skipped = contenders(backend, srv.url, srv.ids)
         cap = plan.httpx_pool_max_level
         if cap is not None and any(c.httpx_pool for c in chosen):
@@ -105,6 +134,7 @@ async def run(plan: Plan, backend: str) -> dict[str, Any]:
         "backend": backend,
         "mode": plan.mode,
         "settings": {
+            "server": kind,
             "operation": "get",
             "latency_ms": plan.latency_ms,
             "levels": list(plan.levels),

@@ -5,10 +5,13 @@ beside the raw client of the same pool (the SDK on aiohttp's pool beside raw aio
 httpx's beside raw httpx), plus raw httpx over httpx-aiohttp (the adapter the SDK's
 aiohttp transport goes through, so the SDK's own share can be told from the adapter's)
 and, for ``get``, openai-python's ``AsyncOpenAI``. The ratio SDK ÷ raw is the SDK's cost.
+``run`` serves the emulator's app; ``run_bare`` a bare server with fixed answers (the
+targets against raw aiohttp are judged there).
 """
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from ._contenders import OPS, OpenAI, RawAiohttp, RawHttpx, Sdk, openai_missing
@@ -26,13 +29,18 @@ PAIRS = {
 }
 
 
+def _trio_pool() -> str:
+    """The pool ``transport="auto"`` picks under trio here."""
+    return "httpcore2" if importlib.util.find_spec("httpcore2") else "httpx"
+
+
 def contenders(
     backend: str, base_url: str, ids: list[str], op: str
 ) -> tuple[list[Contender], list[dict[str, str]]]:
     """The contenders for ``op`` under ``backend``, and those skipped (with why)."""
     if backend == "trio":
         return [
-            Sdk(base_url, ids, op, transport="auto", label="SDK, transport=auto (httpx)"),
+            Sdk(base_url, ids, op, transport="auto", label=f"SDK, transport=auto ({_trio_pool()})"),
             RawHttpx(base_url, ids, op),
         ], []
     chosen: list[Contender] = [
@@ -53,13 +61,25 @@ def contenders(
 
 
 async def run(plan: Plan, backend: str) -> dict[str, Any]:
+    """Against the emulator: every operation, round and contender in turn."""
+    return await measure_all(plan, backend, "emulator")
+
+
+async def run_bare(plan: Plan, backend: str) -> dict[str, Any]:
+    """Against the bare server: every operation, round and contender in turn."""
+    return await measure_all(plan, backend, "bare")
+
+
+async def measure_all(plan: Plan, backend: str, kind: str) -> dict[str, Any]:
     """Every operation, every round, every contender in turn."""
     concurrency = plan.overhead_concurrency
-    heading(f"overhead ({backend}): CPU per call, no latency, concurrency {concurrency}")
+    heading(
+        f"overhead ({backend}, {kind} server): CPU per call, no latency, concurrency {concurrency}"
+    )
     samples: list[Sample] = []
     labels: dict[str, str] = {}
     skipped: list[dict[str, str]] = []
-    async with server(latency_ms=0.0, seed=_SEEDED, page_size=25) as srv:
+    async with server(latency_ms=0.0, seed=_SEEDED, page_size=25, kind=kind) as srv:
         for op in OPS:
             chosen, missing = contenders(backend, srv.url, srv.ids, op)
             skipped += [m for m in missing if m not in skipped]
@@ -86,6 +106,7 @@ async def run(plan: Plan, backend: str) -> dict[str, Any]:
         "backend": backend,
         "mode": plan.mode,
         "settings": {
+            "server": kind,
             "operations": list(OPS),
             "latency_ms": 0.0,
             "concurrency": concurrency,

@@ -64,12 +64,13 @@ class AsyncPictoryClient:
         default_headers: Extra headers on every request (never ``Authorization``).
         http_client: Your own ``httpx.AsyncClient`` (proxies, auth, hooks), used as is;
             the SDK never closes it.
-        transport: The connection pool: ``"auto"`` (aiohttp's under asyncio, httpx's
-            under trio), ``"aiohttp"``, ``"httpx"``, or any ``httpx.AsyncBaseTransport``
-            (e.g. the emulator's in-process one).
+        transport: The connection pool: ``"auto"`` (aiohttp's under asyncio; under trio
+            httpcore2's when the ``trio`` extra is installed, else httpx's),
+            ``"aiohttp"``, ``"httpx"``, ``"httpcore2"``, or any
+            ``httpx.AsyncBaseTransport`` (e.g. the emulator's in-process one).
         max_concurrency: Requests this client has in flight at once (an integer >= 1);
             the rest wait their turn within their deadline. Default: 512 on aiohttp's
-            pool, 16 on httpx's (each pool's measured best).
+            pool, 64 on httpcore2's, 16 on httpx's (each pool's measured best).
         allow_insecure_http: Allow a plain ``http://`` base URL other than loopback (the
             key then crosses the network unencrypted).
         validate: Check input against the documented rules before sending it (default
@@ -209,7 +210,8 @@ class AsyncPictoryClient:
 
     @property
     def transport(self) -> str:
-        """The connection pool in use: ``"aiohttp"``, ``"httpx"``, or the caller's own."""
+        """The connection pool in use: ``"aiohttp"``, ``"httpx"``, ``"httpcore2"``, or the
+        caller's own."""
         return self._session.transport_name
 
     @property

@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "HTTPCORE2_MAX_CONCURRENCY",
     "HTTPX_MAX_CONCURRENCY",
     "LOG_ENV",
     "TRANSPORT_NAMES",
@@ -66,6 +67,9 @@ DEFAULT_MAX_RESPONSE_BYTES: Final = 8 * 1024 * 1024
 #: for slots; httpcore's pool loses throughput beyond a few dozen, and holds steady at 16.
 AIOHTTP_MAX_CONCURRENCY: Final = 512
 HTTPX_MAX_CONCURRENCY: Final = 16
+#: httpcore2's pool (trio's default when installed) holds its throughput with more in
+#: flight, but its CPU per request still grows with its connections: this many was best.
+HTTPCORE2_MAX_CONCURRENCY: Final = 64
 #: Consecutive empty pages that still carry a nextPageKey before a listing gives up.
 DEFAULT_MAX_EMPTY_PAGES: Final = 100
 API_KEY_ENV: Final = "PICTORY_API_KEY"
@@ -76,8 +80,8 @@ USER_AGENT: Final = (
     f"python/{platform.python_version()}"
 )
 
-TransportName: TypeAlias = Literal["auto", "aiohttp", "httpx"]
-TRANSPORT_NAMES: Final = ("auto", "aiohttp", "httpx")
+TransportName: TypeAlias = Literal["auto", "aiohttp", "httpx", "httpcore2"]
+TRANSPORT_NAMES: Final = ("auto", "aiohttp", "httpx", "httpcore2")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -262,7 +266,7 @@ def check_transport(value: object) -> TransportName | httpx.AsyncBaseTransport:
     """``transport`` as checked: a name, or an ``httpx.AsyncBaseTransport`` instance."""
     if isinstance(value, httpx.AsyncBaseTransport):
         return value
-    if value == "auto" or value == "aiohttp" or value == "httpx":
+    if value == "auto" or value == "aiohttp" or value == "httpx" or value == "httpcore2":
         return value
     problem = f"must be one of {TRANSPORT_NAMES} or an httpx.AsyncBaseTransport (got {value!r:.60})"
     raise ValidationError([FieldError("transport", problem)])

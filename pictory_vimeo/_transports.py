@@ -1,8 +1,9 @@
-"""Which connection pool a client sends over: aiohttp's under asyncio, httpx's own elsewhere.
+"""Which connection pool a client sends over: aiohttp's under asyncio, httpcore2's under trio.
 
 ``transport="auto"`` picks the aiohttp pool when running under asyncio, because httpcore's
-pool collapses under concurrency (see ``benchmarks/README.md``), and httpx's own pool under
-trio, where aiohttp cannot run. Each pool is reached through an :class:`Exchange` of the
+pool collapses under concurrency (see ``benchmarks/README.md``), and under trio, where
+aiohttp cannot run, httpcore2's pool when the ``trio`` extra installed it
+(``_httpcore2_pool``), else httpx's own. Each pool is reached through an :class:`Exchange` of the
 SDK's own (``_aiohttp_exchange``, ``_httpx_exchange``), held to the same rules (``_wire``),
 so behaviour is identical whichever is used.
 """
@@ -20,7 +21,12 @@ import anyio
 import httpx
 
 from ._answer import Answer
-from ._config import AIOHTTP_MAX_CONCURRENCY, HTTPX_MAX_CONCURRENCY, TransportName
+from ._config import (
+    AIOHTTP_MAX_CONCURRENCY,
+    HTTPCORE2_MAX_CONCURRENCY,
+    HTTPX_MAX_CONCURRENCY,
+    TransportName,
+)
 from ._errors import ValidationError
 from ._httpx_exchange import HttpxExchange
 from ._proxies import Proxy
@@ -83,6 +89,10 @@ def _aiohttp_installed() -> bool:
     return importlib.util.find_spec("aiohttp") is not None
 
 
+def _httpcore2_installed() -> bool:
+    return importlib.util.find_spec("httpcore2") is not None
+
+
 def resolve_name(
     choice: TransportName, backend: str | None, proxy: Proxy | None = None
 ) -> TransportName:
@@ -92,8 +102,13 @@ def resolve_name(
     """
     socks = proxy is not None and proxy.socks
     if choice == "auto" and backend is not None:
-        aiohttp = backend == "asyncio" and _aiohttp_installed() and not socks
-        return "aiohttp" if aiohttp else "httpx"
+        if backend == "asyncio" and _aiohttp_installed() and not socks:
+            return "aiohttp"
+        return "httpcore2" if backend == "trio" and _httpcore2_installed() else "httpx"
+    if choice == "httpcore2" and not _httpcore2_installed():
+        raise ValidationError(
+            [FieldError("transport", "'httpcore2' needs the httpcore2 package (the trio extra)")]
+        )
     if choice == "aiohttp":
         if backend not in (None, "asyncio"):
             raise ValidationError(
@@ -139,6 +154,8 @@ def pool_size(name: str, max_concurrency: int | None) -> int:
     """
     if max_concurrency is not None:
         return max_concurrency
+    if name == "httpcore2":
+        return HTTPCORE2_MAX_CONCURRENCY
     return AIOHTTP_MAX_CONCURRENCY if name == "aiohttp" else HTTPX_MAX_CONCURRENCY
 
 
@@ -188,6 +205,16 @@ def open_pool(
     if name == "aiohttp":
         size = pool_size("aiohttp", max_concurrency)
         return _aiohttp_exchange(size, base_url, proxy), "aiohttp"
+    if name == "httpcore2":
+        from ._httpcore2_pool import Httpcore2Transport
+
+        pool = Httpcore2Transport(
+            ssl_context=_verified_tls(),
+            max_connections=pool_size(name, max_concurrency),
+            keepalive_expiry=_KEEPALIVE_EXPIRY,
+            proxy=None if proxy is None else proxy.for_httpx(),
+        )
+        return _over(base_url, pool), name
     transport = httpx.AsyncHTTPTransport(
         limits=_limits(pool_size("httpx", max_concurrency)),
         verify=_verified_tls(),

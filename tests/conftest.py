@@ -26,11 +26,12 @@ from pictory_vimeo import _redact, emulator
 from tests import _support
 
 #: Every async test runs once per event loop and connection pool the SDK can use: aiohttp's
-#: pool and httpx's under asyncio, httpx's under trio (aiohttp needs asyncio).
+#: pool and httpx's under asyncio, httpcore2's under trio (trio's default; aiohttp needs
+#: asyncio).
 LOOPS_AND_POOLS = [
     pytest.param(("asyncio", "aiohttp"), id="asyncio-aiohttp"),
     pytest.param(("asyncio", "httpx"), id="asyncio-httpx"),
-    pytest.param(("trio", "httpx"), id="trio"),
+    pytest.param(("trio", "httpcore2"), id="trio"),
 ]
 
 
@@ -47,7 +48,7 @@ def anyio_backend(loop_and_pool: tuple[str, str]) -> str:
     return loop_and_pool[0]
 
 
-Pool = Literal["aiohttp", "httpx"]
+Pool = Literal["aiohttp", "httpx", "httpcore2"]
 
 
 @pytest.fixture

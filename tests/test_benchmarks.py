@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002 - the report is typeset: en dashes, multiplication signs
 """The benchmarks still run: a tiny run of every benchmark, its results files and report.
 
 No timing is asserted (CI machines vary); what is checked is that each benchmark measured
@@ -38,19 +39,24 @@ def _load_benchmarks() -> None:
 _load_benchmarks()
 
 from benchmarks import __main__ as cli  # noqa: E402
-from benchmarks import _report  # noqa: E402
+from benchmarks import _format, _report, _targets  # noqa: E402
+from benchmarks._harness import Spread  # noqa: E402
 from benchmarks._plan import TINY  # noqa: E402
 
 
 @pytest.mark.integration
-# Six benchmarks, the fleet one starting client processes: on a loaded machine the whole
-# tiny run takes longer than the suite's default minute.
-@pytest.mark.timeout(180)
+# Every benchmark run, each starting its own server process (the fleet one client processes
+# too): minutes on a busy 2-core machine, over the suite's default limit of 60 s (a guard
+# against hangs, not a timing).
+@pytest.mark.timeout(300)
 def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
-    """A tiny run of all five, under asyncio (plus concurrency under trio), then the report."""
+    """A tiny run of every benchmark, under asyncio (plus concurrency under trio), against
+    the emulator and the bare server, then the report and the short summary.
+    """
     results = cli.run(TINY, list(cli.BENCHMARKS), None, tmp_path, pin=False)
 
     expected = {"concurrency", "concurrency-trio", "overhead", "pagination", "contention"}
+    expected |= {"concurrency-bare", "concurrency-bare-trio", "overhead-bare"}
     assert expected <= set(results)
     for name, data in results.items():
         stored = json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8"))
@@ -63,9 +69,15 @@ def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
         assert not samples or sum(sample["count"] for sample in samples) > 0, name
     keys = {s["contender"] for s in results["concurrency"]["samples"]}
     assert {"sdk-auto", "sdk-httpx", "raw-aiohttp", "raw-httpx"} <= keys
-    assert {s["contender"] for s in results["concurrency-trio"]["samples"]} == {
+    trio_keys = {"sdk-auto", "sdk-httpx", "raw-httpx"}
+    if importlib.util.find_spec("httpx2") is not None:
+        trio_keys.add("raw-httpx2")
+    for name in ("concurrency-trio", "concurrency-bare-trio"):
+        assert {s["contender"] for s in results[name]["samples"]} == trio_keys
+    assert results["concurrency-bare"]["settings"]["server"] == "bare"
+    assert {s["contender"] for s in results["overhead-bare"]["samples"]} >= {
         "sdk-auto",
-        "raw-httpx",
+        "raw-aiohttp",
     }
 
     readme = tmp_path / "README.md"
@@ -78,6 +90,12 @@ def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
     assert "### Targets" in generated
     for title in ("1. Concurrency", "2. Overhead", "3. Pagination", "4. Contention"):
         assert title in generated
+    assert "### 1. Concurrency (trio, bare server)" in generated
+    assert "(asyncio, bare server)" in generated
+    summary = _report.summary(_report.load(tmp_path), tmp_path / "results.md")
+    assert len(summary.splitlines()) < 40
+    assert "compare the ratios" in summary
+    assert "bare server, overhead" in summary
     if importlib.util.find_spec("matplotlib") is not None:
         assert (tmp_path / _report.PLOT).stat().st_size > 0
 
@@ -119,7 +137,7 @@ def _trio_results(rates: dict[int, list[float]]) -> dict[str, dict[str, Any]]:
 
 def _trio_verdict(rates: dict[int, list[float]]) -> bool | None:
     """The verdict of the trio target for these rounds."""
-    (found,) = [t for t in _report.targets(_trio_results(rates)) if t.text.startswith("trio")]
+    (found,) = [t for t in _targets.targets(_trio_results(rates)) if t.text.startswith("trio")]
     return found.met
 
 
@@ -129,3 +147,81 @@ def test_trio_target_compares_every_level_with_every_lower_one() -> None:
     assert _trio_verdict(drifting) is False
     flat = {64: [301.0, 306.0, 311.0], 256: [300.0, 304.0, 306.0], 512: [299.0, 303.0, 306.0]}
     assert _trio_verdict(flat) is True
+
+
+def test_a_single_round_shows_no_range_and_several_do() -> None:
+    """``320`` for one round, not ``320 (320–320)``; a range only over several rounds."""
+    assert _format.cell(Spread.of([320.0])) == "320"
+    assert _format.cell(Spread.of([310.0, 320.0, 330.0])) == "320 (310–330)"
+
+
+def test_an_unsaved_run_writes_inside_the_project_where_git_ignores_it() -> None:
+    """Without ``--save`` results go to ``benchmarks/out/<mode>``, which ``.gitignore`` names."""
+    assert Path(cli.__file__).resolve().parent / "out" == cli.OUT
+    ignored = (cli.HERE.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "benchmarks/out/" in ignored
+
+
+def _bare_results(sdk: float, raw: float) -> dict[str, dict[str, Any]]:
+    """Stored bare-server concurrency results with these calls/s at 64, 256 and 512."""
+
+    def sample(key: str, level: int, rate: float) -> dict[str, Any]:
+        return {
+            "contender": key,
+            "point": str(level),
+            "round": 1,
+            "count": round(rate),
+            "errors": 0,
+            "wall_s": 1.0,
+            "cpu_s": rate * 200e-6,
+            "cpu_count": round(rate),
+            "error_example": "",
+            "extra": {},
+        }
+
+    samples = [
+        sample(key, level, rate)
+        for level in (64, 256, 512)
+        for key, rate in (("sdk-auto", sdk), ("raw-aiohttp", raw))
+    ]
+    settings = {"levels": [64, 256, 512], "latency_ms": 50.0, "rounds": 1, "server": "bare"}
+    contenders = [{"key": "sdk-auto", "label": "SDK"}, {"key": "raw-aiohttp", "label": "raw"}]
+    return {
+        "concurrency-bare": {"settings": settings, "samples": samples, "contenders": contenders}
+    }
+
+
+def test_bare_server_targets_are_ratios_to_raw_aiohttp_in_the_same_run() -> None:
+    """0.90× raw aiohttp's calls/s meets the 256 and 512 targets but not the 64 one."""
+    found = {t.text: t.met for t in _targets.targets(_bare_results(900.0, 1000.0))}
+    assert found["bare server, asyncio, 64 in flight: calls/s ≥ 0.95× raw aiohttp"] is False
+    assert found["bare server, asyncio, 256 in flight: calls/s ≥ 0.80× raw aiohttp"] is True
+    assert found["bare server, asyncio, 512 in flight: calls/s ≥ 0.70× raw aiohttp"] is True
+
+
+def test_a_round_slower_than_the_plots_floor_still_plots(tmp_path: Path) -> None:
+    """A starved round (2 calls/s, under the plot's floor) draws, not a ValueError (without
+    matplotlib, which the bench extra brings, nothing is drawn and nothing raised).
+    """
+    from benchmarks import _plot
+
+    sample = {
+        "contender": "sdk-auto",
+        "point": "1",
+        "round": 1,
+        "count": 1,
+        "errors": 0,
+        "wall_s": 0.5,
+        "cpu_s": 0.1,
+        "cpu_count": 1,
+        "error_example": "",
+        "extra": {},
+    }
+    data = {
+        "backend": "asyncio",
+        "settings": {"levels": [1], "latency_ms": 1.0, "server": "bare"},
+        "contenders": [{"key": "sdk-auto", "label": "SDK"}],
+        "samples": [sample],
+    }
+    drawn = _plot.plot({"concurrency-bare": data}, tmp_path / "plot.png")
+    assert drawn == (importlib.util.find_spec("matplotlib") is not None)

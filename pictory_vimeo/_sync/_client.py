@@ -70,7 +70,7 @@ class PictoryClient(ClientMembers):
         max_retries: Retries of a transient failure (an integer >= 0, default 2).
         default_headers: Extra headers on every request (never ``Authorization``).
         http_client: An ``httpx.AsyncClient`` no other event loop uses; never closed.
-        transport: ``"auto"``, ``"aiohttp"``, ``"httpx"`` or an
+        transport: ``"auto"``, ``"aiohttp"``, ``"httpx"``, ``"httpcore2"`` or an
             ``httpx.AsyncBaseTransport``.
         max_concurrency: Requests in flight at once (an integer >= 1).
         allow_insecure_http: Allow a plain ``http://`` base URL other than loopback.

@@ -101,7 +101,8 @@ class ClientMembers(ABC):
 
     @property
     def transport(self) -> str:
-        """The connection pool in use: ``"aiohttp"``, ``"httpx"``, or the caller's own."""
+        """The connection pool in use: ``"aiohttp"``, ``"httpx"``, ``"httpcore2"``, or the
+        caller's own."""
         return self._async.transport
 
     @property

@@ -27,7 +27,7 @@ Backend = Literal["asyncio", "trio"]
 LOOPS_AND_POOLS = [
     pytest.param(("asyncio", "aiohttp"), id="asyncio-aiohttp"),
     pytest.param(("asyncio", "httpx"), id="asyncio-httpx"),
-    pytest.param(("trio", "httpx"), id="trio"),
+    pytest.param(("trio", "httpcore2"), id="trio"),
 ]
 
 
@@ -52,7 +52,7 @@ def _count(client: pv.AsyncPictoryClient) -> Callable[[], Awaitable[int]]:
 
 @pytest.mark.parametrize("loop_and_pool", LOOPS_AND_POOLS)
 def test_a_client_serves_one_event_loop_after_another(
-    relay: Relay, loop_and_pool: tuple[Backend, Literal["aiohttp", "httpx"]]
+    relay: Relay, loop_and_pool: tuple[Backend, Literal["aiohttp", "httpx", "httpcore2"]]
 ) -> None:
     """A client made outside any loop, used in three runs in turn: each works, and the pool
     of each run is closed when its loop ends (no socket left open, no warning from a
@@ -71,11 +71,11 @@ def test_a_client_serves_one_event_loop_after_another(
 
 def test_auto_follows_the_loop_it_is_used_in(relay: Relay) -> None:
     """``transport="auto"`` picks again in each new loop: aiohttp's pool under asyncio,
-    httpx's under trio, and back."""
+    httpcore2's under trio, and back."""
     client = pv.AsyncPictoryClient(KEY, relay.url)
     turns: list[tuple[Backend, str, int]] = [
         ("asyncio", "aiohttp", 512),
-        ("trio", "httpx", 16),
+        ("trio", "httpcore2", 64),
         ("asyncio", "aiohttp", 512),
     ]
     for backend, pool, size in turns:
@@ -86,7 +86,7 @@ def test_auto_follows_the_loop_it_is_used_in(relay: Relay) -> None:
 
 @pytest.mark.parametrize("loop_and_pool", LOOPS_AND_POOLS)
 def test_a_client_made_inside_a_loop_works_in_the_next(
-    relay: Relay, loop_and_pool: tuple[Backend, Literal["aiohttp", "httpx"]]
+    relay: Relay, loop_and_pool: tuple[Backend, Literal["aiohttp", "httpx", "httpcore2"]]
 ) -> None:
     """Made (and its pool opened) inside one run, used again in the next."""
     backend, transport = loop_and_pool
@@ -104,7 +104,7 @@ def test_a_client_made_inside_a_loop_works_in_the_next(
 
 @pytest.mark.parametrize("loop_and_pool", LOOPS_AND_POOLS)
 def test_two_live_loops_at_once_are_refused(
-    relay: Relay, loop_and_pool: tuple[Backend, Literal["aiohttp", "httpx"]]
+    relay: Relay, loop_and_pool: tuple[Backend, Literal["aiohttp", "httpx", "httpcore2"]]
 ) -> None:
     """While the loop whose pool the client holds still runs in another thread, a call
     from a second loop raises a ``ValidationError`` saying what to do, and sends nothing;
@@ -152,7 +152,7 @@ def test_aiohttp_forced_then_used_under_trio_is_refused(relay: Relay) -> None:
 
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
 def test_a_pool_left_by_a_stopped_loop_is_closed_when_that_loop_ends(
-    relay: Relay, transport: Literal["aiohttp", "httpx"]
+    relay: Relay, transport: Literal["aiohttp", "httpx", "httpcore2"]
 ) -> None:
     """A loop that merely stopped (``run_until_complete``) does not hold the client: a loop
     in another thread opens its own pool; the first loop's pool is closed when that loop

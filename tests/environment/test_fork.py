@@ -31,7 +31,7 @@ Backend = Literal["asyncio", "trio"]
 LOOPS_AND_POOLS = [
     pytest.param(("asyncio", "aiohttp"), id="asyncio-aiohttp"),
     pytest.param(("asyncio", "httpx"), id="asyncio-httpx"),
-    pytest.param(("trio", "httpx"), id="trio"),
+    pytest.param(("trio", "httpcore2"), id="trio"),
 ]
 
 
@@ -78,7 +78,7 @@ def _by_process(relay: Relay) -> dict[str, set[int]]:
 
 @pytest.mark.parametrize("loop_and_pool", LOOPS_AND_POOLS)
 def test_an_async_client_in_a_forked_child_opens_its_own_pool(
-    relay: Relay, loop_and_pool: tuple[Backend, Literal["aiohttp", "httpx"]]
+    relay: Relay, loop_and_pool: tuple[Backend, Literal["aiohttp", "httpx", "httpcore2"]]
 ) -> None:
     """The parent's loop runs on in a thread with the pool open when the process forks;
     the child's call, in a loop of its own, opens its own connection, and the parent's

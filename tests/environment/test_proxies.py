@@ -95,7 +95,8 @@ def test_socks_without_its_extra_is_refused(
 
 def test_socks_with_its_extra_goes_to_httpx_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the extra, ``"auto"`` takes httpx's pool under asyncio (aiohttp speaks HTTP
-    proxies only) and a forced ``transport="aiohttp"`` is refused, naming the variable."""
+    proxies only), httpcore2's under trio as always (it speaks SOCKS too), and a forced
+    ``transport="aiohttp"`` is refused, naming the variable."""
     installed = types.ModuleType("socksio")  # found, never imported: no pool is opened
     installed.__spec__ = importlib.machinery.ModuleSpec("socksio", None)
     monkeypatch.setitem(sys.modules, "socksio", installed)
@@ -104,7 +105,7 @@ def test_socks_with_its_extra_goes_to_httpx_pool(monkeypatch: pytest.MonkeyPatch
     assert proxy is not None
     assert proxy.socks
     assert resolve_name("auto", "asyncio", proxy) == "httpx"
-    assert resolve_name("auto", "trio", proxy) == "httpx"
+    assert resolve_name("auto", "trio", proxy) == "httpcore2"
     with pytest.raises(pv.ValidationError) as caught:
         pv.AsyncPictoryClient(KEY, REMOTE_HTTPS, transport="aiohttp")
     assert _field(caught.value) == "ALL_PROXY"

@@ -24,15 +24,17 @@ FIELDS: dict[str, Any] = {"client_identifier": "c", "client_secret": "s1", "acce
 
 
 @pytest.mark.anyio
-async def test_auto_picks_aiohttp_under_asyncio_and_httpx_under_trio(anyio_backend: str) -> None:
-    """``"auto"``: aiohttp's pool under asyncio, httpx's under trio; ``repr`` says which, and
-    ``max_concurrency`` unset is that pool's own best (512 and 16).
+async def test_auto_picks_aiohttp_under_asyncio_and_httpcore2_under_trio(
+    anyio_backend: str,
+) -> None:
+    """``"auto"``: aiohttp's pool under asyncio, httpcore2's under trio; ``repr`` says which,
+    and ``max_concurrency`` unset is that pool's own best (512 and 64).
     """
-    expected = "aiohttp" if anyio_backend == "asyncio" else "httpx"
+    expected = "aiohttp" if anyio_backend == "asyncio" else "httpcore2"
     async with pv.AsyncPictoryClient(KEY, "http://127.0.0.1:9") as client:
         assert client.transport == expected
         assert f"transport={expected!r}" in repr(client)
-        assert client.max_concurrency == (512 if expected == "aiohttp" else 16)
+        assert client.max_concurrency == (512 if expected == "aiohttp" else 64)
         assert client.with_options(max_concurrency=5).max_concurrency == 5
 
 
@@ -44,7 +46,7 @@ async def test_auto_outside_a_loop_is_decided_by_the_first_call(
     client = await anyio.to_thread.run_sync(lambda: pv.AsyncPictoryClient(KEY, served.base_url))
     assert client.transport == "auto"
     await client.vimeo_connections.list_page()
-    assert client.transport == ("aiohttp" if anyio_backend == "asyncio" else "httpx")
+    assert client.transport == ("aiohttp" if anyio_backend == "asyncio" else "httpcore2")
     await client.aclose()
 
 

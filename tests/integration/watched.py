@@ -11,13 +11,14 @@ import httpx
 import pictory_vimeo as pv
 from pictory_vimeo._aiohttp_exchange import AiohttpExchange
 from pictory_vimeo._answer import Answer
+from pictory_vimeo._httpcore2_pool import Httpcore2Transport
 from pictory_vimeo._httpx_exchange import HttpxExchange
 from pictory_vimeo._transports import Exchange
 from tests.conftest import Pool
 
 
 class Watched(httpx.AsyncBaseTransport):
-    """A real pool (aiohttp's or httpx's) that counts the requests started and in flight.
+    """A real pool (aiohttp's, httpx's or httpcore2's) that counts the requests in flight.
 
     Either it stands in for the exchange a client opened on its pool (``watch``), so what
     it counts is every request the SDK sends, read-ahead fetches included; or it is given
@@ -27,7 +28,7 @@ class Watched(httpx.AsyncBaseTransport):
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
         self.inner: Exchange | None = None
-        self._transport: httpx.AsyncHTTPTransport | None = None
+        self._transport: httpx.AsyncBaseTransport | None = None
         self.started = 0
         self.in_flight = 0
         self.most_in_flight = 0
@@ -44,7 +45,7 @@ class Watched(httpx.AsyncBaseTransport):
                 base_url, size=512, keepalive=5.0, tls=ssl.create_default_context()
             )
         else:
-            transport = httpx.AsyncHTTPTransport()
+            transport = _httpx_pool(self.pool)
             http = httpx.AsyncClient(transport=transport)
             self.inner = HttpxExchange(base_url, http, direct=transport, owned=True)
         client._session._exchange = self
@@ -80,9 +81,9 @@ class Watched(httpx.AsyncBaseTransport):
             self.in_flight -= 1
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """As ``transport=``: send through httpx's pool, counted until the body is read."""
+        """As ``transport=``: send through an httpx-API pool, counted until the body is read."""
         if self._transport is None:
-            self._transport = httpx.AsyncHTTPTransport()
+            self._transport = _httpx_pool(self.pool)
         self.started += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
@@ -103,3 +104,12 @@ class Watched(httpx.AsyncBaseTransport):
             await self.inner.aclose()
         if self._transport is not None:
             await self._transport.aclose()
+
+
+def _httpx_pool(pool: Pool) -> httpx.AsyncBaseTransport:
+    """httpcore2's pool for ``"httpcore2"``, else httpx's own (aiohttp's has no httpx API)."""
+    if pool == "httpcore2":
+        return Httpcore2Transport(
+            ssl_context=httpx.create_ssl_context(), max_connections=100, keepalive_expiry=5.0
+        )
+    return httpx.AsyncHTTPTransport()
