@@ -2,9 +2,9 @@
 
 Everything a client is configured with is checked here, once, with errors that name the
 argument; the clients, the command line and ``with_options`` all go through these
-functions, so no rule about a setting is written twice. This module sits at the bottom of
-the import graph (it imports only ``_errors``, ``_loopback``, ``_rules``, ``_types`` and
-``_version``).
+functions, so no rule about a setting is written twice (a count's rule is ``_rules``'s
+``check_count``, shared with the resources). Its place in the layers is the import
+contracts' (pyproject.toml): below it only ``_errors`` and the leaf modules.
 """
 
 from __future__ import annotations
