@@ -4,7 +4,7 @@ Everything a client is configured with is checked here, once, with errors that n
 argument; the clients, the command line and ``with_options`` all go through these
 functions, so no rule about a setting is written twice (a count's rule is ``_rules``'s
 ``check_count``, shared with the resources). Its place in the layers is the import
-contracts' (pyproject.toml): below it only ``_errors`` and the leaf modules.
+contracts' (pyproject.toml); it imports only ``_errors`` and leaf modules.
 """
 
 from __future__ import annotations
