@@ -11,7 +11,8 @@ Reads (without importing) ``pictory_vimeo/resources/vimeo_connections.py`` and
   docstring (the wording made synchronous), its body handing the async method to the
   client's event loop;
 - ``_client_members.py``: ``ClientMembers``, ``AsyncPictoryClient``'s arguments,
-  properties and ``with_options``, passed through to the async client.
+  properties, ``with_options`` and methods without arguments (``stats()``), passed
+  through to the async client.
 
 Only signatures and docstrings are copied (``ast``); each body is one line written here.
 The imports are the source module's own plus the sync ones, and ``ruff`` keeps those used,
