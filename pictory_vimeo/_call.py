@@ -202,6 +202,8 @@ class Call:
         """
         tries = self._tries
         tries.trace = start_trace(self.method, self.path, self.context.session.base_url)
+        if tries.trace is None:
+            return await self._run(parse, content, params, reconcile)
         return await traced(tries.trace, self._run(parse, content, params, reconcile))
 
     async def _run(

@@ -104,7 +104,8 @@ class BodyReader:
 
     ``encoding`` is the ``Content-Encoding`` header (``None``: none); layers other than
     gzip and deflate are left alone, as httpx leaves them. When the body does not decode,
-    the raw bytes are kept and :attr:`undecodable` names the encoding.
+    the raw bytes are kept (their first ``_RAW_KEPT`` bytes, if it fails only after those)
+    and :attr:`undecodable` names the encoding.
     """
 
     def __init__(self, encoding: str | None, limit: int) -> None:
@@ -112,6 +113,8 @@ class BodyReader:
         self.undecodable: str | None = None
         self._raw: list[bytes] = []
         self._raw_size = 0
+        #: Whether raw bytes past ``_RAW_KEPT`` were let go of (the body was decoding).
+        self._cut = False
         self._layers: list[_Inflater] = []
         self._out: list[bytes] = []
         self._out_size = 0
@@ -128,7 +131,13 @@ class BodyReader:
         if not self._layers:
             self._out.append(chunk)
             return
-        self._raw.append(chunk)
+        if self._raw_size <= _RAW_KEPT or (self.undecodable is not None and not self._cut):
+            self._raw.append(chunk)
+        elif not self._cut:
+            # Past this, only the decoded body is kept: a body that decodes up to the limit
+            # costs the limit, not twice it; one that then fails to decode keeps its start.
+            self._raw.append(chunk[: len(chunk) - (self._raw_size - _RAW_KEPT)])
+            self._cut = True
         if self.undecodable is None:
             self._inflate([chunk], final=False)
 
@@ -164,3 +173,6 @@ class BodyReader:
 
 
 _DECODED: Final = frozenset({"gzip", "x-gzip", "deflate"})
+#: Raw bytes of an encoded body kept while it decodes, for the answer's text should it
+#: turn out not to decode: enough for any error message, and bounded apart from the limit.
+_RAW_KEPT: Final = 64 * 1024

@@ -45,9 +45,9 @@ from benchmarks._plan import TINY  # noqa: E402
 
 
 @pytest.mark.integration
-# Every benchmark run, each starting its own server process (the fleet one client processes
-# too): minutes on a busy 2-core machine, over the suite's default limit of 60 s (a guard
-# against hangs, not a timing).
+# Every benchmark run, each starting its own server process (the fleet one client
+# processes too): minutes on a busy 2-core machine, over the suite's default limit of
+# 60 s (a guard against hangs, not a timing).
 @pytest.mark.timeout(300)
 def test_every_benchmark_runs_and_reports(tmp_path: Path) -> None:
     """A tiny run of every benchmark, under asyncio (plus concurrency under trio), against

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import random
 import tracemalloc
 import zlib
 from collections.abc import Awaitable, Iterator
@@ -14,6 +15,7 @@ from collections.abc import Awaitable, Iterator
 import pytest
 
 import pictory_vimeo as pv
+from pictory_vimeo._wire import BodyReader
 
 from ._server import Exchange, KeepAliveServer, Reply, Responder, answer
 from .conftest import A, MakeClient, Store, connection, ok
@@ -172,3 +174,26 @@ async def test_headers_past_100_kib_fail_alike_on_every_pool(
     with pytest.raises(pv.APIConnectionError) as caught:
         await conns.get(A)
     assert "the answer's headers are larger than 100 KiB" in str(caught.value)
+
+
+def test_an_encoded_body_costs_its_decoded_size_not_twice_it() -> None:
+    """Raw bytes past the first 64 KiB are let go of while a body decodes, so a gzip answer
+    near the limit holds about the limit; one that fails to decode later keeps its start.
+    """
+    text = random.Random(0).randbytes(1024 * 1024)  # 1 MiB that gzip cannot shrink
+    packed = gzip.compress(text)
+    reader = BodyReader("gzip", limit=4 * 1024 * 1024)
+    for start in range(0, len(packed), 16384):
+        reader.feed(packed[start : start + 16384])
+    assert reader.body() == text
+
+    # A stream that decodes for its first 1 MiB, then has a block of a type that does not
+    # exist (BFINAL=1, BTYPE=11 after a byte-aligned flush): undecodable, past 64 KiB.
+    packer = zlib.compressobj(wbits=31)
+    good = packer.compress(text) + packer.flush(zlib.Z_FULL_FLUSH)
+    broken = BodyReader("gzip", limit=4 * 1024 * 1024)
+    for start in range(0, len(good), 16384):
+        broken.feed(good[start : start + 16384])
+    broken.feed(b"\x07" + b"\xff" * 1000)
+    assert broken.undecodable == "gzip"
+    assert broken.body() == good[: 64 * 1024]
