@@ -139,11 +139,17 @@ def section(results: dict[str, dict[str, Any]], *, plot_name: str | None) -> str
             f"### Throughput against concurrency\n\n![calls/s against concurrency]({plot_name})\n"
         )
     for name in _ordered(results):
+        if name in OWN_SECTION:
+            continue
         data = results[name]
         served = ", bare server" if name.endswith(("-bare", "-bare-trio")) else ""
         heading = f"{title(name)} ({data.get('backend', 'asyncio')}{served})"
         parts.append(f"### {heading}\n\n" + render(name, data))
     return "\n".join(parts)
+
+
+#: Benchmarks that write a section of their own (``fleet.section``), not a table here.
+OWN_SECTION = frozenset({"fleet"})
 
 
 def _ordered(results: dict[str, dict[str, Any]]) -> list[str]:

@@ -39,10 +39,10 @@ from ._raw_response import RawResponse
 from ._rules import FieldError
 from ._sync._client import PictoryClient
 from ._sync._pagination import SyncPaginator
+from ._sync._vimeo_connections import SyncVimeoConnections
 from ._traffic import ClientStats
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
-from .resources.sync_vimeo_connections import SyncVimeoConnections
 from .resources.vimeo_connections import AsyncVimeoConnections
 
 __all__ = [

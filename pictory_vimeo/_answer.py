@@ -1,20 +1,24 @@
 """``Answer``: one response as the SDK reads it — status, headers, body, time — from any pool.
 
-What the call, the parsers and the errors read. The documented ``httpx`` objects
-(``APIStatusError.response``, ``RawResponse.headers``) are built from it only when asked
-for: building them is most of what a pool adapter used to cost per call.
+What the call, the parsers and the errors read, with the two readings they share: the
+body as JSON (``decode_json``) and the server's request ID (``request_id_of``). The
+documented ``httpx`` objects (``APIStatusError.response``, ``RawResponse.headers``) are
+built from it only when asked for: building them is most of what a pool adapter used to
+cost per call.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Final
 
 import httpx
 
-__all__ = ["Answer"]
+__all__ = ["Answer", "NestedTooDeeplyError", "decode_json", "request_id_of"]
 
+_REQUEST_ID_HEADERS: Final = ("x-request-id", "x-amzn-requestid", "x-amz-request-id")
 _NO_DISCARD: Final[Callable[[], None]] = lambda: None  # noqa: E731 - a shared no-op
 
 
@@ -116,3 +120,24 @@ class Answer:
         if not hasattr(self, "url"):  # half-built
             return "<Answer (not built)>"
         return f"<Answer [{self.status}] {self.method} {self.url}>"
+
+
+class NestedTooDeeplyError(ValueError):
+    """JSON nested deeper than the parser goes (``[`` a hundred thousand times)."""
+
+
+def decode_json(content: bytes) -> object:
+    """Parsed JSON, or raises ``ValueError`` for anything that is not (absurd nesting too)."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise NestedTooDeeplyError("JSON nested too deeply") from None
+
+
+def request_id_of(headers: httpx.Headers) -> str | None:
+    """The server's ID for the request, from the first request-ID header it sent."""
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return str(value)
+    return None

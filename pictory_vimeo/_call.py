@@ -1,65 +1,56 @@
-"""One API call: its deadline, its attempts, what an earlier attempt left unclear, and how
-a conflict after such an attempt is reconciled.
+"""One API call: its settings, its body, its answer read, its outcome settled, its record.
 
-A resource method starts a :class:`Call` and runs it with a parser for the 2xx body and,
-for writes, a reconciliation step. The call makes attempts in one visible loop: each waits
-for a slot of the client's ``max_concurrency``, gets what is left of the deadline as its
-timeout, and ends in a response or a :class:`~._retry.Failure`; the retry policy says
-whether (and after how long) to try again. When a write meets a ``409`` after an attempt
-whose outcome is unclear, the resource's ``reconcile`` decides from the server's state
-whether the conflict is the echo of our own write; its requests share the same deadline.
+A resource method starts a :class:`Call` (from the client's :class:`CallContext`, with the
+per-call settings on top) and runs it with a parser for the 2xx body and, for writes, a
+reconciliation step. The attempts are ``_attempts``'s, within the call's deadline. When a
+write's attempt left its outcome unclear and the call then fails, the resource's
+``reconcile`` reads the server's state (``_conflicts``) with follow-up requests that share
+the deadline. A finished call's record (the answer its result came from, the attempts, the
+time) goes to whoever the context names to ``keep`` it: ``with_raw_response``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable, Mapping
-from typing import Final, NoReturn, TypeVar
+from typing import Final, TypeAlias, TypeVar
 
 import anyio
 import attrs
 import httpx
 
 from ._answer import Answer
-from ._budget import refused
+from ._attempts import Attempts
 from ._config import DEFAULT_MAX_RESPONSE_BYTES, RequestOptions, check_headers
-from ._error_bodies import parse_retry_after, status_error
+from ._conflicts import Reconcile, settle
 from ._errors import (
-    APIConnectionError,
-    APITimeoutError,
     InvalidResponseError,
     PictoryError,
     mark_outcome_unknown,
 )
-from ._logging import log_attempt, log_retry
-from ._records import keep_record
-from ._retry import Failure, next_wait, pause, status_failure, transport_failure
 from ._rules import FieldError, is_utf8_encodable
 from ._secret import MaskedHeaders, Secret
 from ._session import ApiSession
-from ._settle import Reconcile, settle
 from ._slots import Slots
-from ._trace import CallTrace, start_trace, traced
+from ._trace import start_trace, traced
 from ._traffic import Traffic
 from ._types import NOT_GIVEN, Headers, NotGiven
-from ._wire import ResponseTooLargeError
 
-__all__ = [
-    "Call",
-    "CallContext",
-    "PerCall",
-    "encode_body",
-]
+__all__ = ["Call", "CallContext", "CallRecord", "Keep", "PerCall", "encode_body"]
 
 T = TypeVar("T")
 
-_DESCRIPTION_MAX: Final = 300
 _INVALID_MAX: Final = 500
-_WRITES: Final = frozenset({"POST", "PUT", "PATCH"})
-#: How httpx's RemoteProtocolError begins when a redirect's Location is not a URL.
-_BAD_REDIRECT: Final = "Invalid URL in location header"
+
+
+@attrs.frozen
+class CallRecord:
+    """What a finished call knows of the response its result came from (for raw responses)."""
+
+    response: Answer
+    attempts: int
+    elapsed: float
 
 
 def encode_body(body: Mapping[str, object]) -> Secret[bytes] | FieldError:
@@ -76,6 +67,10 @@ def encode_body(body: Mapping[str, object]) -> Secret[bytes] | FieldError:
         )
     except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as exc:
         return FieldError("body", f"cannot be sent as JSON ({type(exc).__name__})")
+
+
+#: What receives a finished call's record.
+Keep: TypeAlias = "Callable[[CallRecord], None]"
 
 
 @attrs.frozen
@@ -101,12 +96,18 @@ class CallContext:
     traffic: Traffic
     #: The largest answer body taken, raw and decoded (``max_response_bytes``).
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: Given each finished call's record (``with_raw_response`` sets it; else ``None``).
+    keep: Keep | None = None
     #: ``headers`` as the pools take them, made once.
     wire_headers: MaskedHeaders = attrs.field(init=False)
 
     @wire_headers.default
     def _plain_headers(self) -> MaskedHeaders:
         return MaskedHeaders(self.headers.items())
+
+    def keeping(self, keep: Keep) -> CallContext:
+        """This context, handing each finished call's record to ``keep``."""
+        return attrs.evolve(self, keep=keep)
 
     def start(
         self,
@@ -131,7 +132,12 @@ class CallContext:
 
 
 class Call:
-    """One call of the API, from its first attempt to its result or its final error."""
+    """One call of the API, from its first attempt to its result or its final error.
+
+    Its :class:`~._attempts.Attempts` make the request; the call adds its body, reads a
+    2xx answer, settles a write an attempt left unclear (``_conflicts``), and hands what
+    ``with_raw_response`` needs to the context's ``keep`` when it has one.
+    """
 
     def __init__(
         self,
@@ -143,34 +149,42 @@ class Call:
         *,
         connection_id: str | None = None,
         secrets: Secret[tuple[str, ...]] | None = None,
-        deadline: float | None = None,
     ) -> None:
         self.context = context
-        self.options = options
+        self._options = options
         self.method = method
         self.path = path
-        self.connection_id = connection_id
-        self.deadline = anyio.current_time() + options.timeout if deadline is None else deadline
         # A secret with no UTF-8 form was refused as input; none is ever remembered.
         self.scrub = context.session.scrubber(
             () if secrets is None else (s for s in secrets.reveal() if is_utf8_encodable(s))
         )
-        self.attempts = 0
-        #: Whether a write attempt may have been applied without our hearing of it.
-        self.unclear = False
-        #: When the first unclear attempt was sent (``time.time()``).
-        self.unclear_since: float | None = None
-        #: This call's headers; ``_sent_headers`` adds what its own body needs.
         self._headers = headers
-        self._sent_headers = headers
+        self._tries = Attempts(
+            context,
+            options,
+            headers,
+            method,
+            path,
+            deadline=anyio.current_time() + options.timeout,
+            scrub=self.scrub,
+            connection_id=connection_id,
+        )
         self._started = time.perf_counter()
-        self._last: Failure | None = None
-        #: What this call's last retry took from the retry budget (given back on success).
-        self._spent: int | None = None
-        self.trace: CallTrace | None = None
-        #: The end of the client-wide pause this call's own Retry-After started (it waits
-        #: that out itself, before its retry, so the pause does not hold it twice).
-        self._own_pause = -math.inf
+
+    @property
+    def deadline(self) -> float:
+        """When the call's time is up (``anyio.current_time()``'s clock)."""
+        return self._tries.deadline
+
+    @property
+    def attempts(self) -> int:
+        """Attempts made so far."""
+        return self._tries.made
+
+    @property
+    def unclear_since(self) -> float | None:
+        """When the first attempt that may have been applied unheard was sent, if one was."""
+        return self._tries.unclear_since
 
     async def run(
         self,
@@ -178,36 +192,38 @@ class Call:
         *,
         content: Secret[bytes] | None = None,
         params: Mapping[str, str] | None = None,
-        reconcile: Reconcile[T] | None = None,
+        reconcile: Reconcile[Call, T] | None = None,
     ) -> T:
         """Send until a 2xx (parsed with ``parse``), a final error, or the deadline.
 
         ``content`` is the JSON body (from ``encode_body``). ``reconcile`` settles a write
         whose outcome an attempt left unclear: after a ``409``, and when the call is about
-        to fail for any other reason (see ``_settle``).
+        to fail for any other reason (see ``_conflicts``).
         """
-        self.trace = start_trace(self.method, self.path, self.context.session.base_url)
-        if self.trace is None:
+        tries = self._tries
+        tries.trace = start_trace(self.method, self.path, self.context.session.base_url)
+        if tries.trace is None:
             return await self._run(parse, content, params, reconcile)
-        return await traced(self.trace, self._run(parse, content, params, reconcile))
+        return await traced(tries.trace, self._run(parse, content, params, reconcile))
 
     async def _run(
         self,
         parse: Callable[[Answer], T],
         content: Secret[bytes] | None,
         params: Mapping[str, str] | None,
-        reconcile: Reconcile[T] | None,
+        reconcile: Reconcile[Call, T] | None,
     ) -> T:
+        tries = self._tries
         if content is not None:
-            self._sent_headers = MaskedHeaders(
+            tries.headers = MaskedHeaders(
                 (k, v) for k, v in self._headers.items() if k.lower() != "content-type"
             )
-            self._sent_headers["Content-Type"] = "application/json"
+            tries.headers["Content-Type"] = "application/json"
         failure: PictoryError | None = None
         try:
-            response = await self.send(content=content, params=params)
+            response = await tries.send(content=content, params=params)
         except PictoryError as failed:
-            if not self.unclear:
+            if not tries.unclear:
                 raise
             failure = failed
         if failure is not None:
@@ -217,7 +233,9 @@ class Call:
             value, response = await settle(self, reconcile, failure)
         else:
             value = self._parse(parse, response)
-        keep_record(response, self.attempts, time.perf_counter() - self._started)
+        if self.context.keep is not None:
+            elapsed = time.perf_counter() - self._started
+            self.context.keep(CallRecord(response, tries.made, elapsed))
         return value
 
     def _parse(self, parse: Callable[[Answer], T], response: Answer) -> T:
@@ -237,159 +255,14 @@ class Call:
         self, method: str, path: str, *, params: Mapping[str, str] | None = None
     ) -> Answer:
         """A further request of this call (to reconcile), within its deadline and retries."""
-        follow_up = Call(
-            self.context, self.options, self._headers, method, path, deadline=self.deadline
-        )
-        follow_up.scrub = self.scrub
-        follow_up.trace = self.trace
-        return await follow_up.send(params=params)
-
-    async def send(
-        self, *, content: Secret[bytes] | None = None, params: Mapping[str, str] | None = None
-    ) -> Answer:
-        """Make attempts until a 2xx, a failure not worth retrying, or the deadline."""
-        max_retries = self.options.max_retries
-        while True:
-            self.attempts += 1
-            outcome = await self._attempt(content, params)
-            if isinstance(outcome, Answer):
-                self.context.traffic.succeeded(self._spent)
-                return outcome
-            self._last = outcome
-            time_left = self.deadline - anyio.current_time()
-            wait = next_wait(outcome, self.attempts, max_retries, time_left)
-            if wait is None:
-                raise outcome.error
-            self._spent = self.context.traffic.allow_retry(outcome.error, self.trace)
-            if self._spent is None:
-                raise refused(outcome.error, self.attempts)
-            log_retry(self.method, self.path, self.attempts, max_retries + 1, wait, outcome.reason)
-            await pause(wait)
-
-    async def _attempt(
-        self, content: Secret[bytes] | None, params: Mapping[str, str] | None
-    ) -> Answer | Failure:
-        try:
-            await self.context.traffic.admit(self.deadline, self.trace, self._own_pause)
-        except TimeoutError:
-            self.attempts -= 1
-            self._raise_timeout(" while waiting for the client's rate limit")
-        remaining = self.deadline - anyio.current_time()
-        if remaining <= 0:
-            # The wait before this attempt overran the deadline: it was never made.
-            self.attempts -= 1
-            self._raise_timeout()
-        sent_at = time.time()
-        mark = self.context.traffic.attempt(self.trace)
-        started = time.perf_counter()
-        sent = False
-        timed_out = False
-        too_large: str | None = None
-        try:
-            # The deadline bounds the attempt as a whole: the wait for a concurrency slot
-            # (when there is one) and the exchange, which each pool bounds its own way.
-            async with self.context.slots.slot(self.deadline):
-                sent = True
-                response = await self.context.session.exchange(
-                    self.method,
-                    self.path,
-                    headers=self._sent_headers,
-                    content=None if content is None else content.reveal(),
-                    params=params,
-                    deadline=self.deadline,
-                    limit=self.context.max_response_bytes,
-                )
-        except TimeoutError:
-            timed_out = True
-            mark.done(None, "APITimeoutError" if sent else None)
-        except httpx.HTTPError as exc:
-            mark.done(None, type(exc).__name__)
-            return self._transport_failure(exc, sent_at)
-        except ResponseTooLargeError as exc:
-            too_large = str(exc)
-            mark.done(None, "InvalidResponseError")
-        except BaseException:  # cancelled: the attempt's span ends all the same
-            mark.done(None, None)
-            raise
-        # Raised here, not in the handlers: the exception's traceback runs through the
-        # pool's frames (the request, its key), and would be the error's context.
-        if too_large is not None:
-            # An answer came, too large to take: not retried (it would come again), and
-            # not unclear (the server did answer), but never taken for a success.
-            log_attempt(self.method, self.path, self.attempts, "answer too large")
-            raise InvalidResponseError(
-                f"{self.method} {self.path}: {too_large}; its connection was closed"
-            )
-        if timed_out:
-            self._note_unclear(sent, sent_at)
-            log_attempt(self.method, self.path, self.attempts, "deadline passed")
-            self._raise_timeout()
-        log_attempt(
-            self.method,
-            self.path,
-            self.attempts,
-            response.status,
-            (time.perf_counter() - started) * 1000.0,
-        )
-        asked = None if response.is_success else response.header(b"retry-after")
-        paused = mark.done(response.status, None, parse_retry_after(asked))
-        self._own_pause = self._own_pause if paused is None else paused
-        problem = None
-        undecodable = response.undecodable
-        if undecodable is not None:
-            problem = self.scrub.line(
-                f"the body could not be decoded as its Content-Encoding ({undecodable}) says",
-                _DESCRIPTION_MAX,
-            )
-        if response.is_success:
-            if problem is not None:
-                raise InvalidResponseError(
-                    f"{self.method} {self.path} answered {response.status}, but {problem}",
-                    response=response.response,
-                )
-            return response
-        error = status_error(
-            response,
+        follow_up = Attempts(
+            self.context,
+            self._options,
+            self._headers,
+            method,
+            path,
+            deadline=self.deadline,
             scrub=self.scrub,
-            attempts=self.attempts,
-            connection_id=self.connection_id,
-            problem=problem,
+            trace=self._tries.trace,
         )
-        failure = status_failure(error)
-        self._note_unclear(failure.unclear, sent_at)
-        return failure
-
-    def _transport_failure(self, exc: httpx.HTTPError, sent_at: float) -> Failure:
-        log_attempt(self.method, self.path, self.attempts, self.scrub.line(str(exc), 200))
-        if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_REDIRECT):
-            # httpx reads a redirect's Location even when it follows none, and fails on one
-            # that is not a URL: an answer did come (a redirect, never a success), so it
-            # is neither retried nor taken for a write that may have been applied.
-            error = APIConnectionError(
-                f"{self.method} {self.path}: the server answered with a redirect whose "
-                "Location header is not a valid URL",
-                attempts=self.attempts,
-            )
-            return Failure(error, retryable=False, unclear=False, reason="invalid redirect")
-        # In plain words already (``_failures``), the same on every pool, with where it went.
-        text = self.scrub.line(f"{exc} ({self.context.session.origin})", _DESCRIPTION_MAX)
-        cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-        # Built from a scrubbed description, not chained to httpx's exception: its text
-        # (and its own causes) may quote the request.
-        error = cls(f"{self.method} {self.path} failed: {text}", attempts=self.attempts)
-        failure = transport_failure(exc, error)
-        self._note_unclear(failure.unclear, sent_at)
-        return failure
-
-    def _note_unclear(self, unclear: bool, sent_at: float) -> None:
-        if unclear and self.method in _WRITES:
-            self.unclear = True
-            if self.unclear_since is None:
-                self.unclear_since = sent_at
-
-    def _raise_timeout(self, where: str = "") -> NoReturn:
-        error = APITimeoutError(
-            f"{self.method} {self.path}: the call's deadline passed{where}", attempts=self.attempts
-        )
-        cause = self._last.error if self._last is not None else None
-        raise error from cause
+        return await follow_up.send(params=params)

@@ -18,7 +18,6 @@ from ._config import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
-    KEY_PREFIX,
     Checks,
     RequestOptions,
     TransportName,
@@ -28,6 +27,7 @@ from ._config import (
     client_settings,
 )
 from ._logging import logger
+from ._names import KEY_PREFIX
 from ._secret import Secret
 from ._session import ApiSession
 from ._slots import Slots

@@ -2,9 +2,9 @@
 
 Everything a client is configured with is checked here, once, with errors that name the
 argument; the clients, the command line and ``with_options`` all go through these
-functions, so no rule about a setting is written twice. This module sits at the bottom of
-the import graph (it imports only ``_errors``, ``_loopback``, ``_rules``, ``_types`` and
-``_version``).
+functions, so no rule about a setting is written twice (a count's rule is ``_rules``'s
+``check_count``, shared with the resources). Its place in the layers is the import
+contracts' (pyproject.toml); it imports only ``_errors`` and leaf modules.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import httpx
 
 from ._errors import ValidationError
 from ._loopback import is_loopback
-from ._rules import FieldError, api_key_problem
+from ._rules import FieldError, api_key_problem, check_count
 from ._secret import Secret
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
@@ -36,8 +36,6 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "HTTPCORE2_MAX_CONCURRENCY",
     "HTTPX_MAX_CONCURRENCY",
-    "KEY_PREFIX",
-    "LOGGER_NAME",
     "LOG_ENV",
     "TRANSPORT_NAMES",
     "USER_AGENT",
@@ -77,9 +75,6 @@ DEFAULT_MAX_EMPTY_PAGES: Final = 100
 API_KEY_ENV: Final = "PICTORY_API_KEY"
 BASE_URL_ENV: Final = "PICTORY_BASE_URL"
 LOG_ENV: Final = "PICTORY_LOG"
-KEY_PREFIX: Final = "pictai_"
-#: The one logger the SDK writes to (children: none).
-LOGGER_NAME: Final = "pictory_vimeo"
 USER_AGENT: Final = (
     f"pictory-vimeo-python/{__version__} httpx/{httpx.__version__} "
     f"python/{platform.python_version()}"
@@ -154,10 +149,8 @@ def request_options(
         errors.append(
             FieldError("timeout", f"must be a positive number of seconds (got {timeout!r:.40})")
         )
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        errors.append(
-            FieldError("max_retries", f"must be an integer >= 0 (got {max_retries!r:.40})")
-        )
+    if (problem := check_count("max_retries", max_retries, least=0)) is not None:
+        errors.append(problem)
     if not isinstance(validate, bool):
         errors.append(FieldError("validate", "must be True or False"))
     if errors:
@@ -255,19 +248,17 @@ def resolve_base_url(base_url: object, *, allow_insecure_http: object = False) -
 
 def check_max_concurrency(value: object) -> int | None:
     """``max_concurrency`` as checked: an integer >= 1, or ``None`` (the pool's default)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        problem = f"must be an integer >= 1, or None (got {value!r:.40})"
-        raise ValidationError([FieldError("max_concurrency", problem)])
+    if (problem := check_count("max_concurrency", value, or_none=True)) is not None:
+        raise ValidationError([problem])
+    assert value is None or isinstance(value, int)
     return value
 
 
 def check_max_response_bytes(value: object) -> int:
     """``max_response_bytes`` as checked: a positive integer (bytes of one answer's body)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        problem = f"must be a positive integer number of bytes (got {value!r:.40})"
-        raise ValidationError([FieldError("max_response_bytes", problem)])
+    if (problem := check_count("max_response_bytes", value)) is not None:
+        raise ValidationError([problem])
+    assert isinstance(value, int)
     return value
 
 

@@ -11,7 +11,6 @@ before any text is shortened or folded.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -21,37 +20,26 @@ from typing import Final
 
 import httpx
 
-from ._answer import Answer
+from ._answer import Answer, decode_json, request_id_of
+from ._conflicts import conflict_class
 from ._errors import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
     ConflictError,
-    DuplicateNameError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     UnprocessableEntityError,
-    VersionConflictError,
 )
 from ._redact import Scrubber
 
-__all__ = [
-    "NestedTooDeeplyError",
-    "decode_json",
-    "parse_retry_after",
-    "request_id_of",
-    "status_error",
-    "text_of",
-]
+__all__ = ["parse_retry_after", "status_error", "text_of"]
 
 _MESSAGE_MAX: Final = 300
 _REQUEST_ID_MAX: Final = 200
-_REQUEST_ID_HEADERS: Final = ("x-request-id", "x-amzn-requestid", "x-amz-request-id")
 _HTML_TITLE: Final = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-#: Quoted text in a message is usually the caller's own value (a name), not the server's words.
-_QUOTED: Final = re.compile(r"'[^']*'|\"[^\"]*\"")
 _BY_STATUS: Final[Mapping[int, type[APIStatusError]]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -61,18 +49,6 @@ _BY_STATUS: Final[Mapping[int, type[APIStatusError]]] = {
     422: UnprocessableEntityError,
     429: RateLimitError,
 }
-
-
-class NestedTooDeeplyError(ValueError):
-    """JSON nested deeper than the parser goes (``[`` a hundred thousand times)."""
-
-
-def decode_json(content: bytes) -> object:
-    """Parsed JSON, or raises ``ValueError`` for anything that is not (absurd nesting too)."""
-    try:
-        return json.loads(content)
-    except RecursionError:
-        raise NestedTooDeeplyError("JSON nested too deeply") from None
 
 
 def _without_bom(content: bytes, width: int) -> str | None:
@@ -185,27 +161,6 @@ def _parse(response: httpx.Response) -> tuple[str | None, str | None, object]:
     return message, code, body
 
 
-def _conflict_class(message: str, code: str | None) -> type[ConflictError]:
-    # The code decides when it says something; the message only outside its quoted parts,
-    # since a name such as 'Version 2' quoted back must not make a name clash a version one.
-    for said in (code or "", _QUOTED.sub("", message)):
-        said = said.lower()
-        if "version" in said:
-            return VersionConflictError
-        if "name" in said or "duplicate" in said or "already exists" in said:
-            return DuplicateNameError
-    return ConflictError
-
-
-def request_id_of(headers: httpx.Headers) -> str | None:
-    """The server's ID for the request, from the first request-ID header it sent."""
-    for name in _REQUEST_ID_HEADERS:
-        value = headers.get(name)
-        if value:
-            return str(value)
-    return None
-
-
 def _request_id(headers: httpx.Headers, scrub: Scrubber) -> str | None:
     value = request_id_of(headers)
     return None if value is None else scrub.line(value, _REQUEST_ID_MAX)
@@ -243,7 +198,7 @@ def status_error(
         message = f"{message} (connection_id {connection_id!r})"
     cls: type[APIStatusError]
     if status == 409:
-        cls = _conflict_class(message, code)
+        cls = conflict_class(message, code)
     elif status >= 500:
         cls = InternalServerError
     else:

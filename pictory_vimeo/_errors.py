@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     import httpx
@@ -62,10 +62,7 @@ __all__ = [
     "ValidationError",
     "VersionConflictError",
     "mark_outcome_unknown",
-    "retype_conflict",
 ]
-
-_E = TypeVar("_E", bound="ConflictError")
 
 
 #: What an error's text says when a write it was making may have been applied.
@@ -296,24 +293,3 @@ class InternalServerError(APIStatusError):
 
 def _with_attempts(text: str, attempts: int) -> str:
     return f"{text} [after {attempts} attempts]" if attempts > 1 else text
-
-
-def retype_conflict(
-    error: ConflictError, cls: type[_E], message: str | None = None
-) -> ConflictError:
-    """``error`` as ``cls`` (same data) unless the server already named a specific conflict.
-
-    ``message`` replaces the server's words when the SDK knows more than they say.
-    """
-    if type(error) is not ConflictError and message is None:
-        return error
-    target: type[ConflictError] = cls if type(error) is ConflictError else type(error)
-    return target(
-        error.message if message is None else message,
-        response=error.response,
-        code=error.code,
-        body=error.body,
-        request_id=error.request_id,
-        retry_after=error.retry_after,
-        attempts=error.attempts,
-    )

@@ -12,7 +12,8 @@ import os
 import sys
 from typing import Final
 
-from ._config import LOG_ENV, LOGGER_NAME
+from ._config import LOG_ENV
+from ._names import LOGGER_NAME
 
 __all__ = ["configure_from_environment", "log_attempt", "log_conflict", "log_retry", "logger"]
 

@@ -1,32 +1,36 @@
-"""``optimistic_update``: read, change, write with the version read; on a conflict, again."""
+"""``optimistic_update``: read, change, write with the version read; on a conflict, again.
+
+``optimistic_update(conns, ...)`` asks the resource it is given to run the loop, through
+the resource's ``__optimistic_update__`` hook (as ``os.fspath`` asks ``__fspath__``): the
+async resource runs :func:`optimistic_update_async` and returns its coroutine; the sync
+one runs it in its client's event loop and returns the result. This module knows neither.
+"""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any, Final, Protocol, TypeAlias, overload
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
+from typing import Any, Final, Protocol, TypeAlias, TypeVar
 
-from ._errors import (
-    ConflictError,
-    OptimisticLockError,
-    ValidationError,
-    VersionConflictError,
-    retype_conflict,
-)
+from ._conflicts import lost_race
+from ._errors import ConflictError, OptimisticLockError, ValidationError
 from ._logging import log_conflict
 from ._models import VimeoConnection
 from ._retry import conflict_wait, pause
-from ._rules import FIELD_RULES, FieldError
+from ._rules import FIELD_RULES, FieldError, check_count
 from ._secret import MaskedFields
-from .resources.vimeo_connections import AsyncVimeoConnections
 
 __all__ = [
     "Changes",
+    "Connections",
     "Mutate",
-    "SyncConnections",
+    "Optimistic",
     "optimistic_update",
     "optimistic_update_async",
 ]
+
+R_co = TypeVar("R_co", covariant=True)
 
 #: What ``mutate`` returns: snake_case field -> new value, or ``None``/``{}`` for no change.
 Changes: TypeAlias = Mapping[str, Any] | None
@@ -35,37 +39,31 @@ Mutate: TypeAlias = Callable[[VimeoConnection], Changes | Awaitable[Changes]]
 _FIELDS: Final = frozenset(r.python_name for r in FIELD_RULES.values()) - {"version"}
 
 
-class SyncConnections(Protocol):
-    """The synchronous resource's side of ``optimistic_update``: it runs the async loop."""
+class Optimistic(Protocol[R_co]):
+    """A resource ``optimistic_update`` works on: its hook runs the loop, as it runs calls."""
 
-    def _optimistic_update(
-        self, connection_id: str, mutate: Mutate, *, max_attempts: int
-    ) -> VimeoConnection: ...
+    def __optimistic_update__(
+        self, connection_id: str, mutate: Mutate, *, max_attempts: int = ...
+    ) -> R_co: ...
 
 
-@overload
+class Connections(Protocol):
+    """What the loop needs of the async resource: ``get`` and ``update``."""
+
+    @property
+    def get(self) -> Callable[..., Awaitable[VimeoConnection]]: ...
+
+    @property
+    def update(self) -> Callable[..., Awaitable[VimeoConnection]]: ...
+
+
 def optimistic_update(
-    conns: AsyncVimeoConnections,
-    connection_id: str,
-    mutate: Mutate,
-    *,
-    max_attempts: int = ...,
-) -> Coroutine[Any, Any, VimeoConnection]: ...
-@overload
-def optimistic_update(
-    conns: SyncConnections,
-    connection_id: str,
-    mutate: Mutate,
-    *,
-    max_attempts: int = ...,
-) -> VimeoConnection: ...
-def optimistic_update(
-    conns: AsyncVimeoConnections | SyncConnections,
+    conns: Optimistic[R_co],
     connection_id: str,
     mutate: Mutate,
     *,
     max_attempts: int = 10,
-) -> Coroutine[Any, Any, VimeoConnection] | VimeoConnection:
+) -> R_co:
     """Apply ``mutate``'s change to the latest state of a connection, however many writers race.
 
     With the async client's ``vimeo_connections`` it returns a coroutine to ``await``; with
@@ -109,21 +107,19 @@ def optimistic_update(
         NotFoundError: The connection does not exist.
         PictoryError: Whatever ``get`` and ``update`` raise otherwise.
     """
-    if isinstance(conns, AsyncVimeoConnections):
-        return optimistic_update_async(conns, connection_id, mutate, max_attempts=max_attempts)
-    return conns._optimistic_update(connection_id, mutate, max_attempts=max_attempts)
+    return conns.__optimistic_update__(connection_id, mutate, max_attempts=max_attempts)
 
 
 async def optimistic_update_async(
-    conns: AsyncVimeoConnections,
+    conns: Connections,
     connection_id: str,
     mutate: Mutate,
     *,
     max_attempts: int = 10,
 ) -> VimeoConnection:
     """The async body of :func:`optimistic_update`."""
-    if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-        raise ValidationError([FieldError("max_attempts", f"must be >= 1 (got {max_attempts!r})")])
+    if (problem := check_count("max_attempts", max_attempts)) is not None:
+        raise ValidationError([problem])
     current = await conns.get(connection_id)
     last_conflict: ConflictError | None = None
     for attempt in range(1, max_attempts + 1):
@@ -132,16 +128,12 @@ async def optimistic_update_async(
             return current
         try:
             return await conns.update(connection_id, version=current.version, **changes)
-        except VersionConflictError as conflict:
-            last_conflict = conflict
         except ConflictError as conflict:
-            if type(conflict) is not ConflictError:  # the server named it: e.g. a taken name
+            read = current.version
+            lost = await lost_race(conflict, partial(_moved, conns, connection_id, read))
+            if lost is None:  # another conflict, e.g. a taken name
                 raise
-            # A 409 that does not say what it is: a version that moved means a writer won
-            # the race; an unchanged one means another conflict, e.g. a taken name.
-            if (await conns.get(connection_id)).version == current.version:
-                raise
-            last_conflict = retype_conflict(conflict, VersionConflictError)
+            last_conflict = lost
         if attempt == max_attempts:
             log_conflict(connection_id, attempt, max_attempts, None)
             break
@@ -151,6 +143,11 @@ async def optimistic_update_async(
         await pause(wait)
         current = await conns.get(connection_id)
     raise OptimisticLockError(connection_id, max_attempts) from last_conflict
+
+
+async def _moved(conns: Connections, connection_id: str, version: int) -> bool:
+    """Whether the connection's version has moved on from ``version``."""
+    return (await conns.get(connection_id)).version != version
 
 
 async def _changes(mutate: Mutate, current: VimeoConnection) -> MaskedFields:

@@ -1,7 +1,8 @@
 """``conns.with_raw_response.<method>(...)``: the same call, returning the response itself.
 
-Each raw method is the plain method wrapped, not declared again: it runs the plain call
-while collecting the record the call leaves behind (``_call.capture_records``), so
+This module knows no resource: a resource lists its own raw methods (``with_raw_response``),
+each the plain method wrapped here, not declared again: it runs the plain method of a
+resource whose call context hands it the call's record (``CallContext.keeping``), so
 validation, retries, reconciliation and every error are exactly the plain method's.
 """
 
@@ -11,18 +12,15 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
-from ._error_bodies import request_id_of
-from ._records import CallRecord, capture_records, release_records
+from ._answer import request_id_of
+from ._call import CallRecord, Keep
 
-if TYPE_CHECKING:
-    from .resources.vimeo_connections import AsyncVimeoConnections
-
-__all__ = ["AsyncRawResponses", "RawResponse", "raw"]
+__all__ = ["RawResponse", "raw"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -88,16 +86,19 @@ class RawResponse(Generic[T]):
         )
 
 
-def raw(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
-    """``method`` returning a ``RawResponse`` of its result instead of the result."""
+def raw(
+    method: Callable[P, Awaitable[T]], keeping: Callable[[Keep], Callable[P, Awaitable[T]]]
+) -> Callable[P, Awaitable[RawResponse[T]]]:
+    """``method`` returning a ``RawResponse`` of its result instead of the result.
+
+    ``keeping(keep)`` is the same method of a resource whose calls hand their records to
+    ``keep``: made for each raw call, so concurrent calls never mix their records.
+    """
 
     @functools.wraps(method)
     async def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
-        records, token = capture_records()
-        try:
-            parsed = await method(*args, **kwargs)
-        finally:
-            release_records(token)
+        records: list[CallRecord] = []
+        parsed = await keeping(records.append)(*args, **kwargs)
         return RawResponse(records[-1], parsed)
 
     # What help() and editors show at run time: the plain method's parameters, this result.
@@ -108,14 +109,3 @@ def raw(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[
         return_annotation=f"RawResponse[{named}]"
     )
     return call
-
-
-class AsyncRawResponses:
-    """``conns.with_raw_response``: each request method, returning a ``RawResponse``."""
-
-    def __init__(self, conns: AsyncVimeoConnections) -> None:
-        self.create = raw(conns.create)
-        self.get = raw(conns.get)
-        self.list_page = raw(conns.list_page)
-        self.update = raw(conns.update)
-        self.delete = raw(conns.delete)

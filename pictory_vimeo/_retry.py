@@ -15,7 +15,7 @@ import httpx
 import tenacity
 
 from ._config import is_testing
-from ._errors import APIStatusError, PictoryError
+from ._errors import APIConnectionError, APIStatusError, APITimeoutError, PictoryError
 
 __all__ = [
     "BACKOFF_CAP",
@@ -52,6 +52,9 @@ _RETRYABLE_EXCEPTIONS: Final = (
     httpx.RemoteProtocolError,
 )
 
+#: How httpx's RemoteProtocolError begins when a redirect's Location is not a URL.
+_BAD_REDIRECT: Final = "Invalid URL in location header"
+
 BACKOFF_START: Final = 0.5
 BACKOFF_CAP: Final = 8.0
 RETRY_AFTER_CAP: Final = 60.0
@@ -86,10 +89,23 @@ def status_failure(error: APIStatusError) -> Failure:
     )
 
 
-def transport_failure(exc: BaseException, error: PictoryError) -> Failure:
-    """What a failure without a usable response (``exc``, raised by httpx) means."""
+def transport_failure(exc: BaseException, call: str, text: str, attempts: int) -> Failure:
+    """What a failure without a usable response (``exc``, raised by httpx) means.
+
+    ``call`` names it (``"PUT /path"``); ``text`` is ``exc`` described, already scrubbed.
+    """
+    if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_REDIRECT):
+        # httpx reads a redirect's Location even when it follows none, and fails on one
+        # that is not a URL: an answer did come (a redirect, never a success), so it
+        # is neither retried nor taken for a write that may have been applied.
+        error = APIConnectionError(
+            f"{call}: the server answered with a redirect whose Location header is not a valid URL",
+            attempts=attempts,
+        )
+        return Failure(error, retryable=False, unclear=False, reason="invalid redirect")
+    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
     return Failure(
-        error,
+        cls(f"{call} failed: {text}", attempts=attempts),
         retryable=isinstance(exc, _RETRYABLE_EXCEPTIONS),
         unclear=isinstance(exc, _UNCLEAR_EXCEPTIONS),
         reason=str(exc) or type(exc).__name__,

@@ -26,9 +26,11 @@ __all__ = [
     "FieldRule",
     "Naming",
     "check_connection_id",
+    "check_count",
     "check_create",
     "check_fields",
     "check_update",
+    "is_count",
     "is_utf8_encodable",
     "unsendable",
 ]
@@ -138,7 +140,7 @@ class FieldRule:
         if self.kind == "bool":
             return isinstance(value, bool)
         if self.kind == "version":
-            return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            return is_count(value)
         if not isinstance(value, str) or not self.min_length <= len(value) <= self.max_length:
             return False
         return not self.name_chars or _NAME_CHARS.fullmatch(value) is not None
@@ -246,6 +248,24 @@ def check_fields(fields: Mapping[str, object]) -> list[FieldError]:
         if message is not None:
             errors.append(FieldError(name, message))
     return errors
+
+
+def is_count(value: object, least: int = 1) -> bool:
+    """Whether ``value`` is an integer >= ``least`` (``True`` and ``False`` are not)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def check_count(
+    field: str, value: object, *, least: int = 1, or_none: bool = False
+) -> FieldError | None:
+    """Why ``value`` is not an integer >= ``least`` (nor ``None``, when allowed), or ``None``.
+
+    The one check of every count a caller passes: retries, limits, sizes, attempts.
+    """
+    if (value is None and or_none) or is_count(value, least):
+        return None
+    alternative = ", or None" if or_none else ""
+    return FieldError(field, f"must be an integer >= {least}{alternative} (got {value!r:.40})")
 
 
 def check_connection_id(value: object, *, naming: Naming = "python") -> FieldError | None:

@@ -19,9 +19,8 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,14 +32,6 @@ DOCS_SITE = "build/docs"
 _NO_TESTS = 5
 
 
-def _has_import_contracts() -> bool:
-    """Whether import-linter contracts are declared (``.importlinter`` or pyproject)."""
-    if (ROOT / ".importlinter").exists():
-        return True
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    return "importlinter" in pyproject.get("tool", {})
-
-
 @dataclass(frozen=True)
 class Check:
     """One check: the extras it needs and the commands it runs, in the virtualenv.
@@ -50,15 +41,12 @@ class Check:
         about: One line saying what it checks.
         extras: The package's optional extras to install first.
         commands: Each an argv; a first word found in the virtualenv's ``bin`` runs from it.
-        applies: Whether the check applies to this checkout (a check of something absent
-            is skipped, saying so).
     """
 
     name: str
     about: str
     extras: tuple[str, ...]
     commands: tuple[tuple[str, ...], ...]
-    applies: Callable[[], bool] = field(default=lambda: True)
 
 
 CHECKS: tuple[Check, ...] = (
@@ -70,8 +58,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "gen-sync",
-        "the generated sync surface is what scripts/gen_sync.py writes",
-        (),
+        "the generated sync surface is what scripts/gen_sync.py writes (it runs ruff)",
+        ("lint",),
         (("python", "scripts/gen_sync.py", "--check"),),
     ),
     Check(
@@ -91,7 +79,6 @@ CHECKS: tuple[Check, ...] = (
         "the import-linter contracts between the layers",
         ("lint",),
         (("lint-imports",),),
-        applies=_has_import_contracts,
     ),
     Check(
         "docs",
@@ -132,7 +119,7 @@ def _resolve(venv: Path, argv: tuple[str, ...]) -> list[str]:
     return [str(local) if local.exists() else argv[0], *argv[1:]]
 
 
-def run_checks(checks: Sequence[Check], venv: Path, *, fresh: bool) -> int:
+def run_checks(checks: Sequence[Check], venv: Path, *, fresh: bool, install: bool = True) -> int:
     """Make the virtualenv, then install and run each check in turn; the first failure stops.
 
     Returns:
@@ -148,11 +135,8 @@ def run_checks(checks: Sequence[Check], venv: Path, *, fresh: bool) -> int:
     passed: list[str] = []
     for check in checks:
         print(f"== {check.name}: {check.about}", flush=True)
-        if not check.applies():
-            print(f"== {check.name}: skipped (nothing to check in this checkout)", flush=True)
-            continue
         missing = set(check.extras) - installed
-        if missing:
+        if missing and install:
             wanted = ",".join(sorted(installed | missing))
             if _run([python, "-m", "pip", "install", "-q", f".[{wanted}]"]) != 0:
                 return 1
@@ -178,6 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--venv", default=CI_VENV, help=f"the virtualenv to use (default: {CI_VENV})"
     )
     parser.add_argument("--fresh", action="store_true", help="recreate the virtualenv first")
+    parser.add_argument(
+        "--no-install",
+        action="store_true",
+        help="install nothing: use the virtualenv as it is (e.g. your own, editable, .venv)",
+    )
     parser.add_argument("--list", action="store_true", help="print the checks and exit")
     args = parser.parse_args(argv)
     checks = by_name(args.names)
@@ -188,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 extras = f"  (extras: {','.join(check.extras)})" if check.extras else ""
                 print(f"{'':<12}   {' '.join(command)}{extras}")
         return 0
-    return run_checks(checks, ROOT / args.venv, fresh=args.fresh)
+    return run_checks(checks, ROOT / args.venv, fresh=args.fresh, install=not args.no_install)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""The project's shape: small modules, no private names shared across modules, light imports.
+"""The project's shape where import-linter cannot see it: size, private names, weight.
 
-The size and naming rules hold for the package and for the code beside it (the benchmarks
-and the scripts); the import rules are the package's own.
+The layers and which module may import which are contracts in pyproject.toml, checked by
+``lint-imports`` (scripts/checks.py runs it in CI and nox); what is checked here is what
+those contracts cannot say, including that a contract listing modules lists them all.
 """
 
 from __future__ import annotations
@@ -9,19 +10,20 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "pictory_vimeo"
-MODULES = sorted(
+MODULES = sorted(PACKAGE.rglob("*.py"))
+#: Held to the package's size and naming rules too: the code beside it.
+ALL_CODE = sorted(
     path
     for folder in ("pictory_vimeo", "benchmarks", "scripts")
     for path in (ROOT / folder).rglob("*.py")
 )
-#: What ``_config`` may import from the package: it sits at the bottom of the import graph.
-CONFIG_IMPORTS = {"_errors", "_loopback", "_rules", "_secret", "_types", "_version"}
 
 
 def _imports(path: Path) -> list[ast.ImportFrom]:
@@ -49,7 +51,7 @@ def _docstring_lines(tree: ast.Module) -> set[int]:
     return lines
 
 
-@pytest.mark.parametrize("path", MODULES, ids=_name)
+@pytest.mark.parametrize("path", ALL_CODE, ids=_name)
 def test_every_module_is_under_400_lines(path: Path) -> None:
     """One concern per module keeps each one short enough to read in one sitting.
 
@@ -68,7 +70,7 @@ def test_docstrings_are_what_the_line_count_leaves_out() -> None:
     assert _docstring_lines(ast.parse(source)) == {2, 3, 4, 5}
 
 
-@pytest.mark.parametrize("path", MODULES, ids=_name)
+@pytest.mark.parametrize("path", ALL_CODE, ids=_name)
 def test_no_module_imports_another_modules_private_name(path: Path) -> None:
     """What a module shares, it shares under a public name (private modules are fine)."""
     private = [
@@ -79,17 +81,6 @@ def test_no_module_imports_another_modules_private_name(path: Path) -> None:
         if alias.name.startswith("_") and not alias.name.startswith("__")
     ]
     assert private == []
-
-
-def test_config_sits_at_the_bottom_of_the_import_graph() -> None:
-    """The settings module imports nothing that could import it back."""
-    imported = {
-        (node.module or "").lstrip(".") or alias.name
-        for node in _imports(PACKAGE / "_config.py")
-        if node.level
-        for alias in node.names
-    }
-    assert imported <= CONFIG_IMPORTS
 
 
 def test_importing_the_sdk_loads_no_command_emulator_or_optional_pool() -> None:
@@ -105,3 +96,38 @@ def test_importing_the_sdk_loads_no_command_emulator_or_optional_pool() -> None:
         [sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def _listed(contract: str, key: str) -> set[str]:
+    """The modules one import contract of pyproject.toml lists under ``key``."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (found,) = (c for c in pyproject["tool"]["importlinter"]["contracts"] if c["id"] == contract)
+    return {str(module) for module in found[key]}
+
+
+def _core_modules() -> set[str]:
+    """The package's own top-level modules (not its cli/, emulator/ or testing/)."""
+    return {
+        f"pictory_vimeo.{path.stem}"
+        for path in PACKAGE.glob("_*.py")
+        if not path.stem.startswith("__")
+    }
+
+
+def _leaves() -> set[str]:
+    """The top-level modules that import nothing else of the package."""
+    return {
+        module
+        for module in _core_modules()
+        if not any(node.level for node in _imports(PACKAGE / f"{module.split('.')[1]}.py"))
+    }
+
+
+def test_the_core_contract_names_every_core_module() -> None:
+    """A new module is held to "no command, emulator, Starlette or uvicorn" too."""
+    assert _core_modules() <= _listed("core", "source_modules")
+
+
+def test_the_emulator_may_import_only_leaf_modules_of_the_sdk() -> None:
+    """Every module of the SDK that imports another is forbidden to the emulator."""
+    assert _core_modules() - _leaves() <= _listed("emulator", "forbidden_modules")

@@ -3,7 +3,7 @@
 There is one implementation of the API's logic, the async one. The sync client starts an
 event loop in a thread of its own (``_portal``), builds an ``AsyncPictoryClient`` there and
 enters it (so listings read ahead), and runs each call in that loop while the calling
-thread waits. Its resource and its pass-through members are generated from the async
+thread waits (``_runner``). Its resource and its pass-through members are generated from the async
 client's (``scripts/gen_sync.py``); only what differs — starting and stopping the loop —
 is written here. The cost is one thread per client and a hop into it and back per call.
 
@@ -31,9 +31,10 @@ from .._config import (
 from .._errors import ValidationError
 from .._rules import FieldError
 from .._traffic import check_rate_limit
-from ..resources.sync_vimeo_connections import SyncVimeoConnections
 from ._client_members import ClientMembers
-from ._portal import BACKENDS, Backend, Loop, PortalCalls, refuse_inside
+from ._portal import BACKENDS, Backend, Loop
+from ._runner import PortalCalls, refuse_inside
+from ._vimeo_connections import SyncVimeoConnections
 
 __all__ = ["PictoryClient"]
 

@@ -102,8 +102,7 @@ class ClientMembers(ABC):
     @property
     def transport(self) -> str:
         """The connection pool in use: ``"aiohttp"``, ``"httpx"``, ``"httpcore2"``, or the
-        caller's own.
-        """
+        caller's own."""
         return self._async.transport
 
     @property

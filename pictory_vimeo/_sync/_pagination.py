@@ -12,7 +12,7 @@ from typing import Final, Generic, TypeVar
 
 from .._models import Page
 from .._pagination import AsyncPaginator
-from ._portal import Runner
+from ._runner import Runner
 
 __all__ = ["SyncPaginator"]
 

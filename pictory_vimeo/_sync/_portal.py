@@ -1,60 +1,28 @@
 """The event loop a ``PictoryClient`` runs its async client in, on a thread of its own.
 
 Every sync call is the async call of the same name handed to this loop while the calling
-thread waits, so validation, retries, deadlines, reconciliation and errors are the async
-client's own: one implementation, not two.
+thread waits (``_runner``), so validation, retries, deadlines, reconciliation and errors
+are the async client's own: one implementation, not two. This module owns the thread: its
+start, its stop, and its restart in a forked child.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import Future
-from functools import partial, wraps
-from typing import TYPE_CHECKING, Generic, Literal, ParamSpec, Protocol, TypeVar
+from typing import Literal
 
 import anyio
 from anyio.from_thread import BlockingPortal
 
 from .._loops import on_fork_in_child
-from .._models import VimeoConnection
-from .._optimistic import Mutate, optimistic_update_async
-from ..resources.vimeo_connections import AsyncVimeoConnections
 
-if TYPE_CHECKING:
-    from .._raw_response import AsyncRawResponses
-
-__all__ = [
-    "BACKENDS",
-    "Backend",
-    "Loop",
-    "PortalCalls",
-    "PortalResource",
-    "Runner",
-    "SyncConnectionsBase",
-    "SyncRawResponses",
-    "blocking",
-    "masked",
-    "refuse_inside",
-]
-
-R = TypeVar("R")
-A = TypeVar("A")
-P = ParamSpec("P")
+__all__ = ["BACKENDS", "Backend", "Loop"]
 
 Backend = Literal["asyncio", "trio"]
 BACKENDS = ("asyncio", "trio")
-
-
-class Runner(Protocol):
-    """Runs an async function to completion in the client's event loop and returns its result."""
-
-    def __call__(self, func: Callable[[], Awaitable[R]], /) -> R: ...
-
-    def soon(self, func: Callable[[], Awaitable[object]], /) -> None:
-        """Start ``func`` in the loop without waiting for it; nothing if the loop is gone."""
 
 
 class Loop:
@@ -171,124 +139,3 @@ def _start(backend: Backend) -> tuple[BlockingPortal, threading.Thread]:
     thread = threading.Thread(target=run, name="pictory-vimeo-portal", daemon=True)
     thread.start()
     return ready.result(), thread
-
-
-def refuse_inside(loop: Loop) -> None:
-    """Refuse a call made from the loop's own thread (a sync ``mutate`` runs there).
-
-    It would wait for that thread to be free: a deadlock, were it not refused.
-    """
-    if threading.get_ident() == loop.thread_id:
-        raise RuntimeError(
-            "a PictoryClient cannot be used from inside one of its own calls "
-            "(e.g. in an optimistic_update mutate); use another client there"
-        )
-
-
-class PortalCalls:
-    """Runs one client's calls in the shared loop; refuses once either is closed."""
-
-    def __init__(self, loop: Loop) -> None:
-        self._loop = loop
-        self.closed = False
-
-    def __call__(self, func: Callable[[], Awaitable[R]], /) -> R:
-        if self.closed or self._loop.closed:
-            raise RuntimeError("the client is closed")
-        refuse_inside(self._loop)
-        try:
-            future = self._loop.here().start_task_soon(func)
-        except RuntimeError:
-            if self._loop.closed:
-                raise RuntimeError("the client is closed") from None
-            raise
-        # The call's arguments (secrets among them) are no local of this frame while it
-        # waits: an error raised through it is recorded with its locals by error trackers.
-        del func
-        try:
-            return future.result()
-        except BaseException:
-            # E.g. Ctrl-C while waiting: cancel the call in the loop rather than let it run on.
-            future.cancel()
-            raise
-
-    def soon(self, func: Callable[[], Awaitable[object]], /) -> None:
-        """Start ``func`` in the loop without waiting for it; nothing if the loop is gone."""
-        if self._loop.closed:
-            return
-        with contextlib.suppress(RuntimeError):  # the portal stopped meanwhile
-            self._loop.here().start_task_soon(func)
-
-
-class PortalResource(Generic[A]):
-    """A sync resource: the async one, each call run through the client's portal."""
-
-    def __init__(self, run: Runner, async_resource: A) -> None:
-        self._run = run
-        self._async = async_resource
-
-
-class SyncConnectionsBase(PortalResource[AsyncVimeoConnections]):
-    """What the generated sync resource adds to by hand: ``optimistic_update``'s entry."""
-
-    def _optimistic_update(
-        self, connection_id: str, mutate: Mutate, *, max_attempts: int
-    ) -> VimeoConnection:
-        """``optimistic_update`` run in the portal; an async ``mutate`` runs in its loop."""
-        return self._run(
-            partial(
-                optimistic_update_async,
-                self._async,
-                connection_id,
-                mutate,
-                max_attempts=max_attempts,
-            )
-        )
-
-
-class _Masked(Generic[R]):
-    """A call of an async function whose ``repr`` names the function, never its arguments."""
-
-    __slots__ = ("_func",)
-
-    def __init__(self, func: Callable[[], Awaitable[R]]) -> None:
-        self._func = func
-
-    def __call__(self) -> Awaitable[R]:
-        return self._func()
-
-    def __repr__(self) -> str:
-        func = getattr(self, "_func", None)  # None while half-built
-        inner = getattr(func, "func", func)
-        return f"<call of {getattr(inner, '__qualname__', type(inner).__name__)}>"
-
-
-def masked(func: Callable[[], Awaitable[R]]) -> Callable[[], Awaitable[R]]:
-    """``func``, with a ``repr`` that shows none of its bound arguments (secrets among them)."""
-    return _Masked(func)
-
-
-def blocking(run: Runner, method: Callable[P, Awaitable[R]]) -> Callable[P, R]:
-    """``method`` run to its end in the client's loop: the same parameters, its result."""
-
-    @wraps(method)
-    def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        bound = masked(partial(method, *args, **kwargs))
-        del args, kwargs  # held by ``bound`` only, whose repr masks them
-        return run(bound)
-
-    return call
-
-
-class SyncRawResponses:
-    """``conns.with_raw_response``: each request method, returning a ``RawResponse``.
-
-    Like its async twin, it wraps the methods instead of declaring them again.
-    """
-
-    def __init__(self, run: Runner, calls: AsyncRawResponses) -> None:
-        self.create = blocking(run, calls.create)
-        self.get = blocking(run, calls.get)
-        self.list_page = blocking(run, calls.list_page)
-        self.update = blocking(run, calls.update)
-        self.delete = blocking(run, calls.delete)

@@ -23,10 +23,10 @@ from .._config import (
     API_KEY_ENV,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
-    LOGGER_NAME,
     request_options,
     resolve_base_url,
 )
+from .._names import LOGGER_NAME, emulator_extra_message
 from .._secret import Secret
 from ._connections import COMMANDS, ClientFactory
 from ._demo import run_demo
@@ -47,7 +47,6 @@ from ._usage import ArgvError, wants_json
 
 __all__ = ["PROG", "build_parser", "main"]
 
-INSTALL_EMULATOR: Final = "pip install 'pictory-vimeo[emulator]'"
 _DEBUG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -148,7 +147,7 @@ def _client_factory(args: argparse.Namespace, context: ErrorContext) -> ClientFa
 def _dispatch(args: argparse.Namespace, emulator: ModuleType | None, context: ErrorContext) -> int:
     if args.command == "serve":
         if emulator is None:
-            raise UsageError(f"the emulator needs the 'emulator' extra: {INSTALL_EMULATOR}")
+            raise UsageError(emulator_extra_message("pictory-vimeo serve"))
         return int(emulator.run_serve(args))
     if args.command == "demo":
         base_url = args.demo_base_url or args.base_url

@@ -23,6 +23,7 @@ import anyio
 from .._client import AsyncPictoryClient
 from .._errors import PictoryError, VersionConflictError
 from .._models import VimeoConnection
+from .._names import emulator_extra_message
 from .._optimistic import Mutate, optimistic_update
 from .._secret import Secret
 from ..resources.vimeo_connections import AsyncVimeoConnections
@@ -308,8 +309,8 @@ def run_demo(
     base_url = args.demo_base_url or args.base_url
     if base_url is None and emulator is None:
         raise UsageError(
-            "the demo runs the local emulator, which needs the 'emulator' extra: "
-            "pip install 'pictory-vimeo[emulator]' (or pass --base-url and a real API key)"
+            emulator_extra_message("the demo (it runs the local emulator)")
+            + " (or pass --base-url and a real API key)"
         )
     if base_url is not None and not api_key.reveal():
         raise UsageError("the read-only demo needs an API key: set $PICTORY_API_KEY")

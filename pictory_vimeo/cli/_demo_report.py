@@ -15,7 +15,7 @@ from typing import Final, TextIO
 
 import attrs
 
-from .._config import LOGGER_NAME
+from .._names import LOGGER_NAME
 from ._output import can_encode, emit
 
 __all__ = ["CallCounter", "Progress", "Report", "Tally"]

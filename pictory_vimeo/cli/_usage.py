@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, NoReturn
 
+from .._names import KEY_PREFIX
+
 __all__ = [
     "Parser",
     "ArgvError",
@@ -28,7 +30,6 @@ __all__ = [
 _OPTION_NAME: Final = re.compile(r"--[A-Za-z][A-Za-z0-9-]{0,39}|-[A-Za-z]")
 #: A word that may be shown back (a mistyped command), unlike what may be a pasted secret.
 _SHOWABLE_WORD: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,29}")
-_KEY_PREFIX: Final = "pictai_"
 
 
 class ArgvError(Exception):
@@ -76,7 +77,7 @@ class Parser(argparse.ArgumentParser):
         known = [str(choice) for choice in choices]
         what = "command" if isinstance(action, argparse._SubParsersAction) else "choice"
         shown = str(value)
-        if _SHOWABLE_WORD.fullmatch(shown) and not shown.startswith(_KEY_PREFIX):
+        if _SHOWABLE_WORD.fullmatch(shown) and not shown.startswith(KEY_PREFIX):
             match = closest(shown, known)
             hint = f" — did you mean {match!r}?" if match else ""
             head = f"unknown {what} {shown!r}{hint}"
@@ -115,7 +116,7 @@ def describe_unrecognized(extras: Sequence[str], known_options: Iterable[str]) -
             others += 1
             continue
         flag = option.group()
-        if flag not in named and not flag.startswith("--" + _KEY_PREFIX):
+        if flag not in named and not flag.startswith("--" + KEY_PREFIX):
             named.append(flag)
     parts: list[str] = []
     for flag in named:

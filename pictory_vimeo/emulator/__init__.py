@@ -6,7 +6,9 @@ Needs the ``emulator`` extra (Starlette, uvicorn). ``Emulator`` is the app and i
 is the ``pictory-vimeo serve`` command.
 """
 
-try:
+from .._names import needs_emulator_extra
+
+with needs_emulator_extra("pictory_vimeo.emulator"):
     from ._app import Emulator
     from ._faults import DropMode, Faults
     from ._http import DROP_KINDS, DropKind
@@ -14,14 +16,6 @@ try:
     from ._requests import ServedRequest
     from ._serve import add_serve_arguments, run_serve
     from ._server import RunningEmulator, running
-except ModuleNotFoundError as missing:
-    if missing.name not in ("starlette", "uvicorn"):
-        raise
-    raise ModuleNotFoundError(
-        f"pictory_vimeo.emulator needs {missing.name}, from the 'emulator' extra: "
-        "pip install 'pictory-vimeo[emulator]'",
-        name=missing.name,
-    ) from missing
 
 __all__ = [
     "DROP_KINDS",

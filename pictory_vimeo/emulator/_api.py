@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .. import _rules
-from .._config import KEY_PREFIX, LOGGER_NAME
+from .._names import KEY_PREFIX, LOGGER_NAME
 from . import _faults
 from ._faults import FaultInjector, InjectedError
 from ._http import BadBody, DroppedResponse, error_response, note_fault, read_json_object

@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .. import _rules
 from ._access import check_control_token
 from ._api import API_PREFIX, ConnectionsApi
 from ._control import control_routes
@@ -61,7 +62,7 @@ class Emulator:
         seed: int | None = None,
         control_token: str | None = None,
     ) -> None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+        if not _rules.is_count(page_size):
             raise ValueError(f"page_size must be an integer >= 1 (got {page_size!r})")
         if faults is not None and not isinstance(faults, Faults):
             raise TypeError(f"faults must be a Faults or None (got {type(faults).__name__})")

@@ -15,8 +15,8 @@ from typing import Final
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
-from .._config import KEY_PREFIX
 from .._loopback import is_loopback
+from .._names import KEY_PREFIX
 from ._access import CONTROL_TOKEN_ENV, control_token_for
 from ._app import Emulator
 from ._faults import DROP_MODES, Faults

@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Final
 from urllib.parse import quote, urlsplit
 
-from .._answer import Answer
-from .._error_bodies import NestedTooDeeplyError, decode_json
+from .._answer import Answer, NestedTooDeeplyError, decode_json
 from .._errors import InvalidResponseError, ValidationError
 from .._models import Page, VimeoConnection, first_problem, structure_connection
 from .._rules import FieldError, check_connection_id, is_utf8_encodable

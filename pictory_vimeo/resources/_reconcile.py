@@ -5,7 +5,7 @@ meets a ``409``, the earlier attempt may have been applied: the conflict is then
 own write; and when the call fails otherwise (retries spent, deadline), it may have been
 applied as well. These steps read the server's state (within the call's deadline) and claim
 it only when nothing contradicts it being ours; otherwise they say whether it certainly
-was not applied, or whether that cannot be known (``_settle``).
+was not applied, or whether that cannot be known (``_conflicts``).
 
 What cannot be read back cannot be checked: the secrets are write-only, so a connection
 another process created with our name, client identifier, description and enabled flag
@@ -23,6 +23,7 @@ import httpx
 
 from .._answer import Answer
 from .._call import Call
+from .._conflicts import Settled
 from .._errors import APIStatusError, DuplicateNameError, VersionConflictError
 from .._models import (
     Page,
@@ -34,7 +35,6 @@ from .._models import (
 )
 from .._pagination import AsyncPaginator
 from .._rules import SECRET_FIELDS
-from .._settle import Settled
 from ._bodies import COLLECTION, connection_path, parse_page, parse_this_connection
 
 __all__ = ["CLOCK_SKEW", "reconcile_create", "reconcile_update"]

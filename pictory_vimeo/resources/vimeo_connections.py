@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from .._call import Call, CallContext, PerCall, encode_body
+from .._call import Call, CallContext, Keep, PerCall, encode_body
 from .._config import DEFAULT_MAX_EMPTY_PAGES
-from .._errors import ConflictError, DuplicateNameError, ValidationError, retype_conflict
+from .._conflicts import for_create
+from .._errors import ConflictError, ValidationError
 from .._models import (
     Page,
     VimeoConnection,
@@ -21,9 +22,17 @@ from .._models import (
     VimeoConnectionUpdate,
     to_body,
 )
+from .._optimistic import Mutate, optimistic_update_async
 from .._pagination import AsyncPaginator
-from .._raw_response import AsyncRawResponses
-from .._rules import FieldError, check_create, check_update, is_utf8_encodable, unsendable
+from .._raw_response import raw
+from .._rules import (
+    FieldError,
+    check_count,
+    check_create,
+    check_update,
+    is_utf8_encodable,
+    unsendable,
+)
 from .._secret import Secret
 from .._types import NOT_GIVEN, Headers, NotGiven
 from ._bodies import (
@@ -37,7 +46,7 @@ from ._bodies import (
 )
 from ._reconcile import reconcile_create, reconcile_update
 
-__all__ = ["AsyncVimeoConnections"]
+__all__ = ["AsyncRawResponses", "AsyncVimeoConnections"]
 
 
 def _check(errors: list[FieldError]) -> None:
@@ -171,9 +180,7 @@ class AsyncVimeoConnections:
                 parse_connection, content=content, reconcile=partial(reconcile_create, model)
             )
         except ConflictError as conflict:
-            # A create has no version, so the only conflict it can meet is a taken name.
-            error = retype_conflict(conflict, DuplicateNameError)
-            error.outcome_unknown = conflict.outcome_unknown
+            error = for_create(conflict)
         raise error
 
     async def get(
@@ -288,18 +295,11 @@ class AsyncVimeoConnections:
                 sent ``max_empty_pages`` pages of nothing new in a row.
             PictoryError: While iterating: whatever :meth:`list_page` raises.
         """
-        problems = []
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            problems.append(FieldError("limit", "must be an integer or None"))
-        elif limit is not None and limit < 0:
-            problems.append(FieldError("limit", f"must be >= 0 (got {limit})"))
-        if max_empty_pages is not None and (
-            isinstance(max_empty_pages, bool)
-            or not isinstance(max_empty_pages, int)
-            or max_empty_pages < 1
-        ):
-            problems.append(FieldError("max_empty_pages", "must be an integer >= 1, or None"))
-        _check(problems)
+        problems = [
+            check_count("limit", limit, least=0, or_none=True),
+            check_count("max_empty_pages", max_empty_pages, or_none=True),
+        ]
+        _check([problem for problem in problems if problem is not None])
         fetch = partial(
             self._list_from, timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
         )
@@ -428,6 +428,21 @@ class AsyncVimeoConnections:
         call = self._on(connection_id, "DELETE", PerCall(timeout, max_retries, extra_headers))
         await call.run(parse_deleted(connection_id))
 
+    async def __optimistic_update__(
+        self, connection_id: str, mutate: Mutate, *, max_attempts: int = 10
+    ) -> VimeoConnection:
+        """``optimistic_update(conns, ...)`` on this resource: the loop, run here.
+
+        Args:
+            connection_id: The connection's ID (case-sensitive).
+            mutate: Called with the current connection; returns the fields to change.
+            max_attempts: How many read-modify-write rounds to try (an integer >= 1).
+
+        Returns:
+            The connection as last written (or as read, when there was nothing to change).
+        """
+        return await optimistic_update_async(self, connection_id, mutate, max_attempts=max_attempts)
+
     def _on(
         self,
         connection_id: str,
@@ -440,3 +455,19 @@ class AsyncVimeoConnections:
         return self._context.start(
             method, path, per_call, connection_id=connection_id, secrets=secrets
         )
+
+
+class AsyncRawResponses:
+    """``conns.with_raw_response``: each request method, returning a ``RawResponse``."""
+
+    def __init__(self, conns: AsyncVimeoConnections) -> None:
+        context = conns._context  # the same module's class: its calls' context
+
+        def keeping(keep: Keep) -> AsyncVimeoConnections:
+            return AsyncVimeoConnections(context.keeping(keep))
+
+        self.create = raw(conns.create, lambda keep: keeping(keep).create)
+        self.get = raw(conns.get, lambda keep: keeping(keep).get)
+        self.list_page = raw(conns.list_page, lambda keep: keeping(keep).list_page)
+        self.update = raw(conns.update, lambda keep: keeping(keep).update)
+        self.delete = raw(conns.delete, lambda keep: keeping(keep).delete)

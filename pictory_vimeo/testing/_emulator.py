@@ -19,6 +19,7 @@ import httpx
 from .._budget import RetryBudget
 from .._client import AsyncPictoryClient
 from .._config import TestingMode, TransportName, set_testing
+from .._names import KEY_PREFIX, needs_emulator_extra
 from .._sync._client import PictoryClient
 from .._sync._portal import Backend
 from .._traffic import RateLimit
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = [
     "BASE_URL",
     "DEFAULT_API_KEY",
-    "INSTALL_HINT",
     "ClientOptions",
     "PictoryEmulator",
     "SyncClientOptions",
@@ -38,10 +38,7 @@ __all__ = [
 #: The base URL of every client made here (plain http is allowed to loopback).
 BASE_URL: Final = "http://localhost"
 #: The key clients use unless given ``api_key=``; any key starting ``pictai_`` is an account.
-DEFAULT_API_KEY: Final = "pictai_pytest"
-#: What installs what the emulator needs; every message about a missing part says it.
-INSTALL_HINT: Final = "pip install 'pictory-vimeo[emulator]'"
-_EXTRA_MODULES: Final = ("starlette", "uvicorn")
+DEFAULT_API_KEY: Final = KEY_PREFIX + "pytest"
 
 
 class ClientOptions(TypedDict, total=False):
@@ -70,17 +67,8 @@ class SyncClientOptions(ClientOptions, total=False):
 
 def _new_emulator(page_size: int) -> Emulator:
     """A new in-memory emulator, or an ``ImportError`` that names the extra it needs."""
-    try:
+    with needs_emulator_extra("the pictory_emulator fixture"):
         from ..emulator import Emulator
-    except ModuleNotFoundError as missing:
-        module = (missing.name or "").partition(".")[0]
-        if module not in _EXTRA_MODULES:
-            raise
-        raise ModuleNotFoundError(
-            f"the pictory_emulator fixture needs {module}, from the 'emulator' extra: "
-            + INSTALL_HINT,
-            name=module,
-        ) from missing
     return Emulator(page_size=page_size)
 
 

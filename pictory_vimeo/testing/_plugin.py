@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from ._emulator import INSTALL_HINT, PictoryEmulator
+from .._names import INSTALL_EMULATOR
+from ._emulator import PictoryEmulator
 
 __all__ = ["pictory_emulator", "pictory_emulator_options"]
 
@@ -63,7 +64,7 @@ def pictory_emulator(pictory_emulator_options: dict[str, Any]) -> Iterator[Picto
     try:
         emulator = PictoryEmulator(**pictory_emulator_options)
     except ModuleNotFoundError as missing:
-        if INSTALL_HINT not in str(missing):
+        if INSTALL_EMULATOR not in str(missing):
             raise
         problem = str(missing)
     else:

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo._httpcore2_pool import Httpcore2Transport
 from pictory_vimeo._retry import transport_failure
@@ -162,7 +161,7 @@ async def test_each_failure_is_classified_as_on_httpxs_own_pool(
                 exc = await _failure(pool, url)
         await pool.aclose()
         assert type(exc) is error_class, (type(pool).__name__, exc)
-        failure = transport_failure(exc, pv.APIConnectionError("x", attempts=1))
+        failure = transport_failure(exc, "GET /x", str(exc), attempts=1)
         seen.append((type(exc), failure.retryable, failure.unclear))
     assert seen[0] == seen[1] == (error_class, True, unclear)
 

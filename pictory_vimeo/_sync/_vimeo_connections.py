@@ -7,14 +7,17 @@ from functools import partial
 
 from .._config import DEFAULT_MAX_EMPTY_PAGES
 from .._models import Page, VimeoConnection
-from .._sync._pagination import SyncPaginator
-from .._sync._portal import SyncConnectionsBase, SyncRawResponses, masked
+from .._optimistic import Mutate
 from .._types import NOT_GIVEN, Headers, NotGiven
+from ..resources.vimeo_connections import AsyncVimeoConnections
+from ._pagination import SyncPaginator
+from ._resource import PortalResource, SyncRawResponses
+from ._runner import masked
 
 __all__ = ["SyncVimeoConnections"]
 
 
-class SyncVimeoConnections(SyncConnectionsBase):
+class SyncVimeoConnections(PortalResource[AsyncVimeoConnections]):
     """The Vimeo connections of the client's account: ``client.vimeo_connections``.
 
     Every method also takes ``timeout=`` (seconds for the whole call), ``max_retries=`` and
@@ -329,5 +332,24 @@ class SyncVimeoConnections(SyncConnectionsBase):
                 timeout=timeout,
                 max_retries=max_retries,
                 extra_headers=extra_headers,
+            )
+        )
+
+    def __optimistic_update__(
+        self, connection_id: str, mutate: Mutate, *, max_attempts: int = 10
+    ) -> VimeoConnection:
+        """``optimistic_update(conns, ...)`` on this resource: the loop, run here.
+
+        Args:
+            connection_id: The connection's ID (case-sensitive).
+            mutate: Called with the current connection; returns the fields to change.
+            max_attempts: How many read-modify-write rounds to try (an integer >= 1).
+
+        Returns:
+            The connection as last written (or as read, when there was nothing to change).
+        """
+        return self._run(
+            partial(
+                self._async.__optimistic_update__, connection_id, mutate, max_attempts=max_attempts
             )
         )
