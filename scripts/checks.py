@@ -54,7 +54,7 @@ CHECKS: tuple[Check, ...] = (
         "tests",
         "the test suite, as the README's test command runs it",
         ("test",),
-        (("python", "-I", "-m", "pytest"),),
+        (("python", "-I", "-m", "pytest", "-n", "6"),),
     ),
     Check(
         "gen-sync",

@@ -1,10 +1,15 @@
-"""What several test folders share: the API's path, its status -> error class table, and a
-connection object as the API returns it. Fixtures built on these live in ``tests/conftest.py``.
+"""What several test folders share: the API's path, its status -> error class table, a
+connection object as the API returns it and its keys, the types of the shared fixtures.
+Fixtures built on these live in ``tests/conftest.py``; test modules import from here, not
+from a conftest.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, Literal
+
+import pytest
 
 import pictory_vimeo as pv
 
@@ -42,18 +47,72 @@ FINAL_STATUSES: Final = {
 }
 
 
+#: The keys of a connection object, in the API's order (spelled out here rather than taken
+#: from the package, so that the tests check its constant).
+CONNECTION_KEYS: Final = (
+    "connectionId",
+    "name",
+    "description",
+    "clientIdentifier",
+    "type",
+    "enabled",
+    "createdDate",
+    "updatedDate",
+    "version",
+)
+
+
 def connection_json(**overrides: Any) -> dict[str, Any]:
     """A connection object as the API returns it; overrides replace fields, ``...`` drops one."""
-    body: dict[str, Any] = {
-        "connectionId": "20251222155613307xv0nodhitf9cd0f",
-        "name": "Test Vimeo Connection",
-        "description": "Testing Vimeo connection via API",
-        "clientIdentifier": "test_client_id_123",
-        "type": "VIMEO",
-        "enabled": True,
-        "createdDate": "2025-12-22T15:56:12.309Z",
-        "updatedDate": "2025-12-22T16:19:16.058Z",
-        "version": 1,
-    }
+    body: dict[str, Any] = dict(
+        zip(
+            CONNECTION_KEYS,
+            (
+                "20251222155613307xv0nodhitf9cd0f",
+                "Test Vimeo Connection",
+                "Testing Vimeo connection via API",
+                "test_client_id_123",
+                "VIMEO",
+                True,
+                "2025-12-22T15:56:12.309Z",
+                "2025-12-22T16:19:16.058Z",
+                1,
+            ),
+            strict=True,
+        )
+    )
     body.update(overrides)
     return {key: value for key, value in body.items() if value is not ...}
+
+
+#: The SDK's connection pools, as ``transport=`` names them.
+Pool = Literal["aiohttp", "httpx", "httpcore2"]
+#: ``make_client(api_key=..., **options)``: the root conftest's SDK client factory.
+MakeClient = Callable[..., pv.AsyncPictoryClient]
+#: ``connection_json(**overrides)``, as the fixture of that name gives it.
+ConnectionJson = Callable[..., dict[str, Any]]
+#: The fault RNG's seed: injected faults fall on the same requests on every run.
+EMULATOR_SEED: Final = 20251222
+#: Settings a developer may have exported; none of them may leak into a test.
+PICTORY_ENVIRONMENT: Final = (
+    "PICTORY_API_KEY",
+    "PICTORY_BASE_URL",
+    "PICTORY_VIMEO_CLIENT_SECRET",
+    "PICTORY_VIMEO_ACCESS_TOKEN",
+    "PICTORY_LOG",
+    "PICTORY_EMULATOR_CONTROL_TOKEN",
+)
+
+#: Every async test that touches the wire runs once per event loop and connection pool the
+#: SDK can use: aiohttp's pool and httpx's under asyncio, httpcore2's under trio (trio's
+#: default; aiohttp needs asyncio).
+LOOPS_AND_POOLS = [
+    pytest.param(("asyncio", "aiohttp"), id="asyncio-aiohttp"),
+    pytest.param(("asyncio", "httpx"), id="asyncio-httpx"),
+    pytest.param(("trio", "httpcore2"), id="trio"),
+]
+#: Every other async test runs once per event loop: a run per pool would repeat it exactly.
+EVENT_LOOPS = [
+    pytest.param(("asyncio", "httpx"), id="asyncio"),
+    pytest.param(("trio", "httpcore2"), id="trio"),
+]

@@ -9,33 +9,68 @@ Folders override ``page_size`` (and, where their meaning differs, a fixture of t
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import logging
 import socket
 import ssl
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import pytest
 import respx
+from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import _redact, emulator
 from tests import _support
+from tests._support import (
+    EMULATOR_SEED,
+    EVENT_LOOPS,
+    LOOPS_AND_POOLS,
+    PICTORY_ENVIRONMENT,
+    ConnectionJson,
+    MakeClient,
+    Pool,
+)
 
-#: Every async test runs once per event loop and connection pool the SDK can use: aiohttp's
-#: pool and httpx's under asyncio, httpcore2's under trio (trio's default; aiohttp needs
-#: asyncio).
-LOOPS_AND_POOLS = [
-    pytest.param(("asyncio", "aiohttp"), id="asyncio-aiohttp"),
-    pytest.param(("asyncio", "httpx"), id="asyncio-httpx"),
-    pytest.param(("trio", "httpcore2"), id="trio"),
-]
+#: What a test (or a fixture it uses) asks for to see this run's pool: ``sdk_transport``
+#: (as ``make_client`` does), or ``loop_and_pool`` itself, taken by the test function.
+_POOL_FIXTURES = frozenset({"sdk_transport"})
 
 
-@pytest.fixture(params=LOOPS_AND_POOLS)
+def _sees_the_pool(metafunc: pytest.Metafunc) -> bool:
+    """Whether the test's outcome can depend on the pool, not only on the event loop."""
+    if _POOL_FIXTURES & set(metafunc.fixturenames):
+        return True
+    return "loop_and_pool" in inspect.signature(metafunc.function).parameters
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run a test over every pool only if it sees the pool; else once per event loop.
+
+    A test (or module) that parametrises ``loop_and_pool`` itself, or overrides the fixture
+    with params of its own, keeps its own choice.
+    """
+    if "loop_and_pool" not in metafunc.fixturenames:
+        return
+    definitions = metafunc._arg2fixturedefs.get("loop_and_pool", ())
+    if definitions and definitions[-1].params is not None:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
+        if isinstance(names, str):
+            names = names.replace(" ", "").split(",")
+        if "loop_and_pool" in names:
+            return
+    params = LOOPS_AND_POOLS if _sees_the_pool(metafunc) else EVENT_LOOPS
+    metafunc.parametrize("loop_and_pool", params, indirect=True)
+
+
+@pytest.fixture
 def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
     """The event loop and the SDK's connection pool this run of the test uses."""
     backend, pool = request.param
@@ -46,9 +81,6 @@ def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
 def anyio_backend(loop_and_pool: tuple[str, str]) -> str:
     """Run each ``@pytest.mark.anyio`` test under its event loop."""
     return loop_and_pool[0]
-
-
-Pool = Literal["aiohttp", "httpx", "httpcore2"]
 
 
 @pytest.fixture
@@ -65,17 +97,6 @@ def drop_kind(request: pytest.FixtureRequest) -> emulator.DropKind:
     """
     kind: emulator.DropKind = request.param
     return kind
-
-
-#: Settings a developer may have exported; none of them may leak into a test.
-PICTORY_ENVIRONMENT = (
-    "PICTORY_API_KEY",
-    "PICTORY_BASE_URL",
-    "PICTORY_VIMEO_CLIENT_SECRET",
-    "PICTORY_VIMEO_ACCESS_TOKEN",
-    "PICTORY_LOG",
-    "PICTORY_EMULATOR_CONTROL_TOKEN",
-)
 
 
 @pytest.fixture(autouse=True)
@@ -289,17 +310,10 @@ def router(base_url: str) -> Iterator[respx.MockRouter]:
         yield mock
 
 
-ConnectionJson = Callable[..., dict[str, Any]]
-
-
 @pytest.fixture
 def connection_json() -> ConnectionJson:
     """A connection object as the API returns it; overrides replace fields, ``...`` drops one."""
     return _support.connection_json
-
-
-#: The fault RNG's seed: injected faults fall on the same requests on every run.
-EMULATOR_SEED = 20251222
 
 
 @pytest.fixture
@@ -323,7 +337,18 @@ async def served(
         yield running
 
 
-MakeClient = Callable[..., pv.AsyncPictoryClient]
+@pytest.fixture
+def served_in_thread(page_size: int) -> Iterator[emulator.RunningEmulator]:
+    """A fresh emulator on loopback for a synchronous test (seeded, ``page_size``): its
+    loop lives in a portal thread.
+    """
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(
+            emulator.running(page_size=page_size, seed=EMULATOR_SEED)
+        ) as running,
+    ):
+        yield running
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def test_the_list_holds_every_check_ci_needs() -> None:
     assert checks[0].extras == ("test",)
     commands = {" ".join(argv) for check in checks for argv in check.commands}
     for expected in (
-        "python -I -m pytest",
+        "python -I -m pytest -n 6",
         "python scripts/gen_sync.py --check",
         "ruff check .",
         "ruff format --check .",

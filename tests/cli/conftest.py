@@ -4,7 +4,6 @@ a fresh account (API key) per test, and ``run(...)``, which calls ``cli.main`` i
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import secrets
@@ -18,43 +17,14 @@ from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import cli, emulator
-from tests.conftest import PICTORY_ENVIRONMENT
+from tests._support import PICTORY_ENVIRONMENT
 
-#: Small pages, so a handful of connections already spans several of them.
-PAGE_SIZE = 3
-
-Run = Callable[..., "subprocess.CompletedProcess[str]"]
-
-#: The keys of every connection the command prints, in the API's order (spelled out
-#: here rather than taken from the package, so that the tests check its constant).
-CONNECTION_KEYS = [
-    "connectionId",
-    "name",
-    "description",
-    "clientIdentifier",
-    "type",
-    "enabled",
-    "createdDate",
-    "updatedDate",
-    "version",
-]
-
-
-class FakeStdin(io.StringIO):
-    """Stdin with given content that says whether it is a terminal."""
-
-    def __init__(self, text: str, tty: bool) -> None:
-        super().__init__(text)
-        self._tty = tty
-
-    def isatty(self) -> bool:
-        """Whether this stdin claims to be a terminal."""
-        return self._tty
+from ._support import PAGE_SIZE, FakeStdin, Run
 
 
 @pytest.fixture(scope="session")
-def served() -> Iterator[emulator.RunningEmulator]:
-    """One emulator on a free loopback port, its loop in a portal thread; tests use own keys."""
+def cli_served() -> Iterator[emulator.RunningEmulator]:
+    """One emulator for every command-line test (loop in a portal thread); each uses its own key."""
     with (
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(emulator.running(page_size=PAGE_SIZE, seed=7)) as run,
@@ -72,7 +42,7 @@ def api_key(monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def run(
-    served: emulator.RunningEmulator,
+    cli_served: emulator.RunningEmulator,
     api_key: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -87,7 +57,7 @@ def run(
         *argv: str, stdin: str = "", tty: bool = False, base_url: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         monkeypatch.setattr(sys, "stdin", FakeStdin(stdin, tty))
-        url = served.base_url if base_url is None else base_url
+        url = cli_served.base_url if base_url is None else base_url
         full = ["--base-url", url, *argv] if url else list(argv)
         code = cli.main(full)
         captured = capsys.readouterr()
@@ -123,8 +93,8 @@ def unused_url() -> str:
 
 
 @pytest.fixture
-def subprocess_env(served: emulator.RunningEmulator, api_key: str) -> dict[str, str]:
+def subprocess_env(cli_served: emulator.RunningEmulator, api_key: str) -> dict[str, str]:
     """The environment of a ``python -m pictory_vimeo`` child: the test's key and emulator."""
     env = {k: v for k, v in os.environ.items() if k not in PICTORY_ENVIRONMENT}
-    env.update(PICTORY_API_KEY=api_key, PICTORY_BASE_URL=served.base_url, PYTHONUTF8="1")
+    env.update(PICTORY_API_KEY=api_key, PICTORY_BASE_URL=cli_served.base_url, PYTHONUTF8="1")
     return env

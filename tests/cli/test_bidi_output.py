@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 import pictory_vimeo as pv
-from tests.cli.conftest import Run
+from tests.cli._support import Run
 
 Create = Callable[..., pv.VimeoConnection]
 HOSTILE = "invoice\u202egpj.exe \u2066x\u2069 \u200f\x85 end"

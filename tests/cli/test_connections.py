@@ -10,7 +10,8 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.cli.conftest import CONNECTION_KEYS, Run
+from tests._support import CONNECTION_KEYS
+from tests.cli._support import Run
 
 Create = Callable[..., pv.VimeoConnection]
 
@@ -60,7 +61,7 @@ def test_list_json_is_valid_json_lines_of_the_api_shape(run: Run, create: Create
     assert [item["name"] for item in items] == ["First", "Second"]
     assert items[0]["description"] == "the first"
     assert items[1]["enabled"] is False
-    assert list(items[0]) == CONNECTION_KEYS
+    assert tuple(items[0]) == CONNECTION_KEYS
 
 
 def test_list_streams_each_page_while_reading_one_ahead(
@@ -226,15 +227,15 @@ def test_delete_with_yes_deletes(run: Run, create: Create) -> None:
 
 
 def test_delete_refuses_without_a_terminal_or_yes(
-    run: Run, create: Create, served: emulator.RunningEmulator
+    run: Run, create: Create, cli_served: emulator.RunningEmulator
 ) -> None:
     """No terminal to ask on and no --yes: exit 2, say --yes, send nothing."""
     made = create("Kept")
-    before = served.emulator.stats()["requests"]
+    before = cli_served.emulator.stats()["requests"]
     done = run("connections", "delete", made.connection_id)
     assert done.returncode == 2
     assert "--yes" in done.stderr
-    assert served.emulator.stats()["requests"] == before
+    assert cli_served.emulator.stats()["requests"] == before
     assert run("connections", "get", made.connection_id).returncode == 0
 
 

@@ -10,7 +10,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo.cli._demo_report import Progress
-from tests.cli.conftest import Run
+from tests.cli._support import Run
 
 Create = Callable[..., pv.VimeoConnection]
 
@@ -49,35 +49,35 @@ def test_the_full_demo_passes_every_check(run: Run) -> None:
 
 
 def test_read_only_demo_lists_and_gets_and_counts_its_calls(
-    run: Run, create: Create, served: emulator.RunningEmulator
+    run: Run, create: Create, cli_served: emulator.RunningEmulator
 ) -> None:
     """--base-url runs list and get only: nothing changes, and every call is counted."""
     for i in range(4):
         create(f"Existing {i}")
-    before = served.emulator.stats()["requests"]
-    done = run("demo", "--base-url", served.base_url, base_url="")
+    before = cli_served.emulator.stats()["requests"]
+    done = run("demo", "--base-url", cli_served.base_url, base_url="")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 listed across 2 pages, no duplicates" in done.stdout
     assert "Existing 0" in done.stdout
     # Two list pages and one get: the summary counts exactly the requests the server saw.
     assert _summary_total(done.stdout) == (3, 0)
-    assert served.emulator.stats()["requests"] - before == 3
+    assert cli_served.emulator.stats()["requests"] - before == 3
 
 
 def test_read_only_demo_counts_retries_as_the_server_failed(
-    run: Run, create: Create, served: emulator.RunningEmulator
+    run: Run, create: Create, cli_served: emulator.RunningEmulator
 ) -> None:
     """Under injected errors the summary's retries are the errors the server injected."""
     for i in range(4):
         create(f"Flaky {i}")
-    before = served.emulator.stats()
-    served.emulator.set_faults(error_rate=0.5)
+    before = cli_served.emulator.stats()
+    cli_served.emulator.set_faults(error_rate=0.5)
     try:
         done = run("--max-retries", "20", "demo")
     finally:
-        served.emulator.set_faults(error_rate=0.0)
+        cli_served.emulator.set_faults(error_rate=0.0)
     assert done.returncode == 0, done.stdout + done.stderr
-    injected = served.emulator.stats()["errors"] - before["errors"]
+    injected = cli_served.emulator.stats()["errors"] - before["errors"]
     assert _summary_total(done.stdout) == (3, injected)
 
 

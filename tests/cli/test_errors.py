@@ -12,7 +12,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.cli.conftest import Run
+from tests.cli._support import Run
 
 Create = Callable[..., pv.VimeoConnection]
 MISSING_ID = "20251222155613307xv0nodhitf9cd0f"
@@ -78,27 +78,27 @@ def test_stale_version_says_to_rerun_without_version(run: Run, create: Create) -
 
 
 def test_validation_fails_with_exit_2_before_any_request(
-    run: Run, served: emulator.RunningEmulator
+    run: Run, cli_served: emulator.RunningEmulator
 ) -> None:
     """A name too long: every bad field on its own line, exit 2, no request sent."""
-    before = served.emulator.stats()["requests"]
+    before = cli_served.emulator.stats()["requests"]
     done = run("connections", "create", "--name", "x" * 101, "--client-id", "", "--secrets-stdin")
     assert done.returncode == 2
     first, *fields = done.stderr.splitlines()
     assert first.startswith("error: invalid input")
     assert [line.split(":")[0].strip() for line in fields] == ["--name", "--client-id"]
-    assert served.emulator.stats()["requests"] == before
+    assert cli_served.emulator.stats()["requests"] == before
 
 
 def test_an_update_with_a_bad_name_is_refused_before_any_request(
-    run: Run, served: emulator.RunningEmulator
+    run: Run, cli_served: emulator.RunningEmulator
 ) -> None:
     """The update's fields are checked before its first read, too."""
-    before = served.emulator.stats()["requests"]
+    before = cli_served.emulator.stats()["requests"]
     done = run("connections", "update", MISSING_ID, "--name", "a/b")
     assert done.returncode == 2
     assert "--name: must be" in done.stderr
-    assert served.emulator.stats()["requests"] == before
+    assert cli_served.emulator.stats()["requests"] == before
 
 
 def test_connection_refused_says_to_check_the_base_url(run: Run, unused_url: str) -> None:

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.cli.conftest import CONNECTION_KEYS, Run
+from tests._support import CONNECTION_KEYS
+from tests.cli._support import Run
 
 ERROR_KEYS = ["type", "status", "code", "message", "requestId"]
 MISSING = "20250101000000000aaaaaaaaaaaaaaa"
@@ -33,7 +34,7 @@ def test_create_get_update_and_list_print_the_same_keys(
     }
     for command, objects in printed.items():
         assert objects, command
-        assert all(list(o) == CONNECTION_KEYS for o in objects), command
+        assert all(tuple(o) == CONNECTION_KEYS for o in objects), command
     assert printed["create"][0]["createdDate"] is None
     assert printed["get"][0]["type"] == "VIMEO"
 

@@ -22,7 +22,7 @@ def _command_line_block() -> str:
 
 
 def test_the_command_line_examples_run_as_pasted(
-    served: emulator.RunningEmulator, subprocess_env: dict[str, str]
+    cli_served: emulator.RunningEmulator, subprocess_env: dict[str, str]
 ) -> None:
     """Every line of the block, in one shell, exits 0 and leaves the account empty again."""
     python = shlex.quote(sys.executable)
@@ -46,4 +46,4 @@ def test_the_command_line_examples_run_as_pasted(
     assert "Marketing" in done.stdout
     assert "secrets rotated" in done.stderr
     assert "deleted connection 'Marketing'" in done.stdout
-    assert served.emulator.connections(api_key=env["PICTORY_API_KEY"]) == []
+    assert cli_served.emulator.connections(api_key=env["PICTORY_API_KEY"]) == []

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import pictory_vimeo as pv
-from tests.cli.conftest import Run
+from tests.cli._support import Run
 
 Create = Callable[..., pv.VimeoConnection]
 SECRET = "cs-7f3a9b1e-very-secret"

@@ -10,7 +10,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import cli
-from tests.cli.conftest import Run
+from tests.cli._support import Run
 from tests.cli.test_json import ERROR_KEYS
 
 Create = Callable[..., pv.VimeoConnection]
@@ -49,10 +49,10 @@ def test_json_works_wherever_it_is_given(run: Run, argv: list[str]) -> None:
 
 @pytest.mark.parametrize("where", ["before-command", "after-command", "after-action"])
 def test_every_global_option_works_before_or_after_the_command(
-    run: Run, served: pv.emulator.RunningEmulator, where: str
+    run: Run, cli_served: pv.emulator.RunningEmulator, where: str
 ) -> None:
     """--base-url, --timeout, --max-retries and --json are taken at each of the three places."""
-    options = ["--base-url", served.base_url, "--timeout", "5", "--max-retries", "0", "--json"]
+    options = ["--base-url", cli_served.base_url, "--timeout", "5", "--max-retries", "0", "--json"]
     argv = {
         "before-command": [*options, "connections", "list"],
         "after-command": ["connections", *options, "list"],

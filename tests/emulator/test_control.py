@@ -18,10 +18,10 @@ Create = Callable[..., Awaitable[dict[str, Any]]]
 
 @pytest.mark.anyio
 async def test_faults_can_be_read_and_patched_over_http(
-    emu: emulator.Emulator, client: httpx.AsyncClient
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient
 ) -> None:
     """GET shows the knobs in camelCase; PATCH changes a subset and answers the result."""
-    assert (await client.get("/_emulator/faults")).json() == {
+    assert (await emu_http.get("/_emulator/faults")).json() == {
         "latencyMs": 0.0,
         "errorRate": 0.0,
         "rateLimit": None,
@@ -29,7 +29,7 @@ async def test_faults_can_be_read_and_patched_over_http(
         "latencyJitterMs": 0.0,
         "dropAfterCommitMode": "mixed",
     }
-    patched = await client.patch("/_emulator/faults", json={"errorRate": 0.5, "rateLimit": 10})
+    patched = await emu_http.patch("/_emulator/faults", json={"errorRate": 0.5, "rateLimit": 10})
     assert patched.status_code == 200
     assert patched.json() == {
         "latencyMs": 0.0,
@@ -40,7 +40,7 @@ async def test_faults_can_be_read_and_patched_over_http(
         "dropAfterCommitMode": "mixed",
     }
     assert emu.faults == emulator.Faults(error_rate=0.5, rate_limit=10)
-    cleared = await client.patch("/_emulator/faults", json={"rateLimit": None})
+    cleared = await emu_http.patch("/_emulator/faults", json={"rateLimit": None})
     assert cleared.json()["rateLimit"] is None
 
 
@@ -59,10 +59,10 @@ async def test_faults_can_be_read_and_patched_over_http(
     ],
 )
 async def test_bad_fault_patches_change_nothing(
-    emu: emulator.Emulator, client: httpx.AsyncClient, sent: dict[str, Any], fields: list[str]
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, sent: dict[str, Any], fields: list[str]
 ) -> None:
     """A PATCH with any bad key or value is a 400 listing each, and applies nothing."""
-    response = await client.patch("/_emulator/faults", json=sent)
+    response = await emu_http.patch("/_emulator/faults", json=sent)
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_ERROR"
     assert [error["field"] for error in response.json()["errors"]] == fields
@@ -70,10 +70,10 @@ async def test_bad_fault_patches_change_nothing(
 
 
 @pytest.mark.anyio
-async def test_fault_patch_needs_a_json_object(client: httpx.AsyncClient) -> None:
+async def test_fault_patch_needs_a_json_object(emu_http: httpx.AsyncClient) -> None:
     """A PATCH body that is not a JSON object is a 400 too."""
     for content in (b"[]", b"nope"):
-        response = await client.patch(
+        response = await emu_http.patch(
             "/_emulator/faults", content=content, headers={"content-type": "application/json"}
         )
         assert response.status_code == 400
@@ -82,23 +82,23 @@ async def test_fault_patch_needs_a_json_object(client: httpx.AsyncClient) -> Non
 
 @pytest.mark.anyio
 async def test_stats_reset_and_health(
-    emu: emulator.Emulator, client: httpx.AsyncClient, create: Create
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, create: Create
 ) -> None:
     """Stats count API requests only; reset answers 204 and empties; health is ok."""
     await create()
-    await client.get(PATH)
-    assert (await client.get("/_emulator/stats")).json() == {
+    await emu_http.get(PATH)
+    assert (await emu_http.get("/_emulator/stats")).json() == {
         "requests": 2,
         "errors": 0,
         "rateLimited": 0,
         "dropped": 0,
     }
     assert emu.stats()["requests"] == 2
-    reset = await client.post("/_emulator/reset")
+    reset = await emu_http.post("/_emulator/reset")
     assert reset.status_code == 204
-    assert (await client.get(PATH)).json() == {"Items": []}
-    assert (await client.get("/_emulator/stats")).json()["requests"] == 1
-    assert (await client.get("/_emulator/health")).json() == {"status": "ok"}
+    assert (await emu_http.get(PATH)).json() == {"Items": []}
+    assert (await emu_http.get("/_emulator/stats")).json()["requests"] == 1
+    assert (await emu_http.get("/_emulator/health")).json() == {"status": "ok"}
 
 
 @pytest.fixture
@@ -165,9 +165,9 @@ def test_openapi_request_schemas_carry_the_shared_rules(document: dict[str, Any]
 
 
 @pytest.mark.anyio
-async def test_openapi_is_served_with_the_callers_base_url(client: httpx.AsyncClient) -> None:
+async def test_openapi_is_served_with_the_callers_base_url(emu_http: httpx.AsyncClient) -> None:
     """GET /openapi.json needs no key and lists the emulator itself as the first server."""
-    response = await client.get("/openapi.json", headers={"Authorization": ""})
+    response = await emu_http.get("/openapi.json", headers={"Authorization": ""})
     assert response.status_code == 200
     assert response.json()["servers"][0]["url"] == "http://emulator"
     assert response.json()["paths"].keys() == openapi_document()["paths"].keys()

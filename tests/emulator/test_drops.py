@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from pictory_vimeo import emulator
-from tests.emulator.conftest import port_of
+from tests.emulator._support import port_of
 
 pytestmark = pytest.mark.anyio
 

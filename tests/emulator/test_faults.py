@@ -55,11 +55,11 @@ def test_faults_default_to_none_and_validate() -> None:
 
 @pytest.mark.anyio
 async def test_latency_delays_api_requests_only(
-    emu: emulator.Emulator, client: httpx.AsyncClient, connect: Connect, delays: list[float]
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, connect: Connect, delays: list[float]
 ) -> None:
     """latency_ms delays each API request (even a 401) and never a control route."""
     emu.set_faults(latency_ms=250)
-    await client.get(PATH)
+    await emu_http.get(PATH)
     async with connect(emu, None) as anonymous:
         assert (await anonymous.get(PATH)).status_code == 401
         await anonymous.get("/_emulator/stats")
@@ -78,11 +78,11 @@ async def test_a_real_small_latency_still_answers(
 
 @pytest.mark.anyio
 async def test_error_rate_one_fails_everything_before_any_change(
-    emu: emulator.Emulator, client: httpx.AsyncClient, body: Body
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, body: Body
 ) -> None:
     """With error_rate=1 every API call is a 500/502/503 (JSON or HTML) and nothing changes."""
     emu.set_faults(error_rate=1.0)
-    answers = [await client.post(PATH, json=body(name=f"c{i}")) for i in range(12)]
+    answers = [await emu_http.post(PATH, json=body(name=f"c{i}")) for i in range(12)]
     assert {a.status_code for a in answers} <= {500, 502, 503}
     kinds = {a.headers["content-type"].split(";")[0] for a in answers}
     assert kinds == {"application/json", "text/html"}
@@ -94,7 +94,7 @@ async def test_error_rate_one_fails_everything_before_any_change(
         assert answer.headers["x-request-id"]
     assert emu.stats() == {"requests": 12, "errors": 12, "rateLimited": 0, "dropped": 0}
     emu.set_faults(error_rate=0.0)
-    assert (await client.get(PATH)).json() == {"Items": []}
+    assert (await emu_http.get(PATH)).json() == {"Items": []}
 
 
 @pytest.mark.anyio
@@ -113,12 +113,12 @@ async def test_the_seed_makes_faults_reproducible(
 
 @pytest.mark.anyio
 async def test_rate_limit_is_per_account_with_retry_after(
-    emu: emulator.Emulator, client: httpx.AsyncClient, connect: Connect, other_key: str
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, connect: Connect, other_key: str
 ) -> None:
     """Past its bucket an account gets 429 RATE_LIMITED with whole-second Retry-After."""
     emu.set_faults(rate_limit=0.01)  # one token, refilled every 100 s: no race with the clock
-    assert (await client.get(PATH)).status_code == 200
-    limited = await client.get(PATH)
+    assert (await emu_http.get(PATH)).status_code == 200
+    limited = await emu_http.get(PATH)
     assert limited.status_code == 429
     assert limited.json()["code"] == "RATE_LIMITED"
     assert limited.headers["retry-after"].isdigit()
@@ -126,9 +126,9 @@ async def test_rate_limit_is_per_account_with_retry_after(
     async with connect(emu, other_key) as other:
         assert (await other.get(PATH)).status_code == 200
     assert emu.stats()["rateLimited"] == 1
-    assert (await client.get("/_emulator/stats")).status_code == 200  # control is never limited
+    assert (await emu_http.get("/_emulator/stats")).status_code == 200  # control is never limited
     emu.set_faults(rate_limit=None)
-    assert (await client.get(PATH)).status_code == 200
+    assert (await emu_http.get(PATH)).status_code == 200
 
 
 def test_token_buckets_refill_with_time() -> None:
@@ -158,7 +158,7 @@ def test_token_buckets_refill_with_time() -> None:
 )
 async def test_drop_after_commit_applies_the_write_then_loses_its_answer(
     emu: emulator.Emulator,
-    client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
     create: Create,
     body: Body,
     mode: str,
@@ -168,43 +168,43 @@ async def test_drop_after_commit_applies_the_write_then_loses_its_answer(
     item = f"{PATH}/{(await create(name='Existing'))['connectionId']}"
     emu.set_faults(drop_after_commit_rate=1.0, drop_after_commit_mode=mode)
     with pytest.raises(lost_as):
-        await client.post(PATH, json=body(name="Dropped"))
+        await emu_http.post(PATH, json=body(name="Dropped"))
     with pytest.raises(lost_as):
-        await client.put(item, json={"version": 1, "description": "changed"})
+        await emu_http.put(item, json={"version": 1, "description": "changed"})
     assert emu.stats()["dropped"] == 2
-    listing = (await client.get(PATH)).json()["Items"]  # reads are never dropped
+    listing = (await emu_http.get(PATH)).json()["Items"]  # reads are never dropped
     assert [c["name"] for c in listing] == ["Existing", "Dropped"]
     assert listing[0]["description"] == "changed"
     with pytest.raises(lost_as):
-        await client.delete(item)
-    assert (await client.get(item)).status_code == 404
+        await emu_http.delete(item)
+    assert (await emu_http.get(item)).status_code == 404
     assert emu.stats()["dropped"] == 3
 
 
 @pytest.mark.anyio
 async def test_writes_that_change_nothing_are_not_dropped(
-    emu: emulator.Emulator, client: httpx.AsyncClient, create: Create, body: Body
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, create: Create, body: Body
 ) -> None:
     """Failed writes and deleting what is not there answer normally: nothing was committed."""
     await create(name="Taken")
     emu.set_faults(drop_after_commit_rate=1.0)
-    assert (await client.post(PATH, json=body(name="Taken"))).status_code == 409
-    assert (await client.post(PATH, json=body(name=""))).status_code == 400
-    assert (await client.put(f"{PATH}/nope", json={"version": 1})).status_code == 404
-    assert (await client.delete(f"{PATH}/nope")).status_code == 204
+    assert (await emu_http.post(PATH, json=body(name="Taken"))).status_code == 409
+    assert (await emu_http.post(PATH, json=body(name=""))).status_code == 400
+    assert (await emu_http.put(f"{PATH}/nope", json={"version": 1})).status_code == 404
+    assert (await emu_http.delete(f"{PATH}/nope")).status_code == 204
     assert emu.stats()["dropped"] == 0
 
 
 @pytest.mark.anyio
 async def test_control_routes_are_never_faulty(
-    emu: emulator.Emulator, client: httpx.AsyncClient
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient
 ) -> None:
     """Every fault at full strength leaves the control routes and the document alone."""
     emu.set_faults(error_rate=1.0, rate_limit=0.01, drop_after_commit_rate=1.0)
     for url in ("/_emulator/faults", "/_emulator/stats", "/_emulator/health", "/openapi.json"):
         for _ in range(3):
-            assert (await client.get(url)).status_code == 200
-    assert (await client.post("/_emulator/reset")).status_code == 204
+            assert (await emu_http.get(url)).status_code == 200
+    assert (await emu_http.post("/_emulator/reset")).status_code == 204
     assert emu.stats()["requests"] == 0
 
 

@@ -27,15 +27,15 @@ def test_fingerprint_is_a_short_sha256() -> None:
 @pytest.mark.anyio
 async def test_connections_show_what_a_get_shows_plus_fingerprints(
     emu: emulator.Emulator,
-    client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
     create: Create,
     secrets: tuple[str, str],
 ) -> None:
     """Each stored connection is its GET body plus the two secrets' fingerprints."""
     created = await create()
     item = f"{PATH}/{created['connectionId']}"
-    await client.put(item, json={"version": 1, "accessToken": ROTATED, "enabled": False})
-    got = (await client.get(item)).json()
+    await emu_http.put(item, json={"version": 1, "accessToken": ROTATED, "enabled": False})
+    got = (await emu_http.get(item)).json()
     (stored,) = emu.connections()
     assert stored == {
         **got,
@@ -71,12 +71,12 @@ async def test_connections_of_one_account_or_all_in_creation_order(
 
 @pytest.mark.anyio
 async def test_deleted_connections_are_gone_from_the_stored_state(
-    emu: emulator.Emulator, client: httpx.AsyncClient, create: Create
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, create: Create
 ) -> None:
     """A deleted connection is not listed; the others keep their order."""
     first = await create(name="First")
     await create(name="Second")
-    await client.delete(f"{PATH}/{first['connectionId']}")
+    await emu_http.delete(f"{PATH}/{first['connectionId']}")
     assert [c["name"] for c in emu.connections()] == ["Second"]
 
 

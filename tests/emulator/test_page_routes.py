@@ -17,9 +17,11 @@ CONTROL_TOKEN = "page-control-token"
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("url", ["/_emulator/", "/", "/_emulator"])
-async def test_the_page_is_served_with_a_strict_policy(client: httpx.AsyncClient, url: str) -> None:
+async def test_the_page_is_served_with_a_strict_policy(
+    emu_http: httpx.AsyncClient, url: str
+) -> None:
     """The page, at both addresses, allows only its own files to run or load."""
-    page = await client.get(url)
+    page = await emu_http.get(url)
     assert page.status_code == 200
     assert page.headers["content-type"] == "text/html; charset=utf-8"
     policy = page.headers["content-security-policy"]
@@ -38,10 +40,10 @@ async def test_the_page_is_served_with_a_strict_policy(client: httpx.AsyncClient
     ("name", "kind"), [("page.js", "text/javascript"), ("page.css", "text/css")]
 )
 async def test_the_page_files_ship_in_the_package(
-    client: httpx.AsyncClient, name: str, kind: str
+    emu_http: httpx.AsyncClient, name: str, kind: str
 ) -> None:
     """Its script and style come from the installed package (CI installs the wheel)."""
-    served = await client.get(f"/_emulator/{name}")
+    served = await emu_http.get(f"/_emulator/{name}")
     assert served.status_code == 200
     assert served.headers["content-type"] == f"{kind}; charset=utf-8"
     assert len(served.content) > 1000
@@ -78,8 +80,8 @@ async def test_the_page_needs_no_token_but_its_data_does() -> None:
 @pytest.mark.anyio
 async def test_accounts_show_connections_by_key_fingerprint(
     emu: emulator.Emulator,
-    client: httpx.AsyncClient,
-    other_client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
+    other_emu_http: httpx.AsyncClient,
     create: Create,
     key: str,
     other_key: str,
@@ -87,9 +89,9 @@ async def test_accounts_show_connections_by_key_fingerprint(
 ) -> None:
     """Each account by its key's fingerprint, its connections as stored, secrets masked."""
     first = await create(name="First")
-    theirs = await create(other_client, name="Theirs", description=None)
+    theirs = await create(other_emu_http, name="Theirs", description=None)
     second = await create(name="Second")
-    answer = await client.get("/_emulator/accounts")
+    answer = await emu_http.get("/_emulator/accounts")
     assert answer.status_code == 200
     accounts = answer.json()["accounts"]
     assert [a["account"] for a in accounts] == [
@@ -109,40 +111,40 @@ async def test_accounts_show_connections_by_key_fingerprint(
 
 @pytest.mark.anyio
 async def test_accounts_show_the_first_connections_up_to_the_limit(
-    client: httpx.AsyncClient, create: Create
+    emu_http: httpx.AsyncClient, create: Create
 ) -> None:
     """``?limit=`` caps each account's list; the count still says how many it holds."""
     for index in range(3):
         await create(name=f"Conn {index}")
-    accounts = (await client.get("/_emulator/accounts?limit=2")).json()["accounts"]
+    accounts = (await emu_http.get("/_emulator/accounts?limit=2")).json()["accounts"]
     assert accounts[0]["connectionCount"] == 3
     assert [c["name"] for c in accounts[0]["connections"]] == ["Conn 0", "Conn 1"]
-    unlimited = (await client.get("/_emulator/accounts")).json()["accounts"]
+    unlimited = (await emu_http.get("/_emulator/accounts")).json()["accounts"]
     assert len(unlimited[0]["connections"]) == 3
 
 
 @pytest.mark.anyio
 async def test_the_request_log_shows_the_latest_entries_up_to_the_limit(
-    client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
 ) -> None:
     """``GET /_emulator/requests?limit=N``: the latest N entries, oldest first; all without."""
     for query in ("a=1", "a=2", "a=3"):
-        await client.get(PATH + "?" + query)
-    latest = (await client.get("/_emulator/requests?limit=2")).json()["requests"]
+        await emu_http.get(PATH + "?" + query)
+    latest = (await emu_http.get("/_emulator/requests?limit=2")).json()["requests"]
     assert [entry["query"] for entry in latest] == ["a=2", "a=3"]
-    every = (await client.get("/_emulator/requests")).json()["requests"]
+    every = (await emu_http.get("/_emulator/requests")).json()["requests"]
     assert [entry["query"] for entry in every] == ["a=1", "a=2", "a=3"]
     after = every[0]["seq"]
-    both = await client.get("/_emulator/requests", params={"after": after, "limit": 1})
+    both = await emu_http.get("/_emulator/requests", params={"after": after, "limit": 1})
     assert [entry["query"] for entry in both.json()["requests"]] == ["a=3"]
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("route", ["/_emulator/accounts", "/_emulator/requests"])
 @pytest.mark.parametrize("limit", ["0", "-1", "10001", "1.5", "x", "", "01"])
-async def test_a_bad_limit_is_refused(client: httpx.AsyncClient, route: str, limit: str) -> None:
+async def test_a_bad_limit_is_refused(emu_http: httpx.AsyncClient, route: str, limit: str) -> None:
     """A limit that is not a whole number from 1 to 10,000 is a 400 naming ``limit``."""
-    refused = await client.get(route, params={"limit": limit})
+    refused = await emu_http.get(route, params={"limit": limit})
     assert refused.status_code == 400
     assert refused.json()["errors"] == [
         {"field": "limit", "message": "must be a whole number from 1 to 10000"}
@@ -151,9 +153,9 @@ async def test_a_bad_limit_is_refused(client: httpx.AsyncClient, route: str, lim
 
 @pytest.mark.anyio
 async def test_reset_empties_the_accounts(
-    emu: emulator.Emulator, client: httpx.AsyncClient, create: Create
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, create: Create
 ) -> None:
     """After a reset no account is listed."""
     await create()
-    assert (await client.post("/_emulator/reset")).status_code == 204
-    assert (await client.get("/_emulator/accounts")).json() == {"accounts": []}
+    assert (await emu_http.post("/_emulator/reset")).status_code == 204
+    assert (await emu_http.get("/_emulator/accounts")).json() == {"accounts": []}

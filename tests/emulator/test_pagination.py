@@ -37,21 +37,21 @@ async def _walk(http: httpx.AsyncClient, path: str) -> list[list[str]]:
 
 
 @pytest.mark.anyio
-async def test_an_empty_account_lists_nothing(client: httpx.AsyncClient, path: str) -> None:
+async def test_an_empty_account_lists_nothing(emu_http: httpx.AsyncClient, path: str) -> None:
     """No connections: an empty Items list and no nextPageKey."""
-    assert await _page(client, path) == {"Items": []}
+    assert await _page(emu_http, path) == {"Items": []}
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(("count", "sizes"), [(1, [1]), (3, [3]), (4, [3, 1]), (6, [3, 3])])
 async def test_pages_follow_creation_order_and_end_without_a_key(
-    client: httpx.AsyncClient, path: str, create: Create, count: int, sizes: list[int]
+    emu_http: httpx.AsyncClient, path: str, create: Create, count: int, sizes: list[int]
 ) -> None:
     """Pages of 3 in creation order; the last page (even a full one) carries no key."""
     names = [f"c{i}" for i in range(count)]
     for name in names:
         await create(name=name)
-    pages = await _walk(client, path)
+    pages = await _walk(emu_http, path)
     assert [len(page) for page in pages] == sizes
     assert [name for page in pages for name in page] == names
 
@@ -87,25 +87,25 @@ def test_page_size_must_be_a_positive_integer(page_size: Any) -> None:
 
 @pytest.mark.anyio
 async def test_creates_and_deletes_during_a_walk_never_skip_or_repeat(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """Churn between pages: every connection that exists throughout is seen exactly once."""
     ids = {f"c{i}": (await create(name=f"c{i}"))["connectionId"] for i in range(9)}
     seen: list[str] = []
-    data = await _page(client, path)
+    data = await _page(emu_http, path)
     seen += [item["name"] for item in data["Items"]]  # c0 c1 c2
     # Delete what was just seen and what is next, create more: positions are not offsets.
     for name in ("c0", "c1", "c2", "c3"):
-        await client.delete(f"{path}/{ids[name]}")
+        await emu_http.delete(f"{path}/{ids[name]}")
     await create(name="new1")
-    data = await _page(client, path, data["nextPageKey"])
+    data = await _page(emu_http, path, data["nextPageKey"])
     seen += [item["name"] for item in data["Items"]]  # c4 c5 c6
-    await client.delete(f"{path}/{ids['c6']}")  # the very item the key points after
+    await emu_http.delete(f"{path}/{ids['c6']}")  # the very item the key points after
     await create(name="new2")
     await create(name="new3")
     key = data["nextPageKey"]
     while key:
-        data = await _page(client, path, key)
+        data = await _page(emu_http, path, key)
         seen += [item["name"] for item in data["Items"]]
         key = data.get("nextPageKey")
     throughout = {"c0", "c1", "c2", "c4", "c5", "c7", "c8"}
@@ -117,13 +117,13 @@ async def test_creates_and_deletes_during_a_walk_never_skip_or_repeat(
 
 @pytest.mark.anyio
 async def test_a_key_after_the_last_item_deleted_gives_an_empty_page(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """If everything after the key is deleted, the next page is simply empty and final."""
     created = [(await create(name=f"c{i}"))["connectionId"] for i in range(4)]
-    first = await _page(client, path)
-    await client.delete(f"{path}/{created[3]}")
-    assert await _page(client, path, first["nextPageKey"]) == {"Items": []}
+    first = await _page(emu_http, path)
+    await emu_http.delete(f"{path}/{created[3]}")
+    assert await _page(emu_http, path, first["nextPageKey"]) == {"Items": []}
 
 
 def _tampered(key: str) -> list[str]:
@@ -150,40 +150,40 @@ GARBAGE = ["x", "eyJsYXN0RXZhbHVhdGVkS2V5Ijp7fX0=", "!!!!", "é", "A" * 5000, "%
 
 @pytest.mark.anyio
 async def test_altered_or_foreign_page_keys_are_refused(
-    client: httpx.AsyncClient,
-    other_client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
+    other_emu_http: httpx.AsyncClient,
     path: str,
     create: Create,
 ) -> None:
     """Tampered, undecodable and other-account keys answer 400 INVALID_PAGE_KEY."""
     for i in range(4):
         await create(name=f"c{i}")
-        await create(other_client, name=f"c{i}")
-    key = (await _page(client, path))["nextPageKey"]
+        await create(other_emu_http, name=f"c{i}")
+    key = (await _page(emu_http, path))["nextPageKey"]
     for bad in [*_tampered(key), *GARBAGE]:
-        response = await client.get(path, params={"nextPageKey": bad})
+        response = await emu_http.get(path, params={"nextPageKey": bad})
         assert response.status_code == 400, bad
         assert response.json()["code"] == "INVALID_PAGE_KEY"
-    foreign = await other_client.get(path, params={"nextPageKey": key})
+    foreign = await other_emu_http.get(path, params={"nextPageKey": key})
     assert foreign.status_code == 400
     assert foreign.json()["code"] == "INVALID_PAGE_KEY"
-    exact = await client.get(path, params={"nextPageKey": key})
+    exact = await emu_http.get(path, params={"nextPageKey": key})
     assert exact.status_code == 200
 
 
 @pytest.mark.anyio
 async def test_an_empty_key_means_the_first_page(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """``?nextPageKey=`` is the first page, as if no key were sent."""
     await create(name="only")
-    response = await client.get(path, params={"nextPageKey": ""})
+    response = await emu_http.get(path, params={"nextPageKey": ""})
     assert [item["name"] for item in response.json()["Items"]] == ["only"]
 
 
 @pytest.mark.anyio
 async def test_keys_are_standard_base64_and_survive_the_query_string(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """Keys are padded standard Base64, like the reference's; URL-encoded, they work as sent."""
     for i in range(40):
@@ -191,7 +191,7 @@ async def test_keys_are_standard_base64_and_survive_the_query_string(
     keys = []
     key: str | None = None
     while True:
-        page = await _page(client, path, key)
+        page = await _page(emu_http, path, key)
         key = page.get("nextPageKey")
         if not key:
             break

@@ -27,15 +27,15 @@ def _seen(emu: emulator.Emulator) -> list[tuple[str, str, int]]:
 
 @pytest.mark.anyio
 async def test_every_api_request_is_logged_with_its_answer(
-    emu: emulator.Emulator, client: httpx.AsyncClient, connect: Connect, create: Create
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, connect: Connect, create: Create
 ) -> None:
     """Successes, validation errors, 401s and routing errors under the prefix all count."""
     item = f"{PATH}/{(await create())['connectionId']}"
-    await client.get(PATH, params={"nextPageKey": "bm9wZQ=="})
-    await client.get(item)
-    await client.post(PATH, json={"name": ""})
-    await client.patch(PATH, json={})
-    await client.get(f"{PATH}/a/b")
+    await emu_http.get(PATH, params={"nextPageKey": "bm9wZQ=="})
+    await emu_http.get(item)
+    await emu_http.post(PATH, json={"name": ""})
+    await emu_http.patch(PATH, json={})
+    await emu_http.get(f"{PATH}/a/b")
     async with connect(emu, None) as anonymous:
         await anonymous.get(PATH)
     assert [r.account for r in emu.requests] == [emulator.fingerprint(KEY)] * 6 + [None]
@@ -55,34 +55,34 @@ async def test_every_api_request_is_logged_with_its_answer(
 
 @pytest.mark.anyio
 async def test_control_routes_and_the_document_are_not_logged(
-    emu: emulator.Emulator, client: httpx.AsyncClient
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient
 ) -> None:
     """Only the API prefix is logged; a path merely starting with its text is not."""
     for url in ("/_emulator/stats", "/_emulator/faults", "/_emulator/health", "/openapi.json"):
-        assert (await client.get(url)).status_code == 200
-    await client.get(PATH + "-elsewhere")
+        assert (await emu_http.get(url)).status_code == 200
+    await emu_http.get(PATH + "-elsewhere")
     assert emu.requests == []
 
 
 @pytest.mark.anyio
 async def test_injected_faults_are_logged_as_answered(
-    emu: emulator.Emulator, client: httpx.AsyncClient, create: Create, body: Body
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, create: Create, body: Body
 ) -> None:
     """Random 5xx, 429 and dropped answers show with the status sent (or about to be), the
     fault's origin and how the answer was lost; the account as its key's fingerprint.
     """
     item = f"{PATH}/{(await create())['connectionId']}"
     emu.set_faults(error_rate=1.0)
-    failed = (await client.get(PATH)).status_code
+    failed = (await emu_http.get(PATH)).status_code
     emu.set_faults(error_rate=0.0, rate_limit=0.01)
-    await client.get(PATH)
-    await client.get(PATH)
+    await emu_http.get(PATH)
+    await emu_http.get(PATH)
     emu.set_faults(rate_limit=None, drop_after_commit_rate=1.0, drop_after_commit_mode="cut")
     with pytest.raises(httpx.RemoteProtocolError):
-        await client.post(PATH, json=body(name="Dropped"))
+        await emu_http.post(PATH, json=body(name="Dropped"))
     emu.set_faults(drop_after_commit_mode="reset")
     with pytest.raises(httpx.ReadError):
-        await client.delete(item)
+        await emu_http.delete(item)
     account = emulator.fingerprint(KEY)
     assert emu.requests[1:] == [
         ServedRequest("GET", PATH, failed, fault="random", account=account),
@@ -99,7 +99,7 @@ async def test_injected_faults_are_logged_as_answered(
 @pytest.mark.anyio
 async def test_the_log_keeps_arrival_order_when_answers_overtake(
     emu: emulator.Emulator,
-    client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
     create: Create,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -116,9 +116,9 @@ async def test_the_log_keeps_arrival_order_when_answers_overtake(
     emu.set_faults(latency_ms=1)
     item = f"{PATH}/{created['connectionId']}"
     async with anyio.create_task_group() as group:
-        group.start_soon(client.get, PATH)
+        group.start_soon(emu_http.get, PATH)
         await held.wait()
-        assert (await client.get(item)).status_code == 200
+        assert (await emu_http.get(item)).status_code == 200
         assert _seen(emu)[1:] == [("GET", item, 200)]  # the held one is not answered yet
         release.set()
     assert _seen(emu)[1:] == [("GET", PATH, 200), ("GET", item, 200)]
@@ -126,10 +126,10 @@ async def test_the_log_keeps_arrival_order_when_answers_overtake(
 
 @pytest.mark.anyio
 async def test_requests_is_a_snapshot_and_reset_clears_it(
-    emu: emulator.Emulator, client: httpx.AsyncClient
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient
 ) -> None:
     """Changing the returned list changes nothing; reset forgets every entry."""
-    await client.get(PATH)
+    await emu_http.get(PATH)
     snapshot = emu.requests
     snapshot.clear()
     assert len(emu.requests) == 1
@@ -137,7 +137,7 @@ async def test_requests_is_a_snapshot_and_reset_clears_it(
         emu.requests[0].status = 500  # type: ignore[misc]
     emu.reset()
     assert emu.requests == []
-    await client.get(PATH)
+    await emu_http.get(PATH)
     assert _seen(emu) == [("GET", PATH, 200)]
 
 

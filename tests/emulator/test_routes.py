@@ -13,31 +13,22 @@ import httpx
 import pytest
 
 from pictory_vimeo import _rules, emulator
+from tests._support import CONNECTION_KEYS
 
 Body = Callable[..., dict[str, Any]]
 Create = Callable[..., Awaitable[dict[str, Any]]]
 Connect = Callable[..., httpx.AsyncClient]
 
 ISO_MS_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-FULL_FIELDS = [
-    "connectionId",
-    "name",
-    "description",
-    "clientIdentifier",
-    "type",
-    "enabled",
-    "createdDate",
-    "updatedDate",
-    "version",
-]
+FULL_FIELDS = list(CONNECTION_KEYS)
 
 
 @pytest.mark.anyio
 async def test_create_answers_201_with_the_references_field_set(
-    client: httpx.AsyncClient, path: str, body: Body
+    emu_http: httpx.AsyncClient, path: str, body: Body
 ) -> None:
     """Create answers exactly the published create example's fields, version 1."""
-    response = await client.post(path, json=body())
+    response = await emu_http.post(path, json=body())
     assert response.status_code == 201
     data = response.json()
     assert list(data) == [
@@ -60,7 +51,7 @@ async def test_create_answers_201_with_the_references_field_set(
 
 @pytest.mark.anyio
 async def test_ids_follow_the_api_format_and_creation_time(
-    client: httpx.AsyncClient, create: Create
+    emu_http: httpx.AsyncClient, create: Create
 ) -> None:
     """IDs are UTC yyyyMMddHHmmssSSS (the creation instant) plus 15 lowercase letters/digits."""
     before = datetime.now(UTC).replace(microsecond=0)
@@ -70,18 +61,18 @@ async def test_ids_follow_the_api_format_and_creation_time(
         assert _rules.CONNECTION_ID_PATTERN.fullmatch(connection_id)
         stamp = datetime.strptime(connection_id[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
         assert stamp >= before
-    got = await client.get(f"/pictoryapis/v1/vimeo-connections/{ids[0]}")
+    got = await emu_http.get(f"/pictoryapis/v1/vimeo-connections/{ids[0]}")
     created = datetime.fromisoformat(got.json()["createdDate"])
     assert created.strftime("%Y%m%d%H%M%S") + f"{created.microsecond // 1000:03d}" == ids[0][:17]
 
 
 @pytest.mark.anyio
 async def test_get_returns_the_full_object_without_secrets(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """Get answers every documented field in the reference's order, dates in ISO-8601 UTC ms."""
     created = await create()
-    response = await client.get(f"{path}/{created['connectionId']}")
+    response = await emu_http.get(f"{path}/{created['connectionId']}")
     assert response.status_code == 200
     data = response.json()
     assert list(data) == FULL_FIELDS
@@ -93,28 +84,28 @@ async def test_get_returns_the_full_object_without_secrets(
 
 @pytest.mark.anyio
 async def test_description_is_left_out_when_not_set(
-    client: httpx.AsyncClient, path: str, body: Body
+    emu_http: httpx.AsyncClient, path: str, body: Body
 ) -> None:
     """A connection without a description has no description key at all (as in the example)."""
     plain = body(name="Plain")
     del plain["description"]
-    created = (await client.post(path, json=plain)).json()
-    nulled = (await client.post(path, json=body(name="Nulled", description=None))).json()
+    created = (await emu_http.post(path, json=plain)).json()
+    nulled = (await emu_http.post(path, json=body(name="Nulled", description=None))).json()
     assert "description" not in created
     assert "description" not in nulled
-    got = (await client.get(f"{path}/{created['connectionId']}")).json()
+    got = (await emu_http.get(f"{path}/{created['connectionId']}")).json()
     assert list(got) == [field for field in FULL_FIELDS if field != "description"]
 
 
 @pytest.mark.anyio
 async def test_update_changes_only_the_fields_sent(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """A partial update keeps other fields, bumps version and updatedDate, keeps createdDate."""
     created = await create()
     item = f"{path}/{created['connectionId']}"
-    before = (await client.get(item)).json()
-    response = await client.put(item, json={"version": 1, "enabled": False})
+    before = (await emu_http.get(item)).json()
+    response = await emu_http.put(item, json={"version": 1, "enabled": False})
     assert response.status_code == 200
     after = response.json()
     assert after["enabled"] is False
@@ -123,18 +114,18 @@ async def test_update_changes_only_the_fields_sent(
     assert after["updatedDate"] > before["updatedDate"]
     unchanged = ("name", "description", "clientIdentifier", "type", "connectionId")
     assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
-    assert (await client.get(item)).json() == after
+    assert (await emu_http.get(item)).json() == after
 
 
 @pytest.mark.anyio
 async def test_every_update_moves_version_and_updated_date(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """Back-to-back updates (same millisecond or not) each move updatedDate forward."""
     item = f"{path}/{(await create())['connectionId']}"
-    seen = [(await client.get(item)).json()]
+    seen = [(await emu_http.get(item)).json()]
     for version in range(1, 6):
-        answer = await client.put(item, json={"version": version, "description": f"d{version}"})
+        answer = await emu_http.put(item, json={"version": version, "description": f"d{version}"})
         seen.append(answer.json())
     assert [c["version"] for c in seen] == [1, 2, 3, 4, 5, 6]
     dates = [c["updatedDate"] for c in seen]
@@ -144,7 +135,7 @@ async def test_every_update_moves_version_and_updated_date(
 
 @pytest.mark.anyio
 async def test_full_update_and_clearing_the_description(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """Every field can change at once; a null description removes it."""
     item = f"{path}/{(await create())['connectionId']}"
@@ -157,105 +148,107 @@ async def test_full_update_and_clearing_the_description(
         "clientSecret": "new-secret",
         "accessToken": "new-token",
     }
-    data = (await client.put(item, json=full)).json()
+    data = (await emu_http.put(item, json=full)).json()
     assert (data["name"], data["description"], data["enabled"], data["clientIdentifier"]) == (
         "Renamed",
         "New",
         False,
         "new-id",
     )
-    cleared = await client.put(item, json={"version": 2, "description": None})
+    cleared = await emu_http.put(item, json={"version": 2, "description": None})
     assert cleared.status_code == 200
     assert "description" not in cleared.json()
 
 
 @pytest.mark.anyio
 async def test_stale_version_is_a_conflict_and_changes_nothing(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """A stale (or future) version answers 409 VERSION_CONFLICT; the connection is untouched."""
     item = f"{path}/{(await create())['connectionId']}"
-    await client.put(item, json={"version": 1, "description": "first"})
-    before = (await client.get(item)).json()
+    await emu_http.put(item, json={"version": 1, "description": "first"})
+    before = (await emu_http.get(item)).json()
     for version in (1, 3, 2**70):
-        response = await client.put(item, json={"version": version, "description": "lost"})
+        response = await emu_http.put(item, json={"version": version, "description": "lost"})
         assert response.status_code == 409
         assert response.json()["code"] == "VERSION_CONFLICT"
-    assert (await client.get(item)).json() == before
+    assert (await emu_http.get(item)).json() == before
 
 
 @pytest.mark.anyio
 async def test_missing_version_is_version_required(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """An update without version answers 400 VERSION_REQUIRED."""
     item = f"{path}/{(await create())['connectionId']}"
-    response = await client.put(item, json={"description": "x"})
+    response = await emu_http.put(item, json={"description": "x"})
     assert response.status_code == 400
     assert response.json()["code"] == "VERSION_REQUIRED"
     assert {"field": "version", "message": "is required"} in response.json()["errors"]
-    null = await client.put(item, json={"version": None, "description": "x"})
+    null = await emu_http.put(item, json={"version": None, "description": "x"})
     assert null.status_code == 400
     assert null.json()["code"] == "VERSION_REQUIRED"
 
 
 @pytest.mark.anyio
 async def test_duplicate_names_conflict_on_create_and_rename(
-    client: httpx.AsyncClient, path: str, body: Body, create: Create
+    emu_http: httpx.AsyncClient, path: str, body: Body, create: Create
 ) -> None:
     """A taken name answers 409 DUPLICATE_NAME on create and on a rename; own name is fine."""
     first = await create(name="Taken")
     second = await create(name="Free")
-    again = await client.post(path, json=body(name="Taken"))
+    again = await emu_http.post(path, json=body(name="Taken"))
     assert again.status_code == 409
     assert again.json()["code"] == "DUPLICATE_NAME"
     item = f"{path}/{second['connectionId']}"
-    rename = await client.put(item, json={"version": 1, "name": "Taken"})
+    rename = await emu_http.put(item, json={"version": 1, "name": "Taken"})
     assert rename.status_code == 409
     assert rename.json()["code"] == "DUPLICATE_NAME"
-    same = await client.put(f"{path}/{first['connectionId']}", json={"version": 1, "name": "Taken"})
+    same = await emu_http.put(
+        f"{path}/{first['connectionId']}", json={"version": 1, "name": "Taken"}
+    )
     assert same.status_code == 200
-    assert (await client.get(item)).json()["version"] == 1
+    assert (await emu_http.get(item)).json()["version"] == 1
 
 
 @pytest.mark.anyio
 async def test_a_freed_name_can_be_taken_again(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """Renaming or deleting a connection frees its name."""
     first = await create(name="Old")
-    await client.put(f"{path}/{first['connectionId']}", json={"version": 1, "name": "New"})
+    await emu_http.put(f"{path}/{first['connectionId']}", json={"version": 1, "name": "New"})
     await create(name="Old")
-    await client.delete(f"{path}/{first['connectionId']}")
+    await emu_http.delete(f"{path}/{first['connectionId']}")
     await create(name="New")
 
 
 @pytest.mark.anyio
 async def test_unknown_ids_are_not_found(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """Get and update of an ID the account does not have answer 404 NOT_FOUND; IDs are exact."""
     real = (await create())["connectionId"]
     for missing in ("20251222155613307xv0nodhitf9cd0f", real.upper(), real + "x", "%2E%2E"):
-        got = await client.get(f"{path}/{missing}")
+        got = await emu_http.get(f"{path}/{missing}")
         assert got.status_code == 404
         assert got.json()["code"] == "NOT_FOUND"
-        put = await client.put(f"{path}/{missing}", json={"version": 1, "enabled": False})
+        put = await emu_http.put(f"{path}/{missing}", json={"version": 1, "enabled": False})
         assert put.status_code == 404
 
 
 @pytest.mark.anyio
 async def test_delete_is_204_whether_or_not_it_existed(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """Delete answers 204 with no body, again and again; the connection is then gone."""
     item = f"{path}/{(await create())['connectionId']}"
     for _ in range(2):
-        response = await client.delete(item)
+        response = await emu_http.delete(item)
         assert response.status_code == 204
         assert response.content == b""
-    assert (await client.get(item)).status_code == 404
-    assert (await client.delete(f"{path}/never-existed")).status_code == 204
+    assert (await emu_http.get(item)).status_code == 404
+    assert (await emu_http.delete(f"{path}/never-existed")).status_code == 204
 
 
 @pytest.mark.anyio
@@ -283,35 +276,35 @@ async def test_every_route_needs_a_pictai_key(
 
 @pytest.mark.anyio
 async def test_accounts_are_isolated(
-    client: httpx.AsyncClient,
-    other_client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
+    other_emu_http: httpx.AsyncClient,
     path: str,
     create: Create,
 ) -> None:
     """Another key's connection is a 404 to get, update and list; delete leaves it alone."""
     mine = await create(name="Shared name")
     item = f"{path}/{mine['connectionId']}"
-    assert (await other_client.get(item)).status_code == 404
-    put = await other_client.put(item, json={"version": 1, "enabled": False})
+    assert (await other_emu_http.get(item)).status_code == 404
+    put = await other_emu_http.put(item, json={"version": 1, "enabled": False})
     assert put.status_code == 404
-    assert (await other_client.delete(item)).status_code == 204
-    assert (await other_client.get(path)).json() == {"Items": []}
-    theirs = await create(other_client, name="Shared name")  # names are per account
-    mine_now = (await client.get(item)).json()
+    assert (await other_emu_http.delete(item)).status_code == 204
+    assert (await other_emu_http.get(path)).json() == {"Items": []}
+    theirs = await create(other_emu_http, name="Shared name")  # names are per account
+    mine_now = (await emu_http.get(item)).json()
     assert (mine_now["version"], mine_now["enabled"]) == (1, True)
-    listed = [c["connectionId"] for c in (await client.get(path)).json()["Items"]]
+    listed = [c["connectionId"] for c in (await emu_http.get(path)).json()["Items"]]
     assert listed == [mine["connectionId"]]
     assert theirs["connectionId"] not in listed
 
 
 @pytest.mark.anyio
-async def test_routing_errors_use_the_error_shape(client: httpx.AsyncClient, path: str) -> None:
+async def test_routing_errors_use_the_error_shape(emu_http: httpx.AsyncClient, path: str) -> None:
     """Unknown paths, trailing slashes and wrong methods answer JSON errors, never a redirect."""
     for url in ("/pictoryapis/v1/other", f"{path}/", f"{path}/a/b"):
-        response = await client.get(url)
+        response = await emu_http.get(url)
         assert response.status_code == 404
         assert response.json()["code"] == "NOT_FOUND"
-    wrong = await client.patch(f"{path}/x")
+    wrong = await emu_http.patch(f"{path}/x")
     assert wrong.status_code == 405
     assert wrong.json()["code"] == "METHOD_NOT_ALLOWED"
     assert set(wrong.headers["allow"].split(", ")) >= {"GET", "PUT", "DELETE"}
@@ -319,27 +312,27 @@ async def test_routing_errors_use_the_error_shape(client: httpx.AsyncClient, pat
 
 
 @pytest.mark.anyio
-async def test_head_of_a_listing_has_no_body(client: httpx.AsyncClient, path: str) -> None:
+async def test_head_of_a_listing_has_no_body(emu_http: httpx.AsyncClient, path: str) -> None:
     """HEAD is answered like GET, without a body."""
-    response = await client.head(path)
+    response = await emu_http.head(path)
     assert response.status_code == 200
     assert response.content == b""
 
 
 @pytest.mark.anyio
 async def test_an_escaped_slash_stays_inside_the_connection_id(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """``a%2Fb`` names one (missing) connection: GET and PUT 404, DELETE 204; nothing leaks."""
     mine = await create(name="Kept")
     for escaped in ("a%2Fb", "..%2F..", "x%3Fy%3D1", "%2F", "x%23y"):
         item = f"{path}/{escaped}"
-        got = await client.get(item)
+        got = await emu_http.get(item)
         assert got.status_code == 404, escaped
         assert got.json()["code"] == "NOT_FOUND"
-        put = await client.put(item, json={"version": 1, "name": "Changed"})
+        put = await emu_http.put(item, json={"version": 1, "name": "Changed"})
         assert put.status_code == 404, escaped
-        assert (await client.delete(item)).status_code == 204, escaped
-    assert (await client.get(f"{path}/{mine['connectionId']}")).json()["name"] == "Kept"
+        assert (await emu_http.delete(item)).status_code == 204, escaped
+    assert (await emu_http.get(f"{path}/{mine['connectionId']}")).json()["name"] == "Kept"
     # Bytes that are not UTF-8 name no connection and no route.
-    assert (await client.delete(f"{path}/%FF")).status_code == 404
+    assert (await emu_http.delete(f"{path}/%FF")).status_code == 404

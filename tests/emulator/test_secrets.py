@@ -31,7 +31,7 @@ def hidden(key: str, secrets: tuple[str, str]) -> tuple[str, ...]:
 @pytest.mark.anyio
 async def test_secrets_never_leave_the_emulator(
     emu: emulator.Emulator,
-    client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
     body: Body,
     hidden: tuple[str, ...],
     caplog: pytest.LogCaptureFixture,
@@ -44,26 +44,26 @@ async def test_secrets_never_leave_the_emulator(
     secret = hidden[1]
     caplog.set_level(logging.DEBUG)
     answers: list[httpx.Response] = []
-    created = await client.post(PATH, json=body())
+    created = await emu_http.post(PATH, json=body())
     answers.append(created)
     item = f"{PATH}/{created.json()['connectionId']}"
     answers += [
-        await client.get(item),
-        await client.get(PATH),
-        await client.put(
+        await emu_http.get(item),
+        await emu_http.get(PATH),
+        await emu_http.put(
             item, json={"version": 1, "clientSecret": ROTATED, "accessToken": ROTATED}
         ),
-        await client.put(item, json={"version": 1, "clientSecret": ROTATED}),  # conflict
-        await client.post(PATH, json=body()),  # duplicate name
-        await client.post(PATH, json=body(name="x", clientSecret=secret * 30)),  # too long
-        await client.post(PATH, json=body(name="y", accessToken=1234, clientsecret=secret)),
-        await client.put(item, json={"clientSecret": secret}),  # version required
+        await emu_http.put(item, json={"version": 1, "clientSecret": ROTATED}),  # conflict
+        await emu_http.post(PATH, json=body()),  # duplicate name
+        await emu_http.post(PATH, json=body(name="x", clientSecret=secret * 30)),  # too long
+        await emu_http.post(PATH, json=body(name="y", accessToken=1234, clientsecret=secret)),
+        await emu_http.put(item, json={"clientSecret": secret}),  # version required
     ]
     emu.set_faults(error_rate=1.0)
-    answers.append(await client.post(PATH, json=body(name="z")))
+    answers.append(await emu_http.post(PATH, json=body(name="z")))
     emu.set_faults(error_rate=0.0, drop_after_commit_rate=1.0)
     with pytest.raises(httpx.RemoteProtocolError) as dropped:
-        await client.post(PATH, json=body(name="w"))
+        await emu_http.post(PATH, json=body(name="w"))
     assert [a.status_code for a in answers][3:8] == [200, 409, 409, 400, 400]
     for answer in answers:
         assert _leaks(answer.text) == []

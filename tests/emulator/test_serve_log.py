@@ -38,30 +38,30 @@ def parsed(lines: list[str]) -> list[tuple[str, str, str]]:
 
 @pytest.mark.anyio
 async def test_each_request_gets_a_line_saying_its_fault(
-    emu: emulator.Emulator, client: httpx.AsyncClient, body: Body
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, body: Body
 ) -> None:
     """Scripted and random faults, drops of each kind, a 429 and a control-route write each
     show; reads of the control routes do not; the API key never does.
     """
     out = io.StringIO()
     emu.add_request_listener(RequestPrinter(out))
-    created = (await client.post(PATH, json=body())).json()
+    created = (await emu_http.post(PATH, json=body())).json()
     item = f"{PATH}/{created['connectionId']}"
     emu.fail_next(503, method="GET")
-    await client.get(PATH, params={"nextPageKey": "a2V5"})
-    await client.post("/_emulator/fail-next", json={"dropAfterCommit": True, "drop": "close"})
+    await emu_http.get(PATH, params={"nextPageKey": "a2V5"})
+    await emu_http.post("/_emulator/fail-next", json={"dropAfterCommit": True, "drop": "close"})
     with pytest.raises(httpx.RemoteProtocolError):
-        await client.put(item, json={"version": 1, "description": "x"})
+        await emu_http.put(item, json={"version": 1, "description": "x"})
     emu.set_faults(drop_after_commit_rate=1.0, drop_after_commit_mode="reset")
     with pytest.raises(httpx.ReadError):
-        await client.delete(item)
+        await emu_http.delete(item)
     emu.set_faults(drop_after_commit_rate=0.0, error_rate=1.0)
-    await client.get(item)
+    await emu_http.get(item)
     emu.set_faults(error_rate=0.0, rate_limit=0.001)
-    await client.get(PATH)
-    await client.get(PATH)
-    await client.get("/_emulator/faults")
-    await client.get("/_emulator/requests")
+    await emu_http.get(PATH)
+    await emu_http.get(PATH)
+    await emu_http.get("/_emulator/faults")
+    await emu_http.get("/_emulator/requests")
     lines = out.getvalue().splitlines()
     assert KEY not in out.getvalue()
     assert emulator.fingerprint(KEY) not in out.getvalue()

@@ -85,17 +85,17 @@ async def test_sqlite_data_survives_a_new_emulator(
 @pytest.mark.anyio
 async def test_reset_forgets_every_account_and_the_counters(
     emu: emulator.Emulator,
-    client: httpx.AsyncClient,
-    other_client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
+    other_emu_http: httpx.AsyncClient,
     create: Create,
 ) -> None:
     """reset() empties every account and zeroes stats; names can be reused."""
     await create(name="Mine")
-    await create(other_client, name="Theirs")
+    await create(other_emu_http, name="Theirs")
     emu.reset()
     assert emu.stats() == {"requests": 0, "errors": 0, "rateLimited": 0, "dropped": 0}
-    assert (await client.get(PATH)).json() == {"Items": []}
-    assert (await other_client.get(PATH)).json() == {"Items": []}
+    assert (await emu_http.get(PATH)).json() == {"Items": []}
+    assert (await other_emu_http.get(PATH)).json() == {"Items": []}
     await create(name="Mine")
 
 
@@ -188,21 +188,21 @@ def test_same_version_updates_from_threads_exactly_one_wins(store: Store) -> Non
 
 @pytest.mark.anyio
 async def test_same_version_updates_over_http_exactly_one_wins(
-    client: httpx.AsyncClient, create: Create
+    emu_http: httpx.AsyncClient, create: Create
 ) -> None:
     """Concurrent PUTs with the same version: one 200, the rest 409 VERSION_CONFLICT."""
     item = f"{PATH}/{(await create())['connectionId']}"
     statuses: list[int] = []
 
     async def put(index: int) -> None:
-        response = await client.put(item, json={"version": 1, "description": f"w{index}"})
+        response = await emu_http.put(item, json={"version": 1, "description": f"w{index}"})
         statuses.append(response.status_code)
 
     async with anyio.create_task_group() as group:
         for index in range(10):
             group.start_soon(put, index)
     assert sorted(statuses) == [200] + [409] * 9
-    assert (await client.get(item)).json()["version"] == 2
+    assert (await emu_http.get(item)).json()["version"] == 2
 
 
 def test_sqlite_uses_wal(tmp_path: Path) -> None:

@@ -55,12 +55,12 @@ def _sdk_verdict(body: dict[str, Any]) -> list[str]:
 @pytest.mark.anyio
 @pytest.mark.parametrize(("field", "value", "valid"), BOUNDARIES)
 async def test_create_rules_at_their_boundaries(
-    client: httpx.AsyncClient, path: str, body: Body, field: str, value: Any, valid: bool
+    emu_http: httpx.AsyncClient, path: str, body: Body, field: str, value: Any, valid: bool
 ) -> None:
     """Create accepts exactly what the SDK's own rules accept, and names the bad field."""
     sent = body(**{field: value})
     assert (_sdk_verdict(sent) == []) is valid  # the emulator and the SDK share the rules
-    response = await client.post(path, json=sent)
+    response = await emu_http.post(path, json=sent)
     if valid:
         assert response.status_code == 201, response.text
         return
@@ -74,13 +74,13 @@ async def test_create_rules_at_their_boundaries(
 @pytest.mark.anyio
 @pytest.mark.parametrize(("field", "value", "valid"), BOUNDARIES)
 async def test_update_rules_at_their_boundaries(
-    client: httpx.AsyncClient, path: str, create: Create, field: str, value: Any, valid: bool
+    emu_http: httpx.AsyncClient, path: str, create: Create, field: str, value: Any, valid: bool
 ) -> None:
     """Update applies the same rules to each field it is sent."""
     item = f"{path}/{(await create(name='Original'))['connectionId']}"
     sent = {"version": 1, field: value}
     assert ([e.field for e in _rules.check_update(sent, naming="api")] == []) is valid
-    response = await client.put(item, json=sent)
+    response = await emu_http.put(item, json=sent)
     if valid:
         assert response.status_code == 200, response.text
         assert response.json()["version"] == 2
@@ -88,18 +88,18 @@ async def test_update_rules_at_their_boundaries(
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_ERROR"
     assert [error["field"] for error in response.json()["errors"]] == [field]
-    assert (await client.get(item)).json()["version"] == 1
+    assert (await emu_http.get(item)).json()["version"] == 1
 
 
 @pytest.mark.anyio
 async def test_every_broken_rule_is_listed(
-    client: httpx.AsyncClient, path: str, body: Body
+    emu_http: httpx.AsyncClient, path: str, body: Body
 ) -> None:
     """One 400 names every bad field, missing ones as 'is required', unknown ones too."""
     sent = body(name="", description="d" * 251, enabled="yes", surprise=1)
     del sent["clientIdentifier"]
     del sent["accessToken"]
-    response = await client.post(path, json=sent)
+    response = await emu_http.post(path, json=sent)
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert [e["field"] for e in errors] == [
@@ -116,11 +116,11 @@ async def test_every_broken_rule_is_listed(
 @pytest.mark.anyio
 @pytest.mark.parametrize("version", [0, -1, "1", 1.0, True, [1]])
 async def test_a_bad_version_is_a_validation_error(
-    client: httpx.AsyncClient, path: str, create: Create, version: object
+    emu_http: httpx.AsyncClient, path: str, create: Create, version: object
 ) -> None:
     """A version that is not a positive integer is VALIDATION_ERROR (not a conflict)."""
     item = f"{path}/{(await create())['connectionId']}"
-    response = await client.put(item, json={"version": version, "enabled": False})
+    response = await emu_http.put(item, json={"version": version, "enabled": False})
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_ERROR"
     assert response.json()["errors"][0]["field"] == "version"
@@ -129,27 +129,27 @@ async def test_a_bad_version_is_a_validation_error(
 @pytest.mark.anyio
 @pytest.mark.parametrize("field", ["connectionId", "type", "createdDate", "client_secret"])
 async def test_unknown_fields_are_rejected(
-    client: httpx.AsyncClient, path: str, body: Body, create: Create, field: str
+    emu_http: httpx.AsyncClient, path: str, body: Body, create: Create, field: str
 ) -> None:
     """A strict API: fields it does not take (read-only or misspelt) are named, not ignored."""
-    response = await client.post(path, json=body(**{field: "x"}))
+    response = await emu_http.post(path, json=body(**{field: "x"}))
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {"field": field, "message": "is not a field of this request"}
     ]
     item = f"{path}/{(await create())['connectionId']}"
-    update = await client.put(item, json={"version": 1, field: "x"})
+    update = await emu_http.put(item, json={"version": 1, field: "x"})
     assert update.status_code == 400
     assert update.json()["errors"][0]["field"] == field
 
 
 @pytest.mark.anyio
 async def test_a_version_only_update_still_moves_the_version(
-    client: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, create: Create
 ) -> None:
     """An update that changes no field is accepted and still counts as an update."""
     item = f"{path}/{(await create())['connectionId']}"
-    response = await client.put(item, json={"version": 1})
+    response = await emu_http.put(item, json={"version": 1})
     assert response.status_code == 200
     assert response.json()["version"] == 2
 
@@ -173,7 +173,7 @@ BAD_BODIES: list[tuple[bytes, dict[str, str]]] = [
 @pytest.mark.anyio
 @pytest.mark.parametrize(("content", "headers"), BAD_BODIES)
 async def test_bodies_that_are_not_a_json_object_are_400(
-    client: httpx.AsyncClient,
+    emu_http: httpx.AsyncClient,
     path: str,
     create: Create,
     content: bytes,
@@ -182,7 +182,7 @@ async def test_bodies_that_are_not_a_json_object_are_400(
     """Invalid JSON, non-objects, bad Unicode and a wrong Content-Type are 400, never 500."""
     item = f"{path}/{(await create())['connectionId']}"
     for method, url in (("POST", path), ("PUT", item)):
-        response = await client.request(method, url, content=content, headers=headers)
+        response = await emu_http.request(method, url, content=content, headers=headers)
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "INVALID_JSON"
         assert response.json()["message"]
@@ -191,7 +191,7 @@ async def test_bodies_that_are_not_a_json_object_are_400(
 @pytest.mark.anyio
 @pytest.mark.parametrize("field", ["name", "description", "clientSecret", "version"])
 async def test_a_lone_surrogate_in_a_value_is_400_naming_its_field(
-    client: httpx.AsyncClient, path: str, create: Create, field: str
+    emu_http: httpx.AsyncClient, path: str, create: Create, field: str
 ) -> None:
     """JSON can spell text with no UTF-8 form; the field's rule refuses it by name, as the
     SDK does before sending, rather than the whole body being called invalid JSON.
@@ -201,7 +201,7 @@ async def test_a_lone_surrogate_in_a_value_is_400_naming_its_field(
         if field == "version" and method == "POST":
             continue  # not a field of a create
         content = b'{"%s": "ok\\ud800"}' % field.encode()
-        response = await client.request(
+        response = await emu_http.request(
             method, url, content=content, headers={"content-type": "application/json"}
         )
         assert response.status_code == 400, response.text
@@ -212,10 +212,10 @@ async def test_a_lone_surrogate_in_a_value_is_400_naming_its_field(
 
 @pytest.mark.anyio
 async def test_json_content_type_parameters_are_accepted(
-    client: httpx.AsyncClient, path: str, body: Body
+    emu_http: httpx.AsyncClient, path: str, body: Body
 ) -> None:
     """``application/json; charset=utf-8`` is JSON too."""
-    response = await client.post(
+    response = await emu_http.post(
         path,
         content=httpx.Request("POST", "http://x", json=body()).content,
         headers={"content-type": "Application/JSON; charset=utf-8"},
@@ -224,9 +224,9 @@ async def test_json_content_type_parameters_are_accepted(
 
 
 @pytest.mark.anyio
-async def test_oversized_bodies_are_refused(client: httpx.AsyncClient, path: str) -> None:
+async def test_oversized_bodies_are_refused(emu_http: httpx.AsyncClient, path: str) -> None:
     """A body far larger than any valid request is refused before it is read."""
-    response = await client.post(
+    response = await emu_http.post(
         path, content=b" " * (1024 * 1024), headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
@@ -235,10 +235,10 @@ async def test_oversized_bodies_are_refused(client: httpx.AsyncClient, path: str
 
 @pytest.mark.anyio
 async def test_huge_field_names_are_cut_in_errors(
-    client: httpx.AsyncClient, path: str, body: Body
+    emu_http: httpx.AsyncClient, path: str, body: Body
 ) -> None:
     """An unknown field's name is echoed at most 100 characters long."""
-    response = await client.post(path, json=body(**{"x" * 5000: 1}))
+    response = await emu_http.post(path, json=body(**{"x" * 5000: 1}))
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {"field": "x" * 100, "message": "is not a field of this request"}

@@ -19,7 +19,7 @@ import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo._proxies import resolve_proxy
 from pictory_vimeo._transports import resolve_name
-from tests.conftest import Pool
+from tests._support import Pool
 from tests.environment._relay import Relay
 
 KEY = "pictai_proxies"

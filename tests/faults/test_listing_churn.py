@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Final
 
 import anyio
@@ -19,12 +20,15 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.faults.conftest import PAGE_SIZE, SEED, MakeClient
+from tests._support import MakeClient
+from tests.faults._support import PAGE_SIZE, SEED
 
 pytestmark = pytest.mark.anyio
 
 CHURNERS: Final = 8
 SEEDED: Final = 40
+#: Full listings made while the churn goes on: the churn lasts until there are this many.
+MIN_LISTINGS: Final = 3
 
 
 @attrs.define
@@ -71,9 +75,12 @@ class Churn:
         await self.conns.delete(doomed)
         life.deleted = self.tick()
 
-    async def churner(self, task: int, operations: int) -> None:
+    async def churner(self, task: int, operations: int, more: Callable[[], bool]) -> None:
+        """``operations`` creates and deletes, then more for as long as ``more()`` says."""
         rng = random.Random(f"{SEED}-churn-{task}")
-        for _ in range(operations):
+        done = 0
+        while done < operations or more():
+            done += 1
             if self.owned[task] and rng.random() < 0.5:
                 await self.delete(task, rng)
             else:
@@ -122,7 +129,11 @@ async def churn_and_list(
             tasks.start_soon(lister, reader.vimeo_connections)
             async with anyio.create_task_group() as churners:
                 for task in range(CHURNERS):
-                    churners.start_soon(churn.churner, task, operations)
+                    # However the machine's load shares the time between the lister and
+                    # the churners, the churn lasts at least MIN_LISTINGS listings.
+                    churners.start_soon(
+                        churn.churner, task, operations, lambda: len(listings) < MIN_LISTINGS
+                    )
             churning = False
         # And once more, with the churn over: exactly what is stored.
         final = [c.connection_id async for c in reader.vimeo_connections.list()]
@@ -150,7 +161,7 @@ async def churn_and_list(
     print(f"\nlisting under churn: {summary}")
     assert problems == []
     assert sorted(final) == sorted(alive)
-    assert len(listings) >= 3
+    assert len(listings) >= MIN_LISTINGS
     assert in_flight > 0
     return summary
 

@@ -17,7 +17,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.faults.conftest import MakeClient
+from tests._support import MakeClient
 
 pytestmark = pytest.mark.anyio
 

@@ -27,8 +27,8 @@ import pytest
 from anyio.streams.text import TextReceiveStream
 
 import pictory_vimeo as pv
-from tests.conftest import Pool
-from tests.faults.conftest import KEY, SEED
+from tests._support import Pool
+from tests.faults._support import KEY, SEED
 
 pytestmark = pytest.mark.anyio
 

@@ -24,7 +24,8 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.faults.conftest import KEY, SEED, MakeClient
+from tests._support import MakeClient
+from tests.faults._support import KEY, SEED
 
 pytestmark = pytest.mark.anyio
 

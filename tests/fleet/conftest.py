@@ -3,9 +3,3 @@ conftest's ``served`` emulator over loopback and ``make_client``, on every pool.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-
-import pictory_vimeo as pv
-
-MakeClient = Callable[..., pv.AsyncPictoryClient]

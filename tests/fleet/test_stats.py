@@ -8,7 +8,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo.testing import PictoryEmulator
-from tests.fleet.conftest import MakeClient
+from tests._support import MakeClient
 
 pytestmark = [pytest.mark.integration]
 

@@ -23,7 +23,7 @@ from opentelemetry.trace import SpanKind
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.fleet.conftest import MakeClient
+from tests._support import MakeClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -19,7 +19,7 @@ import attrs
 
 import pictory_vimeo as pv
 
-from .conftest import ID, connection_json
+from ._support import ID, connection_json
 
 METHODS: Final = ("get", "list_page", "create", "update", "delete")
 #: The status each method's success comes with.

@@ -16,7 +16,7 @@ from typing import Final
 from urllib.parse import quote
 
 from ._servers import RawRequest, http_response
-from .conftest import COLLECTION, ID, connection_json
+from ._support import COLLECTION, ID, connection_json
 
 MODES: Final = (
     "message",

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pictory_vimeo as pv
 
-from .conftest import ID, forms_of
+from ._support import ID, forms_of
 
 __all__ = ["assert_no_secret", "secret_calls", "shown"]
 

@@ -4,77 +4,11 @@ awkward to recognise (a trailing newline, inner whitespace, quotes, ``<>&``, non
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Iterator
-from urllib.parse import quote, quote_plus
 
 import pytest
 
 from ._servers import RawServer, http_response, serve
-
-KEY = "pictai_hostile_key_3f9c2b7a"
-ID = "20251222155613307xv0nodhitf9cd0f"
-COLLECTION = "/pictoryapis/v1/vimeo-connections"
-ITEM = f"{COLLECTION}/{ID}"
-
-#: (client secret, access token) pairs as a user might hold them: read from a file with
-#: its newline, pasted with inner whitespace, or full of characters that escape differently
-#: in JSON, HTML, URLs and Python reprs.
-AWKWARD_SECRETS: list[tuple[str, str]] = [
-    ("client-secret-from-a-file\n", "token with  inner\twhitespace"),
-    ("q\"uo'te <b>&amp; sec", "ünïcödé-tøkén-✓"),
-    ("  padded secret  ", "multi\nline\r\ntoken"),
-    ("back\\slash/and?query=1&x", "tab\tesc\x1bbell\x07"),
-]
-
-
-def _written(text: str) -> set[str]:
-    utf8 = text.encode("utf-8", "surrogatepass")
-    return {
-        text,
-        json.dumps(text)[1:-1],
-        json.dumps(text, ensure_ascii=False)[1:-1],
-        html.escape(text),
-        html.escape(text, quote=False),
-        quote(text, safe=""),
-        quote_plus(text, safe=""),
-        repr(text)[1:-1],
-        repr(utf8)[2:-1],
-        utf8.decode("latin-1"),
-    }
-
-
-def forms_of(secret: str) -> set[str]:
-    """Every form in which a secret may be echoed (at least 4 characters long).
-
-    Written apart from the SDK's scrubber on purpose, so a form the scrubber forgets is
-    caught: raw, trimmed and folded; JSON-, HTML- and URL-escaped, as a Python repr, as
-    the repr of its UTF-8 bytes, as those bytes read as Latin-1; and any of those applied
-    to any other (an HTML page quoting the JSON body the secret was sent in, say).
-    """
-    found: set[str] = set()
-    for base in {secret, secret.strip(), " ".join(secret.split())}:
-        for once in _written(base):
-            found |= _written(once)
-    return {form for form in found if len(form) >= 4}
-
-
-def connection_json(**overrides: object) -> dict[str, object]:
-    """A connection object as the API returns it."""
-    body: dict[str, object] = {
-        "connectionId": ID,
-        "name": "Hostile",
-        "description": "a connection",
-        "clientIdentifier": "client-id",
-        "type": "VIMEO",
-        "enabled": True,
-        "createdDate": "2025-12-22T15:56:12.309Z",
-        "updatedDate": "2025-12-22T16:19:16.058Z",
-        "version": 1,
-    }
-    body.update(overrides)
-    return body
 
 
 @pytest.fixture
@@ -83,22 +17,3 @@ def raw_server() -> Iterator[RawServer]:
     with serve(lambda request: http_response(500, b"no responder set")) as server:
         yield server
         server.check()
-
-
-#: For tests whose server is a mock transport: the pool is httpx's whatever the loop, so
-#: only the event loops vary (a module opts in with ``loop_and_pool = mock_loops()``).
-MOCK_LOOPS = [
-    pytest.param(("asyncio", "httpx"), id="asyncio"),
-    pytest.param(("trio", "httpx"), id="trio"),
-]
-
-
-def mock_loops() -> object:
-    """A ``loop_and_pool`` fixture over asyncio and trio only, for mock-transport modules."""
-
-    @pytest.fixture(params=MOCK_LOOPS)
-    def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
-        backend, pool = request.param
-        return str(backend), str(pool)
-
-    return loop_and_pool

@@ -23,7 +23,7 @@ from pictory_vimeo import cli
 
 from . import _echo_server
 from ._servers import RawServer
-from .conftest import AWKWARD_SECRETS, forms_of
+from ._support import AWKWARD_SECRETS, forms_of
 
 KEY = "pictai_cli_hostile_key_7d3e"
 SECRET, TOKEN = AWKWARD_SECRETS[1]

@@ -21,11 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pictory_vimeo as pv
+from tests._support import CONNECTION_KEYS
 
 from ._cases import METHODS, UNPRINTABLE, call_of
-from .conftest import KEY, mock_loops
-
-loop_and_pool = mock_loops()
+from ._support import KEY
 
 BASE_URL = "https://api.test"
 THOROUGH: Final = os.environ.get("PICTORY_TEST_THOROUGH") == "1"
@@ -59,17 +58,7 @@ JSON_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
     max_leaves=12,
 )
-_CONNECTION_FIELDS = (
-    "connectionId",
-    "name",
-    "description",
-    "clientIdentifier",
-    "type",
-    "enabled",
-    "createdDate",
-    "updatedDate",
-    "version",
-)
+_CONNECTION_FIELDS = CONNECTION_KEYS
 _GOOD: Final = {
     "connectionId": st.just("20251222155613307xv0nodhitf9cd0f"),
     "name": TEXT,

@@ -20,9 +20,7 @@ import pictory_vimeo as pv
 from pictory_vimeo import _pagination, cli
 
 from ._servers import RawRequest, RawServer, http_response
-from .conftest import KEY, connection_json, mock_loops
-
-loop_and_pool = mock_loops()
+from ._support import KEY, connection_json
 
 BASE_URL = "https://api.test"
 DEFAULT = 100

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import pictory_vimeo as pv
-from tests.conftest import Pool
+from tests._support import Pool
 
 from ._cases import (
     CASES,
@@ -31,7 +31,7 @@ from ._cases import (
     call_of,
 )
 from ._servers import RawRequest, RawServer, http_response
-from .conftest import KEY, connection_json
+from ._support import KEY, connection_json
 
 BASE_URL = "https://api.test"
 #: A response limit above the big cases' ten megabytes: here they test the parsers (the
@@ -99,12 +99,6 @@ async def _outcome(conns: pv.AsyncVimeoConnections, method: str) -> object:
 
 class TestOverAMockTransport:
     """Every case, every status, every method, on httpx's pool (asyncio and trio)."""
-
-    @pytest.fixture(params=[("asyncio", "httpx"), ("trio", "httpx")], ids=["asyncio", "trio"])
-    def loop_and_pool(self, request: pytest.FixtureRequest) -> tuple[str, str]:
-        """Only the event loop varies: the mock transport is the pool."""
-        backend, pool = request.param
-        return str(backend), str(pool)
 
     @pytest.mark.anyio
     @pytest.mark.parametrize(("bad", "status"), list(_matrix()))

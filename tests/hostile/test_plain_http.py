@@ -17,9 +17,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import cli
 
-from .conftest import COLLECTION, KEY, mock_loops
-
-loop_and_pool = mock_loops()
+from ._support import COLLECTION, KEY
 
 REMOTE_HTTP = [
     "http://10.0.0.5",

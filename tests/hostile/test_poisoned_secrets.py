@@ -13,7 +13,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo._redact import Scrubber
-from tests.conftest import MakeClient
+from tests._support import MakeClient
 
 POISON = "bad\ud800secret"
 FIELDS: dict[str, Any] = {"name": "Poison", "client_identifier": "cid"}

@@ -20,9 +20,7 @@ import pytest
 import pictory_vimeo as pv
 
 from ._leaks import assert_no_secret, secret_calls
-from .conftest import AWKWARD_SECRETS, ID, KEY, connection_json, mock_loops
-
-loop_and_pool = mock_loops()
+from ._support import AWKWARD_SECRETS, ID, KEY, connection_json
 
 BASE_URL = "https://api.test"
 

@@ -11,11 +11,11 @@ from collections.abc import Callable
 import pytest
 
 import pictory_vimeo as pv
-from tests.conftest import Pool
+from tests._support import Pool
 
 from ._leaks import assert_no_secret, secret_calls
 from ._servers import RawRequest, RawServer, http_response
-from .conftest import AWKWARD_SECRETS, KEY
+from ._support import AWKWARD_SECRETS, KEY
 
 
 def _illegal_header_line(request: RawRequest) -> bytes:

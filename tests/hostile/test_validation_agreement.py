@@ -29,9 +29,7 @@ from pictory_vimeo import emulator
 from pictory_vimeo._models import to_camel
 from pictory_vimeo._rules import FIELD_RULES
 
-from .conftest import KEY, mock_loops
-
-loop_and_pool = mock_loops()
+from ._support import KEY
 
 THOROUGH: Final = os.environ.get("PICTORY_TEST_THOROUGH") == "1"
 pytestmark = [

@@ -5,17 +5,15 @@ from the root conftest).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests._support import PATH
-from tests.conftest import EMULATOR_SEED, MakeClient
+from tests._support import PATH, MakeClient
 
 SECRET = "integration-client-secret"
 TOKEN = "integration-access-token"
@@ -38,27 +36,15 @@ def page_size() -> int:
 
 
 @pytest.fixture
-def served_in_thread() -> Iterator[emulator.RunningEmulator]:
-    """A fresh emulator on loopback for a synchronous test: its loop lives in a portal thread."""
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(
-            emulator.running(page_size=PAGE_SIZE, seed=EMULATOR_SEED)
-        ) as running,
-    ):
-        yield running
-
-
-@pytest.fixture
-def client(make_client: MakeClient) -> pv.AsyncPictoryClient:
+def loopback_client(make_client: MakeClient) -> pv.AsyncPictoryClient:
     """An SDK client of the main account, with the default retry settings."""
     return make_client()
 
 
 @pytest.fixture
-def conns(client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
+def conns(loopback_client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
     """The main account's connections, through the SDK."""
-    return client.vimeo_connections
+    return loopback_client.vimeo_connections
 
 
 @pytest.fixture

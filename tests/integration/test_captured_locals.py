@@ -23,7 +23,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.conftest import MakeClient
+from tests._support import MakeClient
 
 KEY = "pictai_captured_locals_key"
 SECRET = "captured-locals-secret"

@@ -20,7 +20,7 @@ import pytest
 from pictory_vimeo import emulator
 from pictory_vimeo._httpcore2_pool import Httpcore2Transport
 from pictory_vimeo._retry import transport_failure
-from tests.conftest import MakeClient
+from tests._support import MakeClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 

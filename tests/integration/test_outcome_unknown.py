@@ -15,7 +15,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.conftest import MakeClient
+from tests._support import MakeClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

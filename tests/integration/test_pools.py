@@ -14,7 +14,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.conftest import Pool
+from tests._support import Pool
 from tests.integration.watched import Watched
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ import pytest
 from anyio.streams.text import TextReceiveStream
 
 import pictory_vimeo as pv
-from tests.conftest import Pool
+from tests._support import Pool
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

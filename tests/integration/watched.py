@@ -14,7 +14,7 @@ from pictory_vimeo._answer import Answer
 from pictory_vimeo._httpcore2_pool import Httpcore2Transport
 from pictory_vimeo._httpx_exchange import HttpxExchange
 from pictory_vimeo._transports import Exchange
-from tests.conftest import Pool
+from tests._support import Pool
 
 
 class Watched(httpx.AsyncBaseTransport):

@@ -9,7 +9,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.retries.conftest import Rival, Wire, stored
+from tests.retries._support import Rival, Wire, stored
 
 pytestmark = pytest.mark.anyio
 

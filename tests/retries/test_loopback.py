@@ -8,16 +8,9 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests.conftest import LOOPS_AND_POOLS, MakeClient
+from tests._support import MakeClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
-
-
-@pytest.fixture(params=LOOPS_AND_POOLS)
-def loop_and_pool(request: pytest.FixtureRequest) -> tuple[str, str]:
-    """Over loopback, every event loop and every connection pool the SDK can use."""
-    backend, pool = request.param
-    return str(backend), str(pool)
 
 
 async def new_connection(conns: pv.AsyncVimeoConnections) -> pv.VimeoConnection:

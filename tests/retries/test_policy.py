@@ -20,7 +20,7 @@ import pictory_vimeo as pv
 from pictory_vimeo import _retry, emulator
 from pictory_vimeo._errors import PictoryError
 from tests._support import FINAL_STATUSES, PATH, RETRIED_STATUSES
-from tests.retries.conftest import Rival, Wire
+from tests.retries._support import Rival, Wire
 
 pytestmark = pytest.mark.anyio
 
@@ -176,15 +176,15 @@ async def test_a_retry_that_succeeds_returns_the_answer(
 @pytest.mark.parametrize(("max_retries", "attempts"), [(0, 1), (1, 2), (5, 6)])
 async def test_with_options_sets_the_retries_of_a_call(
     emu: emulator.Emulator,
-    client: pv.AsyncPictoryClient,
+    scripted_client: pv.AsyncPictoryClient,
     retry_waits: list[float],
     max_retries: int,
     attempts: int,
 ) -> None:
     """with_options(max_retries=n) makes n+1 attempts and leaves the parent's setting alone."""
-    derived = client.with_options(max_retries=max_retries)
+    derived = scripted_client.with_options(max_retries=max_retries)
     assert derived.max_retries == max_retries
-    assert derived.timeout == client.timeout
+    assert derived.timeout == scripted_client.timeout
     emu.fail_next(502, times=attempts, method="GET")
     with pytest.raises(pv.InternalServerError) as caught:
         await derived.vimeo_connections.get(ID)
@@ -193,19 +193,19 @@ async def test_with_options_sets_the_retries_of_a_call(
     assert len(retry_waits) == attempts - 1
     emu.fail_next(502, times=3, method="GET")
     with pytest.raises(pv.InternalServerError) as caught:
-        await client.vimeo_connections.get(ID)
+        await scripted_client.vimeo_connections.get(ID)
     assert caught.value.attempts == 3
     assert len(emu.requests) == attempts + 3
     assert emu.requests[-1].status == 502
 
 
 async def test_backoff_is_full_jitter_under_a_doubling_ceiling(
-    emu: emulator.Emulator, client: pv.AsyncPictoryClient, retry_waits: list[float]
+    emu: emulator.Emulator, scripted_client: pv.AsyncPictoryClient, retry_waits: list[float]
 ) -> None:
     """Wait n lies in [0, min(8, 0.5 * 2**(n-1))]: 0.5 s doubling to the 8 s cap; the waits
     are jittered, not fixed; and there is no wait after the last attempt.
     """
-    limited = client.with_options(max_retries=7, timeout=1000).vimeo_connections
+    limited = scripted_client.with_options(max_retries=7, timeout=1000).vimeo_connections
     runs = []
     for _ in range(4):
         emu.fail_next(503, times=8, method="GET")

@@ -20,7 +20,7 @@ import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo.emulator import fingerprint
 from tests._support import PATH
-from tests.retries.conftest import Effect, Rival, Wire, stored
+from tests.retries._support import Effect, Rival, Wire, stored
 
 pytestmark = pytest.mark.anyio
 

@@ -17,7 +17,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from tests._support import PATH, connection_json
-from tests.retries.conftest import Rival
+from tests.retries._support import Rival
 
 pytestmark = pytest.mark.anyio
 
@@ -70,7 +70,7 @@ async def mocked(
 async def test_retry_after_seconds_is_the_wait(
     emu: emulator.Emulator,
     rival: Rival,
-    client: pv.AsyncPictoryClient,
+    scripted_client: pv.AsyncPictoryClient,
     retry_waits: list[float],
     status: int,
     seconds: float,
@@ -78,7 +78,7 @@ async def test_retry_after_seconds_is_the_wait(
     """The wait before the retry is exactly the delta-seconds the server asked for (up to 60)."""
     cid = (await rival.create("Main"))["connectionId"]
     emu.fail_next(status, method="GET", retry_after=seconds)
-    await client.with_options(timeout=120).vimeo_connections.get(cid)
+    await scripted_client.with_options(timeout=120).vimeo_connections.get(cid)
     assert retry_waits == [seconds]
     assert [(r.method, r.status) for r in emu.requests if r.method == "GET"] == [
         ("GET", status),
@@ -126,14 +126,14 @@ async def test_unreadable_retry_after_falls_back_to_backoff(
 @pytest.mark.parametrize("seconds", [61, 3600])
 async def test_retry_after_beyond_the_cap_fails_at_once(
     emu: emulator.Emulator,
-    client: pv.AsyncPictoryClient,
+    scripted_client: pv.AsyncPictoryClient,
     retry_waits: list[float],
     seconds: int,
 ) -> None:
     """Asked to wait more than 60 s, the call gives up after one attempt, even with time left."""
     emu.fail_next(429, method="GET", retry_after=seconds)
     with pytest.raises(pv.RateLimitError) as caught:
-        await client.with_options(timeout=10_000).vimeo_connections.get(ID)
+        await scripted_client.with_options(timeout=10_000).vimeo_connections.get(ID)
     assert len(emu.requests) == 1
     assert caught.value.retry_after == float(seconds)
     assert caught.value.attempts == 1
@@ -160,31 +160,33 @@ async def test_retry_after_date_beyond_the_cap_fails_at_once(
 
 
 async def test_retry_after_beyond_the_deadline_fails_at_once(
-    emu: emulator.Emulator, client: pv.AsyncPictoryClient, retry_waits: list[float]
+    emu: emulator.Emulator, scripted_client: pv.AsyncPictoryClient, retry_waits: list[float]
 ) -> None:
     """A wait under the cap but past the call's deadline is not waited: 1 attempt, raised."""
     emu.fail_next(429, method="GET", retry_after=15)
     with pytest.raises(pv.RateLimitError) as caught:
-        await client.with_options(timeout=10).vimeo_connections.get(ID)
+        await scripted_client.with_options(timeout=10).vimeo_connections.get(ID)
     assert len(emu.requests) == 1
     assert caught.value.retry_after == 15.0
     assert retry_waits == []
 
 
 async def test_retry_after_is_weighed_against_the_time_left(
-    emu: emulator.Emulator, client: pv.AsyncPictoryClient, retry_waits: list[float]
+    emu: emulator.Emulator, scripted_client: pv.AsyncPictoryClient, retry_waits: list[float]
 ) -> None:
     """After slow attempts only the rest of the deadline counts, not the whole of it.
 
-    Every answer takes 150 ms. The first (503) asks for 0.1 s, which fits; the second (429)
-    asks for 0.3 s: the whole 0.5 s deadline would fit it, the 0.2 s left do not.
+    Every answer takes at least 150 ms. The first (503) asks for 0.1 s, which fits; the
+    second (429) asks for 1.8 s: the whole 2 s deadline would fit it, the at most 1.7 s left
+    after two answers do not. (The room the first needs, 1.9 s, keeps a loaded machine from
+    mattering: only the answers' least duration does.)
     """
     emu.set_faults(latency_ms=150)
     emu.fail_next(503, method="GET", retry_after=0.1)
-    emu.fail_next(429, method="GET", retry_after=0.3)
+    emu.fail_next(429, method="GET", retry_after=1.8)
     with pytest.raises(pv.RateLimitError) as caught:
-        await client.with_options(timeout=0.5, max_retries=5).vimeo_connections.get(ID)
+        await scripted_client.with_options(timeout=2.0, max_retries=5).vimeo_connections.get(ID)
     assert [r.status for r in emu.requests] == [503, 429]
     assert caught.value.attempts == 2
-    assert caught.value.retry_after == 0.3
+    assert caught.value.retry_after == 1.8
     assert retry_waits == [0.1]

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 import pictory_vimeo as pv
-from pictory_vimeo.emulator import ServedRequest
 from pictory_vimeo.testing import PictoryEmulator
-from tests._support import PATH
 
-KEY = "pictai_sync_test"
-BASE_URL = "http://localhost"
-SECRET = "sync-client-secret"
-TOKEN = "sync-access-token"
-#: Small pages, so a handful of connections already spans several of them.
-PAGE_SIZE = 2
+from ._support import KEY, PAGE_SIZE
 
 
 @pytest.fixture
@@ -27,34 +19,12 @@ def pictory_emulator_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-def client(pictory_emulator: PictoryEmulator) -> pv.PictoryClient:
+def sync_client(pictory_emulator: PictoryEmulator) -> pv.PictoryClient:
     """A sync client of the emulator with the default settings, closed after the test."""
     return pictory_emulator.sync_client()
 
 
 @pytest.fixture
-def conns(client: pv.PictoryClient) -> pv.SyncVimeoConnections:
+def conns(sync_client: pv.PictoryClient) -> pv.SyncVimeoConnections:
     """The test account's connections, through the sync client."""
-    return client.vimeo_connections
-
-
-def lists(emu: PictoryEmulator) -> list[ServedRequest]:
-    """The list requests the emulator has served so far."""
-    return [r for r in emu.requests if r.method == "GET" and r.path == PATH]
-
-
-def next_page_key(request: ServedRequest) -> str | None:
-    """The ``nextPageKey`` a list request sent, decoded as the client encoded it."""
-    key = httpx.QueryParams(request.query).get("nextPageKey")
-    return None if key is None else str(key)
-
-
-def create(conns: pv.SyncVimeoConnections, name: str, **fields: Any) -> pv.VimeoConnection:
-    """Create a connection named ``name`` with valid credentials."""
-    values: dict[str, Any] = {
-        "client_identifier": f"id-{name.replace(' ', '-')}",
-        "client_secret": SECRET,
-        "access_token": TOKEN,
-    }
-    values.update(fields)
-    return conns.create(name=name, **values)
+    return sync_client.vimeo_connections

@@ -16,7 +16,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo._sync import _portal
 from pictory_vimeo.testing import PictoryEmulator
-from tests.sync.conftest import BASE_URL, KEY, create
+from tests.sync._support import BASE_URL, KEY, create
 
 
 @pytest.fixture
@@ -169,10 +169,10 @@ def test_with_options_shares_the_thread_and_pool(
     assert threading.active_count() == threads_before
 
 
-def test_with_options_validates(client: pv.PictoryClient) -> None:
+def test_with_options_validates(sync_client: pv.PictoryClient) -> None:
     """Bad derived settings raise ``ValidationError`` as the async client's do."""
     with pytest.raises(pv.ValidationError):
-        client.with_options(timeout=-1)
+        sync_client.with_options(timeout=-1)
 
 
 def test_retries_are_the_async_clients(retry_waits: list[float]) -> None:

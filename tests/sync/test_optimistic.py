@@ -10,7 +10,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo.testing import PictoryEmulator
-from tests.sync.conftest import create
+from tests.sync._support import create
 
 
 def test_a_sync_mutate_is_applied_and_the_connection_returned(

@@ -8,7 +8,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo.testing import PictoryEmulator
-from tests.sync.conftest import create, lists, next_page_key
+from tests.sync._support import create, lists, next_page_key
 
 NAMES = [f"Conn {i}" for i in range(5)]  # three pages of two, two, one
 

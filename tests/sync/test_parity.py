@@ -12,7 +12,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo.testing import PictoryEmulator
-from tests.sync.conftest import KEY, PAGE_SIZE, SECRET, TOKEN
+from tests.sync._support import KEY, PAGE_SIZE, SECRET, TOKEN
 
 MISSING_ID = "20251222155613307xv0nodhitf9cd0f"
 

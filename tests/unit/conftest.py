@@ -27,7 +27,7 @@ def unused_loopback_port() -> int:
 
 
 @pytest.fixture
-async def client(
+async def respx_client(
     router: respx.MockRouter, api_key: str, base_url: str, tls_context: ssl.SSLContext
 ) -> AsyncIterator[pv.AsyncPictoryClient]:
     """An SDK client on the router, with no retries so each call is exactly one request.
@@ -45,9 +45,9 @@ async def client(
 
 
 @pytest.fixture
-def conns(client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
+def conns(respx_client: pv.AsyncPictoryClient) -> pv.AsyncVimeoConnections:
     """The client's ``vimeo_connections`` resource."""
-    return client.vimeo_connections
+    return respx_client.vimeo_connections
 
 
 @pytest.fixture

@@ -11,18 +11,9 @@ from hypothesis import strategies as st
 
 import pictory_vimeo as pv
 from pictory_vimeo._models import converter, structure_connection
+from tests import _support
 
-FULL = {
-    "connectionId": "20251222155613307xv0nodhitf9cd0f",
-    "name": "Test Vimeo Connection",
-    "description": "Testing Vimeo connection via API",
-    "clientIdentifier": "test_client_id_123",
-    "type": "VIMEO",
-    "enabled": True,
-    "createdDate": "2025-12-22T15:56:12.309Z",
-    "updatedDate": "2025-12-22T16:19:16.058Z",
-    "version": 3,
-}
+FULL = _support.connection_json(version=3)
 #: What the create endpoint answers: no type, no dates, no description here.
 CREATED = {
     "name": "Made",

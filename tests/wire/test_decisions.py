@@ -12,7 +12,7 @@ import pytest
 import pictory_vimeo as pv
 
 from ._server import Exchange, KeepAliveServer, Reply, answer
-from .conftest import KEY, PATH, A, MakeClient, Store, connection
+from ._support import KEY, PATH, A, MakeClient, Store, connection
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ import pytest
 import pictory_vimeo as pv
 
 from ._server import Close, Exchange, KeepAliveServer, Reply, Reset
-from .conftest import PATH, A, B, MakeClient, Store, asked_for, connection, ok
+from ._support import PATH, A, B, MakeClient, Store, asked_for, connection, ok
 
 pytestmark = pytest.mark.anyio
 

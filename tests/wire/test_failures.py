@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import pytest
 
 import pictory_vimeo as pv
-from tests.conftest import Pool
+from tests._support import Pool
 
 from ._server import Close, KeepAliveServer, Reset
-from .conftest import KEY, A
+from ._support import KEY, A
 
 pytestmark = pytest.mark.anyio
 

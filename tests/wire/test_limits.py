@@ -18,7 +18,7 @@ import pictory_vimeo as pv
 from pictory_vimeo._wire import BodyReader
 
 from ._server import Exchange, KeepAliveServer, Reply, Responder, answer
-from .conftest import A, MakeClient, Store, connection, ok
+from ._support import A, MakeClient, Store, connection, ok
 
 pytestmark = pytest.mark.anyio
 
