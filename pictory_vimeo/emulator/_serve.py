@@ -19,7 +19,7 @@ from .._loopback import is_loopback
 from .._names import KEY_PREFIX
 from ._access import CONTROL_TOKEN_ENV, control_token_for
 from ._app import Emulator
-from ._faults import DROP_MODES, Faults
+from ._faults import DROP_MODES, FAULT_FIELDS, Faults
 from ._page import PAGE_PATH
 from ._protocol import DEFAULT_READ_TIMEOUT, check_read_timeout
 from ._serve_log import RequestPrinter
@@ -125,16 +125,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _as_flags(message: str) -> str:
     """An error about a setting, naming the command-line flag rather than the Python name."""
-    for name in (
-        "latency_ms",
-        "latency_jitter_ms",
-        "error_rate",
-        "rate_limit",
-        "drop_after_commit_rate",
-        "drop_after_commit_mode",
-        "page_size",
-        "request_read_timeout",
-    ):
+    for name in (*FAULT_FIELDS, "page_size", "request_read_timeout"):
         message = re.sub(rf"\b{name}\b", "--" + name.replace("_", "-"), message)
     return message
 
@@ -185,14 +176,8 @@ def startup_lines(url: str, host: str, token: str | None, generated: bool) -> li
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until interrupted, after printing its URL and the lines that point clients here."""
     try:
-        faults = Faults(
-            latency_ms=args.latency_ms,
-            error_rate=args.error_rate,
-            rate_limit=args.rate_limit,
-            drop_after_commit_rate=args.drop_after_commit_rate,
-            latency_jitter_ms=args.latency_jitter_ms,
-            drop_after_commit_mode=args.drop_after_commit_mode,
-        )
+        # Each fault flag's destination is the Faults field it sets.
+        faults = Faults(**{field: getattr(args, field) for field in FAULT_FIELDS})
         check_read_timeout(args.request_read_timeout)
         try:
             token, generated = control_token_of(args)

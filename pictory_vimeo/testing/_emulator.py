@@ -10,8 +10,8 @@ with it Starlette) is imported only when one is made, so the pytest plugin loads
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final, Self, TypedDict, Unpack
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Final, Self, TypedDict, TypeVar, Unpack
 
 import anyio
 import httpx
@@ -39,6 +39,9 @@ __all__ = [
 BASE_URL: Final = "http://localhost"
 #: The key clients use unless given ``api_key=``; any key starting ``pictai_`` is an account.
 DEFAULT_API_KEY: Final = KEY_PREFIX + "pytest"
+
+#: An SDK client, async or sync.
+C = TypeVar("C", AsyncPictoryClient, PictoryClient)
 
 
 class ClientOptions(TypedDict, total=False):
@@ -145,8 +148,10 @@ class PictoryEmulator:
         """The underlying ``pictory_vimeo.emulator.Emulator``, for everything else it offers."""
         return self._emulator
 
-    def _bound(self, options: ClientOptions) -> None:
-        """Fill in what binds a client to this emulator, unless the test chose otherwise."""
+    def _made(self, make: Callable[..., C], options: ClientOptions, made_here: list[C]) -> C:
+        """``make(**options)`` bound to this emulator (unless the test chose otherwise), kept
+        in ``made_here`` to be closed with it.
+        """
         with self._lock:
             if self._closed:
                 raise RuntimeError("this emulator is closed: its test has ended")
@@ -154,6 +159,10 @@ class PictoryEmulator:
         options.setdefault("base_url", BASE_URL)
         if options.get("http_client") is None:
             options.setdefault("transport", self._emulator.transport())
+        client = make(**options)
+        with self._lock:
+            made_here.append(client)
+        return client
 
     def client(self, **options: Unpack[ClientOptions]) -> AsyncPictoryClient:
         """An ``AsyncPictoryClient`` of this emulator; closed at the end of the test if open.
@@ -171,17 +180,16 @@ class PictoryEmulator:
             RuntimeError: The emulator is closed (its test has ended).
             ValidationError: An argument breaks its rule.
         """
-        self._bound(options)
-        client = AsyncPictoryClient(**options)
-        with self._lock:
-            self._async_clients.append(client)
-        return client
+        return self._made(AsyncPictoryClient, options, self._async_clients)
 
     def sync_client(self, **options: Unpack[SyncClientOptions]) -> PictoryClient:
         """A ``PictoryClient`` of this emulator; closed at the end of the test if open.
 
+        Use it as ``with`` or not: a client the test leaves open is closed for it.
+
         Args:
-            **options: ``PictoryClient``'s arguments; ``api_key``, ``base_url`` and
+            **options: ``PictoryClient``'s arguments, ``backend`` (the event loop run in
+                the client's thread) among them; ``api_key``, ``base_url`` and
                 ``transport`` default to this emulator's.
 
         Returns:
@@ -189,13 +197,10 @@ class PictoryEmulator:
 
         Raises:
             RuntimeError: The emulator is closed (its test has ended).
-            ValidationError: An argument breaks its rule.
+            ValidationError: An argument breaks its rule (checked before the client's thread
+                starts, so none is left running).
         """
-        self._bound(options)
-        client = PictoryClient(**options)
-        with self._lock:
-            self._sync_clients.append(client)
-        return client
+        return self._made(PictoryClient, options, self._sync_clients)
 
     @property
     def requests(self) -> list[ServedRequest]:
