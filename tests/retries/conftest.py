@@ -23,7 +23,7 @@ from anyio.from_thread import start_blocking_portal
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 
-from ._support import IN_PROCESS_URL, Hook, OnSdkLog, Rival, Timeline, Wire
+from ._support import IN_PROCESS_URL, Hook, OnSdkLog, Rival, Scene, Timeline, Wire
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +87,18 @@ async def rival(emu: emulator.Emulator, api_key: str) -> AsyncIterator[Rival]:
         transport=emu.transport(), base_url=IN_PROCESS_URL, headers={"Authorization": api_key}
     ) as http:
         yield Rival(http)
+
+
+@pytest.fixture
+def scene(
+    emu: emulator.Emulator,
+    wire: Wire,
+    rival: Rival,
+    conns: pv.AsyncVimeoConnections,
+    api_key: str,
+) -> Scene:
+    """The main account in process: the emulator, the SDK's wire and resource, a rival."""
+    return Scene(emu, wire, rival, conns, api_key)
 
 
 @pytest.fixture
