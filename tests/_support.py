@@ -1,12 +1,15 @@
 """What several test folders share: the API's path, its status -> error class table, a
-connection object as the API returns it and its keys, the types of the shared fixtures.
+connection object as the API returns it and its keys, the types of the shared fixtures, and
+a way to hear the SDK's log records.
 Fixtures built on these live in ``tests/conftest.py``; test modules import from here, not
 from a conftest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Final, Literal
 
 import pytest
@@ -116,3 +119,23 @@ EVENT_LOOPS = [
     pytest.param(("asyncio", "httpx"), id="asyncio"),
     pytest.param(("trio", "httpcore2"), id="trio"),
 ]
+
+
+@contextmanager
+def records_to(
+    handler: logging.Handler, loggers: Iterable[str] = ("pictory_vimeo",)
+) -> Iterator[None]:
+    """Hand ``handler`` every record of ``loggers`` (the SDK's, unless named), DEBUG ones
+    included, while inside; each logger's own level is back afterwards.
+    """
+    heard = [logging.getLogger(name) for name in loggers]
+    levels = [logger.level for logger in heard]
+    for logger in heard:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        for logger, level in zip(heard, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)

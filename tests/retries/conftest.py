@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack
 
 import attrs
 import httpx
@@ -22,6 +23,7 @@ from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
+from tests._support import records_to
 
 from ._support import IN_PROCESS_URL, Hook, OnSdkLog, Rival, Scene, Timeline, Wire
 
@@ -104,16 +106,9 @@ def scene(
 @pytest.fixture
 def timeline() -> Iterator[list[str]]:
     """What the SDK did, in order, from its DEBUG log records: attempts and waits."""
-    logger = logging.getLogger("pictory_vimeo")
     handler = Timeline()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with records_to(handler):
         yield handler.events
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 @pytest.fixture
@@ -124,18 +119,9 @@ def on_sdk_log() -> Iterator[OnSdkLog]:
     The action runs synchronously inside the SDK's call, on its thread, between one attempt
     and what follows it: another writer's turn at a precise moment, or a loaded event loop.
     """
-    logger = logging.getLogger("pictory_vimeo")
-    level = logger.level
-    hooks: list[Hook] = []
+    with ExitStack() as hooks:
 
-    def add(event: str, action: Callable[[logging.LogRecord], None]) -> None:
-        hooks.append(Hook(event, action))
-        logger.addHandler(hooks[-1])
-        logger.setLevel(logging.DEBUG)
+        def add(event: str, action: Callable[[logging.LogRecord], None]) -> None:
+            hooks.enter_context(records_to(Hook(event, action)))
 
-    try:
         yield add
-    finally:
-        for hook in hooks:
-            logger.removeHandler(hook)
-        logger.setLevel(level)
