@@ -9,9 +9,8 @@ import anyio
 import pytest
 
 import pictory_vimeo as pv
-
-MakeClient = Callable[..., pv.AsyncPictoryClient]
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
+from tests._support import MakeClient
+from tests.integration._support import NewConnection
 
 pytestmark = [
     pytest.mark.integration,

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo._rules import CONNECTION_ID_PATTERN
-
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
+from tests.integration._support import NewConnection
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
