@@ -5,7 +5,8 @@ server for the suite, as good as new for each test; the root conftest's ``make_c
 In process, the SDK reaches ``Emulator.transport()`` through a :class:`Wire`, which adds what
 a scripted fault cannot say: an answer lost after the emulator applied the request, as a
 particular httpx exception or a proxy's bare status; 409s that do not name their conflict, as
-a server may send them; and another writer's turn just before a request arrives. Waits are
+a server may send them; and another writer's turn just before a request arrives (``scene``
+holds the emulator, the Wire, the SDK's resource through it and that writer). Waits are
 read from the SDK's log records (``retry_waits``, ``timeline``); the testing mode is on, so
 none is slept.
 """
