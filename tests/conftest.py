@@ -34,6 +34,7 @@ from tests._support import (
     ConnectionJson,
     MakeClient,
     Pool,
+    records_to,
 )
 
 #: What a test (or a fixture it uses) asks for to see this run's pool: ``sdk_transport``
@@ -156,16 +157,9 @@ class _RetryWaits(logging.Handler):
 @pytest.fixture
 def retry_waits() -> Iterator[list[float]]:
     """The waits the SDK asked for (retries, conflicts), read from its DEBUG log records."""
-    logger = logging.getLogger("pictory_vimeo")
     handler = _RetryWaits()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with records_to(handler):
         yield handler.waits
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 #: The marker of a test that puts a secret into an error or a log record on purpose (to
@@ -220,17 +214,8 @@ def _no_secret_leaks(
     monkeypatch.setattr(_redact.Scrubber, "__init__", recording_scrubber_init)
     monkeypatch.setattr(pv.PictoryError, "__init__", recording_error_init)
     handler = _Records()
-    loggers = [logging.getLogger(name) for name in GUARDED_LOGGERS]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG)
-    try:
+    with records_to(handler, GUARDED_LOGGERS):
         yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.removeHandler(handler)
-            logger.setLevel(level)
     if not secrets:
         return
     forms = sorted(set().union(*(_redact._forms(secret) for secret in secrets)), key=len)

@@ -12,100 +12,21 @@ from __future__ import annotations
 
 import collections
 import random
-import re
-import signal
-import sys
-import time
 from pathlib import Path
 from typing import Any, Final
 
 import anyio
 import anyio.abc
 import attrs
-import httpx
 import pytest
-from anyio.streams.text import TextReceiveStream
 
 import pictory_vimeo as pv
-from tests._support import Pool
+from tests._support import EmulatorProcess, Pool
 from tests.faults._support import KEY, SEED
 
 pytestmark = pytest.mark.anyio
 
 WRITERS: Final = 8
-_URL: Final = re.compile(r"http://\S+")
-_STARTUP_SECONDS: Final = 30
-
-
-class Server:
-    """``python -m pictory_vimeo.emulator --db FILE`` as a child process, killed at will."""
-
-    def __init__(self, db: Path, log: Path) -> None:
-        self.db = db
-        self.log = log
-        self.port = 0
-        self.base_url = ""
-        self.process: anyio.abc.Process | None = None
-
-    async def start(self) -> float:
-        """Start on ``self.port`` (0 the first time: any free one); the seconds it took."""
-        began = time.perf_counter()
-        command = [
-            sys.executable,
-            "-I",
-            "-m",
-            "pictory_vimeo.emulator",
-            "--quiet",  # its request lines would fill the pipe no one reads after the URL
-            "--port",
-            str(self.port),
-            "--page-size",
-            "10",
-            "--db",
-            str(self.db),
-        ]
-        with self.log.open("ab") as stderr:
-            self.process = await anyio.open_process(command, stderr=stderr)
-        with anyio.fail_after(_STARTUP_SECONDS):
-            url = await self._printed_url()
-            await self._healthy(url)
-        self.base_url = url
-        self.port = int(url.rsplit(":", 1)[1])
-        return time.perf_counter() - began
-
-    async def _printed_url(self) -> str:
-        assert self.process is not None
-        assert self.process.stdout is not None
-        seen = ""
-        async for chunk in TextReceiveStream(self.process.stdout):
-            seen += chunk
-            match = _URL.search(seen)
-            if match and "\n" in seen[match.end() :]:
-                return match.group(0)
-        raise AssertionError(f"the emulator exited before listening; it printed {seen!r}")
-
-    @staticmethod
-    async def _healthy(url: str) -> None:
-        async with httpx.AsyncClient(base_url=url) as http:
-            while True:
-                try:
-                    if (await http.get("/_emulator/health")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await anyio.sleep(0.02)
-
-    async def kill(self) -> None:
-        """SIGKILL, and wait for it to be gone."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        assert await self.process.wait() == -signal.SIGKILL
-        await self.process.aclose()
-        self.process = None
-
-    async def stop(self) -> None:
-        if self.process is not None:
-            with anyio.CancelScope(shield=True):
-                await self.kill()
 
 
 @attrs.define(eq=False)
@@ -239,7 +160,7 @@ async def kill_and_restart_mid_run(
     restarts: int = 1,
 ) -> str:
     """``writes`` answered writes before each of ``restarts`` kills and after the last."""
-    server = Server(tmp_path / "db.sqlite", tmp_path / "emulator.log")
+    server = EmulatorProcess(tmp_path / "db.sqlite", tmp_path / "emulator.log", page_size=10)
     await server.start()
     in_flight: list[int] = []
     downtimes: list[float] = []

@@ -1,11 +1,11 @@
 """Fixtures of the integration suite: the emulator served over real loopback HTTP with small
 pages, SDK clients and raw httpx clients pointed at it (``served`` and ``make_client`` come
-from the root conftest).
+from the root conftest), and this run's pool counting the requests it is given (``watched``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,14 +13,14 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests._support import PATH, MakeClient
+from tests._support import PATH, MakeClient, Pool
+from tests.integration._support import NewConnection, WatchedClient
+from tests.integration.watched import Watched
 
 SECRET = "integration-client-secret"
 TOKEN = "integration-access-token"
 #: Small pages, so a listing of a dozen connections already spans several of them.
 PAGE_SIZE = 5
-
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
 
 
 @pytest.fixture
@@ -69,5 +69,26 @@ def new_connection(conns: pv.AsyncVimeoConnections) -> NewConnection:
         }
         values.update(fields)
         return await (owner or conns).create(name=name, **values)
+
+    return make
+
+
+@pytest.fixture
+def watched(sdk_transport: Pool) -> Watched:
+    """This run's pool, counting the requests it is given."""
+    return Watched(sdk_transport)
+
+
+@pytest.fixture
+def watched_client(
+    served: emulator.RunningEmulator, watched: Watched, api_key: str
+) -> WatchedClient:
+    """``watched_client(**options)``: an SDK client of the served emulator (the main account)
+    whose every request goes through ``watched``; the test closes it.
+    """
+
+    def make(**options: Any) -> pv.AsyncPictoryClient:
+        client = pv.AsyncPictoryClient(api_key, served.base_url, transport=watched.pool, **options)
+        return watched.watch(client)
 
     return make

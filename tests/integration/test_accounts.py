@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import httpx
 import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-
-MakeClient = Callable[..., pv.AsyncPictoryClient]
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
+from tests._support import MakeClient
+from tests.integration._support import NewConnection
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -20,18 +17,23 @@ async def _ids(conns: pv.AsyncVimeoConnections) -> list[str]:
     return [connection.connection_id async for connection in conns.list()]
 
 
+@pytest.fixture
+def theirs(make_client: MakeClient, other_api_key: str) -> pv.AsyncVimeoConnections:
+    """The second account's connections, through the SDK."""
+    return make_client(other_api_key).vimeo_connections
+
+
 async def test_another_account_gets_404_and_cannot_touch_a_connection(
     served: emulator.RunningEmulator,
     path: str,
     conns: pv.AsyncVimeoConnections,
-    make_client: MakeClient,
+    theirs: pv.AsyncVimeoConnections,
     other_api_key: str,
     new_connection: NewConnection,
 ) -> None:
     """B's get and update of A's connection are 404; B's delete is 204 yet A's one survives."""
     mine = await new_connection("Owned by A", description="A's")
     before = await conns.get(mine.connection_id)
-    theirs = make_client(other_api_key).vimeo_connections
 
     with pytest.raises(pv.NotFoundError) as on_get:
         await theirs.get(mine.connection_id)
@@ -50,13 +52,9 @@ async def test_another_account_gets_404_and_cannot_touch_a_connection(
 
 
 async def test_the_same_name_is_allowed_in_two_accounts_and_lists_are_disjoint(
-    conns: pv.AsyncVimeoConnections,
-    make_client: MakeClient,
-    other_api_key: str,
-    new_connection: NewConnection,
+    conns: pv.AsyncVimeoConnections, theirs: pv.AsyncVimeoConnections, new_connection: NewConnection
 ) -> None:
     """Names are unique per account only; each account lists exactly its own connections."""
-    theirs = make_client(other_api_key).vimeo_connections
     a_shared = await new_connection("Shared Name")
     b_shared = await new_connection("Shared Name", owner=theirs)
     a_only = [await new_connection(f"A {index}") for index in range(6)]
@@ -75,13 +73,9 @@ async def test_the_same_name_is_allowed_in_two_accounts_and_lists_are_disjoint(
 
 
 async def test_deleting_in_one_account_leaves_the_other_alone(
-    conns: pv.AsyncVimeoConnections,
-    make_client: MakeClient,
-    other_api_key: str,
-    new_connection: NewConnection,
+    conns: pv.AsyncVimeoConnections, theirs: pv.AsyncVimeoConnections, new_connection: NewConnection
 ) -> None:
     """A delete by A of its own same-named connection removes nothing of B's."""
-    theirs = make_client(other_api_key).vimeo_connections
     a_conn = await new_connection("Twin")
     b_conn = await new_connection("Twin", owner=theirs)
     await conns.delete(a_conn.connection_id)
@@ -91,8 +85,7 @@ async def test_deleting_in_one_account_leaves_the_other_alone(
 
 async def test_a_page_key_of_one_account_shows_another_nothing(
     conns: pv.AsyncVimeoConnections,
-    make_client: MakeClient,
-    other_api_key: str,
+    theirs: pv.AsyncVimeoConnections,
     new_connection: NewConnection,
     page_size: int,
 ) -> None:
@@ -101,7 +94,6 @@ async def test_a_page_key_of_one_account_shows_another_nothing(
         await new_connection(f"A Paged {index}")
     first = await conns.list_page()
     assert first.next_page_key is not None
-    theirs = make_client(other_api_key).vimeo_connections
     with pytest.raises(pv.BadRequestError) as info:
         await theirs.list_page(next_page_key=first.next_page_key)
     assert info.value.code == "INVALID_PAGE_KEY"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import anyio
 import pytest
 
 import pictory_vimeo as pv
-
-MakeClient = Callable[..., pv.AsyncPictoryClient]
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
+from tests._support import MakeClient
+from tests.integration._support import NewConnection
 
 pytestmark = [
     pytest.mark.integration,
@@ -20,6 +20,9 @@ pytestmark = [
 
 SEEDED = 23
 WRITERS = 20
+
+#: What the losers of a race raise.
+Lost = TypeVar("Lost", bound=pv.PictoryError)
 
 
 class _Mutator:
@@ -60,6 +63,27 @@ class _Mutator:
 
     async def _touch(self, connection_id: str) -> None:
         await self.conns.update(connection_id, version=1, description="changed mid-listing")
+
+
+async def _race(
+    write: Callable[[int], Awaitable[pv.VimeoConnection]], lost: type[Lost]
+) -> tuple[list[pv.VimeoConnection], list[Lost]]:
+    """``write(index)`` by WRITERS writers at once: what the winners got, what the losers
+    raised (``lost``; any other error fails the race).
+    """
+    wins: list[pv.VimeoConnection] = []
+    losses: list[Lost] = []
+
+    async def one(index: int) -> None:
+        try:
+            wins.append(await write(index))
+        except lost as error:
+            losses.append(error)
+
+    async with anyio.create_task_group() as tasks:
+        for index in range(WRITERS):
+            tasks.start_soon(one, index)
+    return wins, losses
 
 
 async def test_listing_during_creates_and_deletes_yields_survivors_exactly_once(
@@ -122,21 +146,10 @@ async def test_racing_updates_of_one_version_let_exactly_one_win(
     """20 concurrent updates from version 1: one succeeds, 19 VersionConflictError; v2."""
     conns = make_client(max_retries=0).vimeo_connections
     target = await new_connection("Contended")
-    wins: list[pv.VimeoConnection] = []
-    conflicts: list[pv.VersionConflictError] = []
-
-    async def write(index: int) -> None:
-        try:
-            wins.append(
-                await conns.update(target.connection_id, version=1, description=f"writer {index}")
-            )
-        except pv.VersionConflictError as error:
-            conflicts.append(error)
-
-    async with anyio.create_task_group() as tasks:
-        for index in range(WRITERS):
-            tasks.start_soon(write, index)
-
+    wins, conflicts = await _race(
+        lambda index: conns.update(target.connection_id, version=1, description=f"writer {index}"),
+        pv.VersionConflictError,
+    )
     assert len(wins) == 1
     assert len(conflicts) == WRITERS - 1
     assert all(error.code == "VERSION_CONFLICT" for error in conflicts)
@@ -152,26 +165,15 @@ async def test_racing_creates_of_one_name_let_exactly_one_win(
 ) -> None:
     """20 concurrent creates of one name: one connection, 19 DuplicateNameError."""
     conns = make_client(max_retries=0).vimeo_connections
-    wins: list[pv.VimeoConnection] = []
-    duplicates: list[pv.DuplicateNameError] = []
-
-    async def create(index: int) -> None:
-        try:
-            wins.append(
-                await conns.create(
-                    name="Contested Name",
-                    client_identifier=f"writer-{index}",
-                    client_secret="s",
-                    access_token="t",
-                )
-            )
-        except pv.DuplicateNameError as error:
-            duplicates.append(error)
-
-    async with anyio.create_task_group() as tasks:
-        for index in range(WRITERS):
-            tasks.start_soon(create, index)
-
+    wins, duplicates = await _race(
+        lambda index: conns.create(
+            name="Contested Name",
+            client_identifier=f"writer-{index}",
+            client_secret="s",
+            access_token="t",
+        ),
+        pv.DuplicateNameError,
+    )
     assert len(wins) == 1
     assert len(duplicates) == WRITERS - 1
     assert all(error.code == "DUPLICATE_NAME" for error in duplicates)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo._rules import CONNECTION_ID_PATTERN
-
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
+from tests.integration._support import NewConnection
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -19,14 +16,12 @@ async def _all(conns: pv.AsyncVimeoConnections) -> list[pv.VimeoConnection]:
 
 
 @pytest.mark.parametrize("served", ["memory", "sqlite"], indirect=True)
-async def test_create_get_list_update_delete_round_trip(conns: pv.AsyncVimeoConnections) -> None:
+async def test_create_get_list_update_delete_round_trip(
+    conns: pv.AsyncVimeoConnections, new_connection: NewConnection
+) -> None:
     """create -> get -> list -> update -> delete -> get answers 404, each as documented."""
-    created = await conns.create(
-        name="Marketing Team",
-        client_identifier="abc123def456",
-        client_secret="xyz789-secret",
-        access_token="1234567890abcdef",
-        description="Primary Vimeo account",
+    created = await new_connection(
+        "Marketing Team", client_identifier="abc123def456", description="Primary Vimeo account"
     )
     assert CONNECTION_ID_PATTERN.fullmatch(created.connection_id)
 
@@ -63,14 +58,12 @@ async def test_create_get_list_update_delete_round_trip(conns: pv.AsyncVimeoConn
 
 
 async def test_create_maps_the_documented_subset_response(
-    conns: pv.AsyncVimeoConnections,
+    conns: pv.AsyncVimeoConnections, new_connection: NewConnection
 ) -> None:
     """The create answer lacks type and dates: the model leaves them None, the rest is exact."""
-    created = await conns.create(
-        name="Subset",
+    created = await new_connection(
+        "Subset",
         client_identifier="cid-subset",
-        client_secret="secret-subset",
-        access_token="token-subset",
         description="made to check the create answer",
         enabled=False,
     )

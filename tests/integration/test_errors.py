@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -18,9 +17,8 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo._models import to_camel
-
-MakeClient = Callable[..., pv.AsyncPictoryClient]
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
+from tests._support import MakeClient
+from tests.integration._support import NewConnection
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -4,15 +4,12 @@ writes whose answer is lost after they were applied (which must still apply exac
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-
-MakeClient = Callable[..., pv.AsyncPictoryClient]
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
+from tests._support import MakeClient
+from tests.integration._support import NewConnection
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

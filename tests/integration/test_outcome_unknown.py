@@ -9,6 +9,7 @@ happen. Over loopback, on every pool.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,25 +26,41 @@ FIELDS: dict[str, Any] = {
     "access_token": "outcome-access-token",
 }
 
+#: ``losing_first_answer(method, then=status, retries=n)``, as the fixture gives it.
+LosingFirstAnswer = Callable[..., pv.AsyncVimeoConnections]
+
+
+@pytest.fixture
+def losing_first_answer(
+    make_client: MakeClient, served: emulator.RunningEmulator
+) -> LosingFirstAnswer:
+    """``losing_first_answer(method, then=status, retries=n)``: the connections of a client
+    with ``n`` retries whose next ``method`` request is applied but its answer lost (a 503 in
+    its place), and whose ``n`` retries all meet ``status``.
+    """
+
+    def make(method: str, *, then: int, retries: int) -> pv.AsyncVimeoConnections:
+        served.emulator.fail_next(503, method=method, drop_after_commit=True)
+        served.emulator.fail_next(then, method=method, times=retries)
+        return make_client(max_retries=retries).vimeo_connections
+
+    return make
+
 
 async def test_a_create_that_landed_before_the_429s_is_returned(
-    make_client: MakeClient, served: emulator.RunningEmulator
+    losing_first_answer: LosingFirstAnswer,
 ) -> None:
     """Applied, answer lost, then 429 until the retries ran out: the stored one comes back."""
-    conns = make_client(max_retries=2).vimeo_connections
-    served.emulator.fail_next(503, method="POST", drop_after_commit=True)
-    served.emulator.fail_next(429, method="POST", times=2)
+    conns = losing_first_answer("POST", then=429, retries=2)
     made = await conns.create(name="Landed", **FIELDS)
     assert [c.connection_id for c in (await conns.list_page()).items] == [made.connection_id]
 
 
 async def test_a_create_whose_outcome_cannot_be_read_says_so(
-    make_client: MakeClient, served: emulator.RunningEmulator
+    losing_first_answer: LosingFirstAnswer, served: emulator.RunningEmulator
 ) -> None:
     """The reads that would settle it fail too: the error says the outcome is unknown."""
-    conns = make_client(max_retries=1).vimeo_connections
-    served.emulator.fail_next(503, method="POST", drop_after_commit=True)
-    served.emulator.fail_next(429, method="POST")
+    conns = losing_first_answer("POST", then=429, retries=1)
     served.emulator.fail_next(429, method="GET", times=2)
     with pytest.raises(pv.RateLimitError) as caught:
         await conns.create(name="Unsure", **FIELDS)
@@ -66,25 +83,21 @@ async def test_a_create_that_never_landed_is_a_plain_failure(
 
 
 async def test_an_update_that_landed_before_the_503s_is_returned(
-    make_client: MakeClient, served: emulator.RunningEmulator
+    losing_first_answer: LosingFirstAnswer,
 ) -> None:
     """``update`` re-reads: version + 1 with the fields sent is ours, and returned."""
-    conns = make_client(max_retries=2).vimeo_connections
+    conns = losing_first_answer("PUT", then=503, retries=2)
     made = await conns.create(name="Upd", **FIELDS)
-    served.emulator.fail_next(503, method="PUT", drop_after_commit=True)
-    served.emulator.fail_next(503, method="PUT", times=2)
     updated = await conns.update(made.connection_id, version=1, enabled=False)
     assert (updated.version, updated.enabled) == (2, False)
 
 
 async def test_an_update_of_secrets_that_may_have_landed_is_unknown(
-    make_client: MakeClient, served: emulator.RunningEmulator
+    losing_first_answer: LosingFirstAnswer,
 ) -> None:
     """What it sent cannot be read back: the 429 it ends in says the outcome is unknown."""
-    conns = make_client(max_retries=1).vimeo_connections
+    conns = losing_first_answer("PUT", then=429, retries=1)
     made = await conns.create(name="Rotate", **FIELDS)
-    served.emulator.fail_next(503, method="PUT", drop_after_commit=True)
-    served.emulator.fail_next(429, method="PUT")
     rotated: dict[str, Any] = {"client_secret": "rotated-secret-value"}
     with pytest.raises(pv.RateLimitError) as caught:
         await conns.update(made.connection_id, version=1, **rotated)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
 
 import pictory_vimeo as pv
-
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
+from tests.integration._support import NewConnection
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

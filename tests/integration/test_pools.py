@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +16,31 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from tests._support import Pool
+from tests.integration._support import WatchedClient
 from tests.integration.watched import Watched
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 KEY = "pictai_pools"
 FIELDS: dict[str, Any] = {"client_identifier": "c", "client_secret": "s1", "access_token": "t1"}
 
+#: ``slow_client(max_concurrency=n, latency_ms=ms)``, as the fixture gives it.
+SlowClient = Callable[..., pv.AsyncPictoryClient]
 
-@pytest.mark.anyio
+
+@pytest.fixture
+def slow_client(served: emulator.RunningEmulator, watched_client: WatchedClient) -> SlowClient:
+    """``slow_client(max_concurrency=n, latency_ms=ms)``: a watched client with ``n`` slots
+    for requests in flight, of the served emulator, which from now on takes ``ms`` to answer.
+    """
+
+    def make(*, max_concurrency: int, latency_ms: int) -> pv.AsyncPictoryClient:
+        served.emulator.set_faults(latency_ms=latency_ms)
+        return watched_client(max_concurrency=max_concurrency)
+
+    return make
+
+
 async def test_auto_picks_aiohttp_under_asyncio_and_httpcore2_under_trio(
     anyio_backend: str,
 ) -> None:
@@ -38,7 +55,6 @@ async def test_auto_picks_aiohttp_under_asyncio_and_httpcore2_under_trio(
         assert client.with_options(max_concurrency=5).max_concurrency == 5
 
 
-@pytest.mark.anyio
 async def test_auto_outside_a_loop_is_decided_by_the_first_call(
     served: emulator.RunningEmulator, anyio_backend: str
 ) -> None:
@@ -71,7 +87,6 @@ def test_aiohttp_is_refused_under_trio() -> None:
     ],
     ids=["unknown-name", "not-an-async-transport", "zero", "a-bool", "with-http-client"],
 )
-@pytest.mark.anyio
 async def test_bad_pool_settings_are_refused(arguments: dict[str, object], field: str) -> None:
     """Each bad setting is named in one ValidationError, before anything is opened."""
     async with httpx.AsyncClient() as http:
@@ -81,12 +96,10 @@ async def test_bad_pool_settings_are_refused(arguments: dict[str, object], field
     assert [e.field for e in caught.value.errors] == [field]
 
 
-@pytest.mark.anyio
 async def test_a_transport_instance_is_used_and_named(
-    served: emulator.RunningEmulator, sdk_transport: Pool
+    served: emulator.RunningEmulator, watched: Watched
 ) -> None:
     """Any ``httpx.AsyncBaseTransport`` carries the calls; ``repr`` names its class."""
-    watched = Watched(sdk_transport)
     async with pv.AsyncPictoryClient(KEY, served.base_url, transport=watched) as client:
         await client.vimeo_connections.list_page()
         assert client.transport == "tests.integration.watched.Watched"
@@ -94,17 +107,12 @@ async def test_a_transport_instance_is_used_and_named(
     assert watched.closed
 
 
-@pytest.mark.anyio
 async def test_many_tasks_queue_for_max_concurrency_slots(
-    served: emulator.RunningEmulator, sdk_transport: Pool
+    watched: Watched, slow_client: SlowClient
 ) -> None:
     """600 tasks on one client with ``max_concurrency=8``: all succeed, 8 in flight at most."""
-    watched = Watched(sdk_transport)
-    async with watched.watch(
-        pv.AsyncPictoryClient(KEY, served.base_url, transport=sdk_transport, max_concurrency=8)
-    ) as client:
+    async with slow_client(max_concurrency=8, latency_ms=2) as client:
         made = await client.vimeo_connections.create(name="Shared", **FIELDS)
-        served.emulator.set_faults(latency_ms=2)
         got: list[pv.VimeoConnection] = []
 
         async def read() -> None:
@@ -118,16 +126,11 @@ async def test_many_tasks_queue_for_max_concurrency_slots(
     assert watched.most_in_flight == 8
 
 
-@pytest.mark.anyio
 async def test_a_derived_client_shares_its_parents_slots(
-    served: emulator.RunningEmulator, sdk_transport: Pool
+    watched: Watched, slow_client: SlowClient
 ) -> None:
     """``with_options(timeout=...)`` per call does not multiply ``max_concurrency``."""
-    watched = Watched(sdk_transport)
-    async with watched.watch(
-        pv.AsyncPictoryClient(KEY, served.base_url, transport=sdk_transport, max_concurrency=4)
-    ) as client:
-        served.emulator.set_faults(latency_ms=2)
+    async with slow_client(max_concurrency=4, latency_ms=2) as client:
 
         async def read(index: int) -> None:
             derived = client.with_options(timeout=10 + index)
@@ -140,16 +143,11 @@ async def test_a_derived_client_shares_its_parents_slots(
     assert watched.most_in_flight == 4
 
 
-@pytest.mark.anyio
 async def test_waiting_for_a_slot_counts_against_the_deadline(
-    served: emulator.RunningEmulator, sdk_transport: Pool
+    watched: Watched, slow_client: SlowClient
 ) -> None:
     """With the one slot held by a slow call, a call with a short deadline times out unsent."""
-    watched = Watched(sdk_transport)
-    async with watched.watch(
-        pv.AsyncPictoryClient(KEY, served.base_url, transport=sdk_transport, max_concurrency=1)
-    ) as client:
-        served.emulator.set_faults(latency_ms=400)
+    async with slow_client(max_concurrency=1, latency_ms=400) as client:
         outcome: list[object] = []
         async with anyio.create_task_group() as group:
             group.start_soon(lambda: client.vimeo_connections.list_page())
@@ -168,7 +166,6 @@ async def test_waiting_for_a_slot_counts_against_the_deadline(
     assert watched.started == 1  # the second call never reached the pool
 
 
-@pytest.mark.anyio
 async def test_a_netrc_entry_for_the_host_changes_nothing(
     served: emulator.RunningEmulator,
     sdk_transport: Pool,
@@ -186,7 +183,6 @@ async def test_a_netrc_entry_for_the_host_changes_nothing(
     assert [r.status for r in served.emulator.requests] == [200]
 
 
-@pytest.mark.anyio
 async def test_clients_load_the_ca_store_once(
     sdk_transport: Pool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ from pictory_vimeo import emulator
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
-MakeClient = Callable[..., pv.AsyncPictoryClient]
 FIELDS: dict[str, Any] = {
     "client_identifier": "cid",
     "client_secret": "raw-secret",

@@ -11,7 +11,7 @@ import pytest_asyncio
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-from tests._support import Pool
+from tests.integration._support import WatchedClient
 from tests.integration.watched import Watched
 
 pytestmark = pytest.mark.integration
@@ -29,39 +29,29 @@ async def _wait_for(condition: Callable[[], bool], seconds: float = 2.0) -> None
             await anyio.sleep(0.005)
 
 
+async def _add_the_items(client: pv.AsyncPictoryClient) -> None:
+    """Create ``Item 0`` to ``Item 9`` in the client's account."""
+    for index in range(TOTAL):
+        await client.vimeo_connections.create(name=f"Item {index}", **FIELDS)
+
+
 @pytest.fixture
-async def served(anyio_backend: str) -> AsyncIterator[emulator.RunningEmulator]:
-    """An emulator on loopback with ten connections of one account, in pages of three."""
+async def served(anyio_backend: str, api_key: str) -> AsyncIterator[emulator.RunningEmulator]:
+    """An emulator on loopback with ten connections of the main account, in pages of three."""
     async with emulator.running(page_size=PAGE_SIZE) as running:
-        async with pv.AsyncPictoryClient(KEY, running.base_url, transport="httpx") as seeder:
-            for index in range(TOTAL):
-                await seeder.vimeo_connections.create(
-                    name=f"Item {index}",
-                    client_identifier="c",
-                    client_secret="s1",
-                    access_token="t1",
-                )
+        async with pv.AsyncPictoryClient(api_key, running.base_url, transport="httpx") as seeder:
+            await _add_the_items(seeder)
         yield running
-
-
-@pytest.fixture
-def watched(sdk_transport: Pool) -> Watched:
-    """This run's pool, watched."""
-    return Watched(sdk_transport)
-
-
-def _client(served: emulator.RunningEmulator, watched: Watched) -> pv.AsyncPictoryClient:
-    return watched.watch(pv.AsyncPictoryClient(KEY, served.base_url, transport=watched.pool))
 
 
 @pytest.mark.anyio
 async def test_inside_async_with_the_next_page_is_fetched_while_the_caller_works(
-    served: emulator.RunningEmulator, watched: Watched
+    served: emulator.RunningEmulator, watched: Watched, watched_client: WatchedClient
 ) -> None:
     """Holding page one, page two is already requested — and page three is not."""
     served.emulator.set_faults(latency_ms=50)
     names: list[str] = []
-    async with _client(served, watched) as client:
+    async with watched_client() as client:
         async for page in client.vimeo_connections.list().pages():
             if not names:
                 await _wait_for(lambda: watched.started == 2)
@@ -75,10 +65,10 @@ async def test_inside_async_with_the_next_page_is_fetched_while_the_caller_works
 
 @pytest.mark.anyio
 async def test_without_async_with_pages_are_fetched_only_when_reached(
-    served: emulator.RunningEmulator, watched: Watched
+    watched: Watched, watched_client: WatchedClient
 ) -> None:
     """A client not entered still lists everything, one request per page reached."""
-    client = _client(served, watched)
+    client = watched_client()
     names: list[str] = []
     async for page in client.vimeo_connections.list().pages():
         await anyio.sleep(0.05)
@@ -91,10 +81,10 @@ async def test_without_async_with_pages_are_fetched_only_when_reached(
 
 @pytest.mark.anyio
 async def test_a_limit_met_by_the_first_page_fetches_no_more(
-    served: emulator.RunningEmulator, watched: Watched
+    watched: Watched, watched_client: WatchedClient
 ) -> None:
     """``limit=2`` needs only page one: nothing is read ahead for it."""
-    async with _client(served, watched) as client:
+    async with watched_client() as client:
         names = [c.name async for c in client.vimeo_connections.list(limit=2)]
         await anyio.sleep(0.1)
         assert watched.started == 1
@@ -129,11 +119,11 @@ async def _abandon(client: pv.AsyncPictoryClient, how: Exit, watched: Watched) -
 @pytest.mark.anyio
 @pytest.mark.parametrize("how", ["break", "exception", "cancellation"])
 async def test_an_abandoned_listing_cancels_its_fetch_at_once(
-    served: emulator.RunningEmulator, watched: Watched, how: Exit
+    watched: Watched, watched_client: WatchedClient, how: Exit
 ) -> None:
     """Break, an exception or cancellation: the page in flight (held forever) is cancelled."""
     watched.hold_later_pages = True  # page two never arrives unless its fetch is cancelled
-    async with _client(served, watched) as client:
+    async with watched_client() as client:
         await _abandon(client, how, watched)
         await _wait_for(lambda: watched.in_flight == 0)
         watched.hold_later_pages = False
@@ -145,10 +135,10 @@ async def test_an_abandoned_listing_cancels_its_fetch_at_once(
 
 @pytest.mark.anyio
 async def test_closing_the_client_cancels_a_fetch_still_in_flight(
-    served: emulator.RunningEmulator, watched: Watched
+    watched: Watched, watched_client: WatchedClient
 ) -> None:
     """An iterator still alive: ``aclose()`` cancels its fetch at once, and the block ends."""
-    async with _client(served, watched) as client:
+    async with watched_client() as client:
         pages = client.vimeo_connections.list().pages()
         watched.hold_later_pages = True
         first = await pages.__anext__()
@@ -169,13 +159,7 @@ async def entered_in_setup() -> AsyncIterator[tuple[pv.AsyncPictoryClient, Watch
     async with emulator.running(page_size=PAGE_SIZE) as running:
         watched = Watched("aiohttp")
         async with pv.AsyncPictoryClient(KEY, running.base_url, transport=watched) as client:
-            for index in range(TOTAL):
-                await client.vimeo_connections.create(
-                    name=f"Item {index}",
-                    client_identifier="c",
-                    client_secret="s1",
-                    access_token="t1",
-                )
+            await _add_the_items(client)
             yield client, watched
         assert watched.closed
         assert watched.in_flight == 0

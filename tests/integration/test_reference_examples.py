@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -21,8 +21,7 @@ import pytest
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
-
-NewConnection = Callable[..., Awaitable[pv.VimeoConnection]]
+from tests.integration._support import NewConnection
 
 pytestmark = [pytest.mark.integration]
 

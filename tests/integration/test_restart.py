@@ -4,81 +4,14 @@ started again on the same file, still holds exactly what it answered 2xx for.
 
 from __future__ import annotations
 
-import re
-import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-import anyio
-import anyio.abc
-import httpx
 import pytest
-from anyio.streams.text import TextReceiveStream
 
 import pictory_vimeo as pv
-from tests._support import Pool
+from tests._support import EmulatorProcess, Pool
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-_URL = re.compile(r"http://\S+")
-_STARTUP_SECONDS = 30
-
-
-async def _await_url(process: anyio.abc.Process) -> str:
-    """The base URL the server prints once it listens."""
-    assert process.stdout is not None
-    seen = ""
-    async for chunk in TextReceiveStream(process.stdout):
-        seen += chunk
-        match = _URL.search(seen)
-        if match and "\n" in seen[match.end() :]:
-            return match.group(0)
-    raise AssertionError(f"the emulator exited before listening; it printed {seen!r}")
-
-
-async def _await_health(base_url: str) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        while True:
-            try:
-                response = await http.get("/_emulator/health")
-            except httpx.TransportError:
-                await anyio.sleep(0.05)
-                continue
-            assert response.json() == {"status": "ok"}
-            return
-
-
-@asynccontextmanager
-async def _server(db: Path, log: Path) -> AsyncIterator[tuple[anyio.abc.Process, str]]:
-    """``python -m pictory_vimeo.emulator`` on a free port and ``db``; killed on exit."""
-    command = [
-        sys.executable,
-        "-I",
-        "-m",
-        "pictory_vimeo.emulator",
-        "--quiet",  # its request lines would fill the pipe no one reads after the URL
-        "--port",
-        "0",
-        "--page-size",
-        "2",
-        "--db",
-        str(db),
-    ]
-    with log.open("ab") as stderr:
-        process = await anyio.open_process(command, stderr=stderr)
-    try:
-        with anyio.fail_after(_STARTUP_SECONDS):
-            base_url = await _await_url(process)
-            await _await_health(base_url)
-        yield process, base_url
-    finally:
-        if process.returncode is None:
-            process.kill()
-        with anyio.CancelScope(shield=True):
-            await process.wait()
-            await process.aclose()
 
 
 async def test_everything_answered_survives_kill_9_and_page_keys_stay_valid(
@@ -88,9 +21,9 @@ async def test_everything_answered_survives_kill_9_and_page_keys_stay_valid(
     db = tmp_path / "db.sqlite"
     log = tmp_path / "emulator.log"
 
-    async with _server(db, log) as (process, base_url):
+    async with EmulatorProcess(db, log, page_size=2) as server:
         async with pv.AsyncPictoryClient(
-            api_key, base_url, max_retries=0, transport=sdk_transport
+            api_key, server.base_url, max_retries=0, transport=sdk_transport
         ) as client:
             conns = client.vimeo_connections
             made = [
@@ -117,12 +50,13 @@ async def test_everything_answered_survives_kill_9_and_page_keys_stay_valid(
             # The last answered write, immediately before the kill.
             last = await conns.update(made[4].connection_id, version=1, description="last")
             answered[-1] = last
-        process.send_signal(signal.SIGKILL)
-        assert await process.wait() == -signal.SIGKILL
+        await server.kill()
 
     async with (
-        _server(db, log) as (_, base_url),
-        pv.AsyncPictoryClient(api_key, base_url, max_retries=0, transport=sdk_transport) as client,
+        EmulatorProcess(db, log, page_size=2) as server,
+        pv.AsyncPictoryClient(
+            api_key, server.base_url, max_retries=0, transport=sdk_transport
+        ) as client,
     ):
         conns = client.vimeo_connections
         assert [await conns.get(c.connection_id) for c in answered] == answered

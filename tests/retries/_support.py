@@ -10,6 +10,7 @@ from typing import Any, Final
 import attrs
 import httpx
 
+import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from tests._support import PATH
 
@@ -186,3 +187,20 @@ OnSdkLog = Callable[[str, Callable[[logging.LogRecord], None]], None]
 def stored(emu: emulator.Emulator, api_key: str) -> dict[str, dict[str, object]]:
     """The account's stored connections by ID, secrets as fingerprints."""
     return {str(c["connectionId"]): c for c in emu.connections(api_key)}
+
+
+@attrs.frozen
+class Scene:
+    """The main account on an in-process emulator, and who reaches it: ``conns``, the SDK's
+    resource, through ``wire``; ``rival``, another writer, straight to ``emu``.
+    """
+
+    emu: emulator.Emulator
+    wire: Wire
+    rival: Rival
+    conns: pv.AsyncVimeoConnections
+    api_key: str
+
+    def stored(self) -> dict[str, dict[str, object]]:
+        """The account's stored connections by ID, secrets as fingerprints."""
+        return stored(self.emu, self.api_key)

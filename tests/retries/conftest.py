@@ -5,7 +5,8 @@ server for the suite, as good as new for each test; the root conftest's ``make_c
 In process, the SDK reaches ``Emulator.transport()`` through a :class:`Wire`, which adds what
 a scripted fault cannot say: an answer lost after the emulator applied the request, as a
 particular httpx exception or a proxy's bare status; 409s that do not name their conflict, as
-a server may send them; and another writer's turn just before a request arrives. Waits are
+a server may send them; and another writer's turn just before a request arrives (``scene``
+holds the emulator, the Wire, the SDK's resource through it and that writer). Waits are
 read from the SDK's log records (``retry_waits``, ``timeline``); the testing mode is on, so
 none is slept.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack
 
 import attrs
 import httpx
@@ -22,8 +24,9 @@ from anyio.from_thread import start_blocking_portal
 
 import pictory_vimeo as pv
 from pictory_vimeo import emulator
+from tests._support import records_to
 
-from ._support import IN_PROCESS_URL, Hook, OnSdkLog, Rival, Timeline, Wire
+from ._support import IN_PROCESS_URL, Hook, OnSdkLog, Rival, Scene, Timeline, Wire
 
 
 @pytest.fixture(scope="session")
@@ -90,18 +93,23 @@ async def rival(emu: emulator.Emulator, api_key: str) -> AsyncIterator[Rival]:
 
 
 @pytest.fixture
+def scene(
+    emu: emulator.Emulator,
+    wire: Wire,
+    rival: Rival,
+    conns: pv.AsyncVimeoConnections,
+    api_key: str,
+) -> Scene:
+    """The main account in process: the emulator, the SDK's wire and resource, a rival."""
+    return Scene(emu, wire, rival, conns, api_key)
+
+
+@pytest.fixture
 def timeline() -> Iterator[list[str]]:
     """What the SDK did, in order, from its DEBUG log records: attempts and waits."""
-    logger = logging.getLogger("pictory_vimeo")
     handler = Timeline()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with records_to(handler):
         yield handler.events
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 @pytest.fixture
@@ -112,18 +120,9 @@ def on_sdk_log() -> Iterator[OnSdkLog]:
     The action runs synchronously inside the SDK's call, on its thread, between one attempt
     and what follows it: another writer's turn at a precise moment, or a loaded event loop.
     """
-    logger = logging.getLogger("pictory_vimeo")
-    level = logger.level
-    hooks: list[Hook] = []
+    with ExitStack() as hooks:
 
-    def add(event: str, action: Callable[[logging.LogRecord], None]) -> None:
-        hooks.append(Hook(event, action))
-        logger.addHandler(hooks[-1])
-        logger.setLevel(logging.DEBUG)
+        def add(event: str, action: Callable[[logging.LogRecord], None]) -> None:
+            hooks.enter_context(records_to(Hook(event, action)))
 
-    try:
         yield add
-    finally:
-        for hook in hooks:
-            logger.removeHandler(hook)
-        logger.setLevel(level)

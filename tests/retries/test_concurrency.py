@@ -8,8 +8,7 @@ import anyio
 import pytest
 
 import pictory_vimeo as pv
-from pictory_vimeo import emulator
-from tests.retries._support import Rival, Wire, stored
+from tests.retries._support import Scene
 
 pytestmark = pytest.mark.anyio
 
@@ -26,16 +25,10 @@ def tokens_of(connection: pv.VimeoConnection) -> list[str]:
     return (connection.description or "").split()
 
 
-async def test_twenty_writers_each_land_their_token_exactly_once(
-    emu: emulator.Emulator,
-    wire: Wire,
-    rival: Rival,
-    conns: pv.AsyncVimeoConnections,
-    api_key: str,
-) -> None:
+async def test_twenty_writers_each_land_their_token_exactly_once(scene: Scene) -> None:
     """20 racing appends, every 5th applied PUT's answer lost: all 20 tokens, each once."""
-    wire.lose_every_nth_applied_put = LOSE_EVERY
-    cid = (await rival.create("Shared"))["connectionId"]
+    scene.wire.lose_every_nth_applied_put = LOSE_EVERY
+    cid = (await scene.rival.create("Shared"))["connectionId"]
     tokens = [f"t{n:03d}" for n in range(WRITERS)]
     assert len(" ".join(tokens)) <= 250
     results: dict[str, pv.VimeoConnection] = {}
@@ -49,13 +42,13 @@ async def test_twenty_writers_each_land_their_token_exactly_once(
                 return None
             return {"description": " ".join([*present, token])}
 
-        results[token] = await pv.optimistic_update(conns, cid, mutate, max_attempts=200)
+        results[token] = await pv.optimistic_update(scene.conns, cid, mutate, max_attempts=200)
 
     async with anyio.create_task_group() as tg:
         for token in tokens:
             tg.start_soon(append, token)
 
-    connection = stored(emu, api_key)[cid]
+    connection = scene.stored()[cid]
     final = str(connection["description"]).split()
     assert sorted(final) == tokens
     assert len(final) == len(set(final)) == WRITERS
@@ -64,6 +57,6 @@ async def test_twenty_writers_each_land_their_token_exactly_once(
     for token, result in results.items():
         assert token in tokens_of(result)
     # The race was real, and lost answers sent the reconciliation path through it.
-    assert [r.method for r in wire.sent].count("PUT") > WRITERS
+    assert [r.method for r in scene.wire.sent].count("PUT") > WRITERS
     assert max(calls.values()) > 1
-    assert wire.lost == WRITERS // LOSE_EVERY
+    assert scene.wire.lost == WRITERS // LOSE_EVERY

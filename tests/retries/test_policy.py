@@ -20,7 +20,7 @@ import pictory_vimeo as pv
 from pictory_vimeo import _retry, emulator
 from pictory_vimeo._errors import PictoryError
 from tests._support import FINAL_STATUSES, PATH, RETRIED_STATUSES
-from tests.retries._support import Rival, Wire
+from tests.retries._support import Scene
 
 pytestmark = pytest.mark.anyio
 
@@ -37,17 +37,13 @@ def assert_backoff(waits: list[float]) -> None:
 
 @pytest.mark.parametrize(("status", "error"), RETRIED_STATUSES.items())
 async def test_transient_statuses_are_tried_three_times(
-    emu: emulator.Emulator,
-    conns: pv.AsyncVimeoConnections,
-    retry_waits: list[float],
-    status: int,
-    error: type[pv.APIStatusError],
+    scene: Scene, retry_waits: list[float], status: int, error: type[pv.APIStatusError]
 ) -> None:
     """With max_retries=2 a persisting transient status is sent 3 times, then raised saying so."""
-    emu.fail_next(status, times=3, method="GET")
+    scene.emu.fail_next(status, times=3, method="GET")
     with pytest.raises(error) as caught:
-        await conns.get(ID)
-    assert [(r.method, r.path, r.status) for r in emu.requests] == [("GET", ITEM, status)] * 3
+        await scene.conns.get(ID)
+    assert [(r.method, r.path, r.status) for r in scene.emu.requests] == [("GET", ITEM, status)] * 3
     assert type(caught.value) is error
     assert caught.value.status_code == status
     assert caught.value.attempts == 3
@@ -59,17 +55,13 @@ async def test_transient_statuses_are_tried_three_times(
 
 @pytest.mark.parametrize(("status", "error"), FINAL_STATUSES.items())
 async def test_client_errors_are_sent_once(
-    emu: emulator.Emulator,
-    conns: pv.AsyncVimeoConnections,
-    retry_waits: list[float],
-    status: int,
-    error: type[pv.APIStatusError],
+    scene: Scene, retry_waits: list[float], status: int, error: type[pv.APIStatusError]
 ) -> None:
     """A 4xx other than 408/429 is the request's own fault: one attempt, no wait, no count."""
-    emu.fail_next(status, method="PUT")
+    scene.emu.fail_next(status, method="PUT")
     with pytest.raises(error) as caught:
-        await conns.update(ID, version=1, enabled=False)
-    assert [(r.method, r.status) for r in emu.requests] == [("PUT", status)]
+        await scene.conns.update(ID, version=1, enabled=False)
+    assert [(r.method, r.status) for r in scene.emu.requests] == [("PUT", status)]
     assert caught.value.status_code == status
     assert caught.value.attempts == 1
     assert "attempts" not in str(caught.value)
@@ -105,9 +97,7 @@ CUT = "the server closed the connection partway through its answer"
     ],
 )
 async def test_transport_failures_are_tried_three_times(
-    wire: Wire,
-    emu: emulator.Emulator,
-    conns: pv.AsyncVimeoConnections,
+    scene: Scene,
     retry_waits: list[float],
     failure: type[httpx.TransportError],
     error: type[pv.APIConnectionError],
@@ -118,11 +108,11 @@ async def test_transport_failures_are_tried_three_times(
     client's transport reports.
     """
     for _ in range(3):
-        wire.lose_next("GET", failure, applied=False)
+        scene.wire.lose_next("GET", failure, applied=False)
     with pytest.raises(error) as caught:
-        await conns.get(ID)
-    assert wire.methods() == [f"GET {ITEM}"] * 3
-    assert emu.requests == []
+        await scene.conns.get(ID)
+    assert scene.wire.methods() == [f"GET {ITEM}"] * 3
+    assert scene.emu.requests == []
     assert type(caught.value) is error
     # Described, not chained: httpx's own exception (and its text) stays out of the error.
     assert caught.value.__cause__ is None
@@ -138,36 +128,30 @@ async def test_transport_failures_are_tried_three_times(
 
 @pytest.mark.parametrize("failure", [httpx.LocalProtocolError, httpx.UnsupportedProtocol])
 async def test_our_own_transport_mistakes_are_not_retried(
-    wire: Wire,
-    conns: pv.AsyncVimeoConnections,
-    retry_waits: list[float],
-    failure: type[httpx.TransportError],
+    scene: Scene, retry_waits: list[float], failure: type[httpx.TransportError]
 ) -> None:
     """A failure that another attempt would repeat exactly is raised after one attempt.
 
     The Wire raises the httpx exception: the emulator cannot make a client misbehave.
     """
-    wire.lose_next("GET", failure, applied=False)
+    scene.wire.lose_next("GET", failure, applied=False)
     with pytest.raises(pv.APIConnectionError) as caught:
-        await conns.get(ID)
-    assert len(wire.sent) == 1
+        await scene.conns.get(ID)
+    assert len(scene.wire.sent) == 1
     assert caught.value.attempts == 1
     assert retry_waits == []
 
 
 async def test_a_retry_that_succeeds_returns_the_answer(
-    emu: emulator.Emulator,
-    rival: Rival,
-    conns: pv.AsyncVimeoConnections,
-    retry_waits: list[float],
+    scene: Scene, retry_waits: list[float]
 ) -> None:
     """A 503 and a dropped answer followed by a 200 give the caller the 200 and no error."""
-    cid = (await rival.create("Main"))["connectionId"]
-    emu.fail_next(503, method="GET")
-    emu.fail_next(drop_after_commit=True, method="GET")
-    connection = await conns.get(cid)
+    cid = (await scene.rival.create("Main"))["connectionId"]
+    scene.emu.fail_next(503, method="GET")
+    scene.emu.fail_next(drop_after_commit=True, method="GET")
+    connection = await scene.conns.get(cid)
     assert connection.connection_id == cid
-    gets = [(r.status, r.dropped) for r in emu.requests if r.method == "GET"]
+    gets = [(r.status, r.dropped) for r in scene.emu.requests if r.method == "GET"]
     assert gets == [(503, False), (200, True), (200, False)]
     assert len(retry_waits) == 2
     assert_backoff(retry_waits)
@@ -230,21 +214,26 @@ def test_backoff_wait_stays_in_its_range(attempt: int) -> None:
     assert 0.0 <= wait <= min(8.0, 0.5 * 2.0 ** (attempt - 1))
 
 
+async def read_after_a_503_and_a_cut(
+    scene: Scene, caplog: pytest.LogCaptureFixture
+) -> tuple[str, list[logging.LogRecord]]:
+    """Read a connection another writer made, its first answer a 503 and its second cut off
+    midway: the connection's path, and the SDK's DEBUG records of the read.
+    """
+    cid = (await scene.rival.create("Main"))["connectionId"]
+    caplog.set_level(logging.DEBUG, logger="pictory_vimeo")
+    scene.emu.fail_next(503, method="GET")
+    scene.emu.fail_next(drop_after_commit=True, method="GET")
+    await scene.conns.get(cid)
+    return f"{PATH}/{cid}", [r for r in caplog.records if r.name == "pictory_vimeo"]
+
+
 async def test_debug_log_has_a_line_per_attempt_and_a_reason_per_retry(
-    emu: emulator.Emulator,
-    rival: Rival,
-    conns: pv.AsyncVimeoConnections,
-    caplog: pytest.LogCaptureFixture,
-    api_key: str,
+    scene: Scene, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Each attempt logs its number and outcome, each retry its cause; the key never shows."""
-    cid = (await rival.create("Main"))["connectionId"]
-    item = f"{PATH}/{cid}"
-    caplog.set_level(logging.DEBUG, logger="pictory_vimeo")
-    emu.fail_next(503, method="GET")
-    emu.fail_next(drop_after_commit=True, method="GET")
-    await conns.get(cid)
-    messages = [r.getMessage() for r in caplog.records if r.name == "pictory_vimeo"]
+    item, records = await read_after_a_503_and_a_cut(scene, caplog)
+    messages = [r.getMessage() for r in records]
     attempts = [m for m in messages if not m.startswith("retrying")]
     assert re.fullmatch(rf"GET {item} -> 503 \(\d+\.\d ms, attempt 1\)", attempts[0])
     assert attempts[1] == f"GET {item} -> {CUT} (attempt 2)"
@@ -257,21 +246,14 @@ async def test_debug_log_has_a_line_per_attempt_and_a_reason_per_retry(
     )
     assert retries[1].endswith(f"attempt 2 of 3 failed ({CUT})")
     for record in caplog.records:
-        assert api_key not in f"{record.getMessage()} {record.args!r}"
+        assert scene.api_key not in f"{record.getMessage()} {record.args!r}"
 
 
 async def test_log_records_carry_their_facts_as_attributes(
-    emu: emulator.Emulator,
-    rival: Rival,
-    conns: pv.AsyncVimeoConnections,
-    caplog: pytest.LogCaptureFixture,
+    scene: Scene, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Structured logging gets each attempt's and retry's facts without parsing messages."""
-    cid = (await rival.create("Main"))["connectionId"]
-    item = f"{PATH}/{cid}"
-    caplog.set_level(logging.DEBUG, logger="pictory_vimeo")
-    emu.fail_next(drop_after_commit=True, method="GET")
-    await conns.get(cid)
+    item, records = await read_after_a_503_and_a_cut(scene, caplog)
     facts = [
         (
             getattr(r, "pictory_event", None),
@@ -280,13 +262,14 @@ async def test_log_records_carry_their_facts_as_attributes(
             getattr(r, "pictory_attempt", None),
             getattr(r, "pictory_status", None),
         )
-        for r in caplog.records
-        if r.name == "pictory_vimeo"
+        for r in records
     ]
     assert facts == [
-        ("attempt", "GET", item, 1, None),
+        ("attempt", "GET", item, 1, 503),
         ("retry", "GET", item, 1, None),
-        ("attempt", "GET", item, 2, 200),
+        ("attempt", "GET", item, 2, None),
+        ("retry", "GET", item, 2, None),
+        ("attempt", "GET", item, 3, 200),
     ]
-    retry = next(r for r in caplog.records if getattr(r, "pictory_event", None) == "retry")
-    assert getattr(retry, "pictory_reason", None) == CUT
+    retries = [r for r in records if getattr(r, "pictory_event", None) == "retry"]
+    assert [getattr(r, "pictory_reason", None) for r in retries] == ["status 503", CUT]
