@@ -188,10 +188,9 @@ def test_same_version_updates_from_threads_exactly_one_wins(store: Store) -> Non
 
 @pytest.mark.anyio
 async def test_same_version_updates_over_http_exactly_one_wins(
-    emu_http: httpx.AsyncClient, create: Create
+    emu_http: httpx.AsyncClient, item: str
 ) -> None:
     """Concurrent PUTs with the same version: one 200, the rest 409 VERSION_CONFLICT."""
-    item = f"{PATH}/{(await create())['connectionId']}"
     statuses: list[int] = []
 
     async def put(index: int) -> None:
