@@ -8,12 +8,12 @@ those contracts cannot say, including that a contract listing modules lists them
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+
+from tests._processes import loaded_by_importing
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "pictory_vimeo"
@@ -85,17 +85,16 @@ def test_no_module_imports_another_modules_private_name(path: Path) -> None:
 
 def test_importing_the_sdk_loads_no_command_emulator_or_optional_pool() -> None:
     """``import pictory_vimeo`` stays light: no CLI, emulator, Starlette, uvicorn or aiohttp."""
-    probe = (
-        "import sys, pictory_vimeo\n"
-        "heavy = ('pictory_vimeo.cli', 'pictory_vimeo.emulator', 'pictory_vimeo.testing',"
-        " 'starlette', 'uvicorn', 'aiohttp', 'httpx_aiohttp')\n"
-        "loaded = [m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy)]\n"
-        "print(sorted(loaded))\n"
+    heavy = (
+        "pictory_vimeo.cli",
+        "pictory_vimeo.emulator",
+        "pictory_vimeo.testing",
+        "starlette",
+        "uvicorn",
+        "aiohttp",
+        "httpx_aiohttp",
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]"
+    assert loaded_by_importing("pictory_vimeo", heavy) == []
 
 
 def _listed(contract: str, key: str) -> set[str]:

@@ -10,35 +10,22 @@ from typing import Final
 import httpx
 import pytest
 
+from tests._processes import run_command
+
 MISSING_ID: Final = "20251222155613307xv0nodhitf9cd0f"
 TIMEOUT: Final = 45
 
 
-def _command(
-    *argv: str, env: dict[str, str], stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pictory_vimeo", *argv],
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=TIMEOUT,
-        check=False,
-    )
-
-
 def test_list_in_a_process_prints_the_table(subprocess_env: dict[str, str]) -> None:
     """The module runs the command: an empty account lists with exit 0."""
-    done = _command("connections", "list", env=subprocess_env)
+    done = run_command("connections", "list", env=subprocess_env)
     assert (done.returncode, done.stdout) == (0, "")
     assert "no connections" in done.stderr
 
 
 def test_a_create_list_delete_round_trip_in_processes(subprocess_env: dict[str, str]) -> None:
     """create (secrets on stdin), list --json, delete --yes: each exits 0."""
-    created = _command(
+    created = run_command(
         "connections",
         "create",
         "--name",
@@ -52,10 +39,10 @@ def test_a_create_list_delete_round_trip_in_processes(subprocess_env: dict[str, 
     )
     assert created.returncode == 0, created.stderr
     assert "process-secret" not in created.stdout + created.stderr
-    listed = _command("connections", "list", "--json", env=subprocess_env)
+    listed = run_command("connections", "list", "--json", env=subprocess_env)
     assert '"name": "Proc"' in listed.stdout
     connection_id = listed.stdout.split('"connectionId": "')[1].split('"')[0]
-    deleted = _command("connections", "delete", connection_id, "--yes", env=subprocess_env)
+    deleted = run_command("connections", "delete", connection_id, "--yes", env=subprocess_env)
     assert deleted.returncode == 0, deleted.stderr
 
 
@@ -72,7 +59,7 @@ def test_a_create_list_delete_round_trip_in_processes(subprocess_env: dict[str, 
 )
 def test_exit_codes(subprocess_env: dict[str, str], argv: list[str], status: int) -> None:
     """API errors exit 1, usage and input errors 2; never a traceback."""
-    done = _command(*argv, env=subprocess_env)
+    done = run_command(*argv, env=subprocess_env)
     assert done.returncode == status, done.stderr
     assert "Traceback" not in done.stderr
 
@@ -80,14 +67,14 @@ def test_exit_codes(subprocess_env: dict[str, str], argv: list[str], status: int
 def test_missing_key_exits_2(subprocess_env: dict[str, str]) -> None:
     """No $PICTORY_API_KEY and no --api-key: exit 2."""
     env = {k: v for k, v in subprocess_env.items() if k != "PICTORY_API_KEY"}
-    done = _command("connections", "list", env=env)
+    done = run_command("connections", "list", env=env)
     assert done.returncode == 2
     assert "PICTORY_API_KEY" in done.stderr
 
 
 def test_connection_refused_exits_1(subprocess_env: dict[str, str], unused_url: str) -> None:
     """Nothing listening at --base-url: exit 1, one line, no traceback."""
-    done = _command(
+    done = run_command(
         "--base-url", unused_url, "--max-retries", "0", "connections", "list", env=subprocess_env
     )
     assert done.returncode == 1
@@ -98,7 +85,7 @@ def test_connection_refused_exits_1(subprocess_env: dict[str, str], unused_url: 
 def test_the_demo_passes_and_prints_its_summary(subprocess_env: dict[str, str]) -> None:
     """The real demo, real backoff and all: exit 0 and the summary table."""
     env = {k: v for k, v in subprocess_env.items() if not k.startswith("PICTORY_")}
-    done = _command("demo", "--connections", "30", env=env)
+    done = run_command("demo", "--connections", "30", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     summary = done.stdout.split("\nSummary\n", 1)[1]
     assert summary.splitlines()[0].split() == ["step", "calls", "retries", "elapsed"]
@@ -140,13 +127,7 @@ def test_serve_runs_the_emulator_until_interrupted(subprocess_env: dict[str, str
 
 def test_serve_takes_the_emulator_flags() -> None:
     """The serve parser has the emulator's own options."""
-    done = subprocess.run(
-        [sys.executable, "-m", "pictory_vimeo", "serve", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    done = run_command("serve", "--help")
     assert done.returncode == 0
     for flag in ("--port", "--page-size", "--error-rate", "--drop-after-commit-rate", "--seed"):
         assert flag in done.stdout

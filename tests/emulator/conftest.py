@@ -134,3 +134,9 @@ def create(emu_http: httpx.AsyncClient, body: Body) -> Create:
         return data
 
     return make
+
+
+@pytest.fixture
+async def item(create: Create) -> str:
+    """The path of a connection the main account has just created from the default body."""
+    return f"{PATH}/{(await create())['connectionId']}"

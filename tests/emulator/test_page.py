@@ -96,16 +96,6 @@ def browser() -> Iterator[WebDriver]:
         driver.quit()
 
 
-@pytest.fixture
-def served() -> Iterator[emulator.RunningEmulator]:
-    """An emulator on a free loopback port, as ``pictory-vimeo serve`` runs it."""
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(emulator.running()) as running,
-    ):
-        yield running
-
-
 def _until(driver: WebDriver, check: Callable[[WebDriver], T], what: str) -> T:
     """Wait for ``check`` to give a truthy value (the page polls); fail saying ``what``."""
     return WebDriverWait(driver, WAIT_SECONDS, poll_frequency=0.1).until(check, what)
@@ -192,15 +182,17 @@ def _traffic(served: emulator.RunningEmulator) -> tuple[pv.VimeoConnection, ...]
 
 
 def test_the_page_shows_state_and_traffic_and_drives_the_faults(
-    browser: WebDriver, served: emulator.RunningEmulator, tmp_path: Path
+    browser: WebDriver, served_in_thread: emulator.RunningEmulator, tmp_path: Path
 ) -> None:
     """Connections, the log (faults highlighted), the forms and reset, all as text."""
-    made = _traffic(served)
-    browser.get(served.base_url + "/_emulator/")
+    made = _traffic(served_in_thread)
+    browser.get(served_in_thread.base_url + "/_emulator/")
     listed = _until(browser, lambda d: _row(d, "GET", PATH, "200"), "the log")
     log = _rows(browser)
     assert log[0] == listed  # newest first
-    assert [row.cells[2] for row in log] == [r.method for r in reversed(served.emulator.requests)]
+    assert [row.cells[2] for row in log] == [
+        r.method for r in reversed(served_in_thread.emulator.requests)
+    ]
     assert listed.cells[1] == emulator.fingerprint(KEY)
 
     # The scripted 503 and the dropped answer stand out from the plain answers.
@@ -249,14 +241,14 @@ def test_the_page_shows_state_and_traffic_and_drives_the_faults(
     rate.send_keys("2")
     apply.click()
     _until(browser, lambda d: result.text.startswith("errorRate: must be a number"), "refused")
-    assert served.emulator.faults.error_rate == 0.0
+    assert served_in_thread.emulator.faults.error_rate == 0.0
     rate.clear()
     rate.send_keys("1")
     apply.click()
     _until(browser, lambda d: result.text == "Applied", "applied")
-    assert served.emulator.faults.error_rate == 1.0
+    assert served_in_thread.emulator.faults.error_rate == 1.0
     with (
-        pv.PictoryClient(api_key=KEY, base_url=served.base_url, max_retries=0) as client,
+        pv.PictoryClient(api_key=KEY, base_url=served_in_thread.base_url, max_retries=0) as client,
         pytest.raises(pv.InternalServerError),
     ):
         client.vimeo_connections.list().first_page()
@@ -285,13 +277,13 @@ def test_the_page_shows_state_and_traffic_and_drives_the_faults(
     browser.find_element(By.ID, "reset").click()
     _until(browser, lambda d: d.find_element(By.ID, "reset-dialog").is_displayed(), "the dialog")
     browser.find_element(By.ID, "reset-cancel").click()
-    assert len(served.emulator.connections()) == 3
+    assert len(served_in_thread.emulator.connections()) == 3
     browser.find_element(By.ID, "reset").click()
     _until(browser, lambda d: d.find_element(By.ID, "reset-confirm").is_displayed(), "the dialog")
     browser.find_element(By.ID, "reset-confirm").click()
     _until(browser, lambda d: d.find_element(By.ID, "log-empty").is_displayed(), "an empty log")
-    assert served.emulator.connections() == []
-    assert served.emulator.requests == []
+    assert served_in_thread.emulator.connections() == []
+    assert served_in_thread.emulator.requests == []
 
 
 def test_the_page_asks_for_the_control_token_once_and_keeps_it_in_the_tab(

@@ -27,10 +27,9 @@ def _seen(emu: emulator.Emulator) -> list[tuple[str, str, int]]:
 
 @pytest.mark.anyio
 async def test_every_api_request_is_logged_with_its_answer(
-    emu: emulator.Emulator, emu_http: httpx.AsyncClient, connect: Connect, create: Create
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, connect: Connect, item: str
 ) -> None:
     """Successes, validation errors, 401s and routing errors under the prefix all count."""
-    item = f"{PATH}/{(await create())['connectionId']}"
     await emu_http.get(PATH, params={"nextPageKey": "bm9wZQ=="})
     await emu_http.get(item)
     await emu_http.post(PATH, json={"name": ""})
@@ -66,12 +65,11 @@ async def test_control_routes_and_the_document_are_not_logged(
 
 @pytest.mark.anyio
 async def test_injected_faults_are_logged_as_answered(
-    emu: emulator.Emulator, emu_http: httpx.AsyncClient, create: Create, body: Body
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, item: str, body: Body
 ) -> None:
     """Random 5xx, 429 and dropped answers show with the status sent (or about to be), the
     fault's origin and how the answer was lost; the account as its key's fingerprint.
     """
-    item = f"{PATH}/{(await create())['connectionId']}"
     emu.set_faults(error_rate=1.0)
     failed = (await emu_http.get(PATH)).status_code
     emu.set_faults(error_rate=0.0, rate_limit=0.01)

@@ -119,10 +119,9 @@ async def test_update_changes_only_the_fields_sent(
 
 @pytest.mark.anyio
 async def test_every_update_moves_version_and_updated_date(
-    emu_http: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, item: str
 ) -> None:
     """Back-to-back updates (same millisecond or not) each move updatedDate forward."""
-    item = f"{path}/{(await create())['connectionId']}"
     seen = [(await emu_http.get(item)).json()]
     for version in range(1, 6):
         answer = await emu_http.put(item, json={"version": version, "description": f"d{version}"})
@@ -135,10 +134,9 @@ async def test_every_update_moves_version_and_updated_date(
 
 @pytest.mark.anyio
 async def test_full_update_and_clearing_the_description(
-    emu_http: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, item: str
 ) -> None:
     """Every field can change at once; a null description removes it."""
-    item = f"{path}/{(await create())['connectionId']}"
     full = {
         "version": 1,
         "name": "Renamed",
@@ -162,10 +160,9 @@ async def test_full_update_and_clearing_the_description(
 
 @pytest.mark.anyio
 async def test_stale_version_is_a_conflict_and_changes_nothing(
-    emu_http: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, item: str
 ) -> None:
     """A stale (or future) version answers 409 VERSION_CONFLICT; the connection is untouched."""
-    item = f"{path}/{(await create())['connectionId']}"
     await emu_http.put(item, json={"version": 1, "description": "first"})
     before = (await emu_http.get(item)).json()
     for version in (1, 3, 2**70):
@@ -176,11 +173,8 @@ async def test_stale_version_is_a_conflict_and_changes_nothing(
 
 
 @pytest.mark.anyio
-async def test_missing_version_is_version_required(
-    emu_http: httpx.AsyncClient, path: str, create: Create
-) -> None:
+async def test_missing_version_is_version_required(emu_http: httpx.AsyncClient, item: str) -> None:
     """An update without version answers 400 VERSION_REQUIRED."""
-    item = f"{path}/{(await create())['connectionId']}"
     response = await emu_http.put(item, json={"description": "x"})
     assert response.status_code == 400
     assert response.json()["code"] == "VERSION_REQUIRED"
@@ -239,10 +233,9 @@ async def test_unknown_ids_are_not_found(
 
 @pytest.mark.anyio
 async def test_delete_is_204_whether_or_not_it_existed(
-    emu_http: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, path: str, item: str
 ) -> None:
     """Delete answers 204 with no body, again and again; the connection is then gone."""
-    item = f"{path}/{(await create())['connectionId']}"
     for _ in range(2):
         response = await emu_http.delete(item)
         assert response.status_code == 204

@@ -89,10 +89,9 @@ async def test_a_request_skips_entries_its_method_does_not_match(
 
 @pytest.mark.anyio
 async def test_a_dropped_answer_of_any_call_is_cut_after_it_is_handled(
-    emu: emulator.Emulator, emu_http: httpx.AsyncClient, create: Create
+    emu: emulator.Emulator, emu_http: httpx.AsyncClient, item: str
 ) -> None:
     """Update and delete are applied, then cut; the log keeps the status meant for each."""
-    item = f"{PATH}/{(await create())['connectionId']}"
     emu.fail_next(drop_after_commit=True, times=2)
     with pytest.raises(httpx.RemoteProtocolError):
         await emu_http.put(item, json={"version": 1, "description": "changed"})

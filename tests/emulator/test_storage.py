@@ -6,6 +6,7 @@ import contextlib
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -161,25 +162,18 @@ def test_same_version_updates_from_threads_exactly_one_wins(store: Store) -> Non
     """Eight threads update version 1 at once: one succeeds, seven conflict, version is 2."""
     record = store.create("a", _new())
     barrier = threading.Barrier(8)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def writer(index: int) -> None:
+    def writer(index: int) -> str:
         barrier.wait()
         try:
             store.update("a", record.connection_id, 1, {"description": f"w{index}"})
         except StaleVersion:
-            result = "conflict"
-        else:
-            result = "won"
-        with lock:
-            outcomes.append(result)
+            return "conflict"
+        return "won"
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # Eight workers for eight writers: all wait at the barrier, so none is reused.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(writer, range(8)))
     assert sorted(outcomes) == ["conflict"] * 7 + ["won"]
     final = store.get("a", record.connection_id)
     assert final is not None
@@ -188,10 +182,9 @@ def test_same_version_updates_from_threads_exactly_one_wins(store: Store) -> Non
 
 @pytest.mark.anyio
 async def test_same_version_updates_over_http_exactly_one_wins(
-    emu_http: httpx.AsyncClient, create: Create
+    emu_http: httpx.AsyncClient, item: str
 ) -> None:
     """Concurrent PUTs with the same version: one 200, the rest 409 VERSION_CONFLICT."""
-    item = f"{PATH}/{(await create())['connectionId']}"
     statuses: list[int] = []
 
     async def put(index: int) -> None:

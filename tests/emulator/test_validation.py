@@ -116,10 +116,9 @@ async def test_every_broken_rule_is_listed(
 @pytest.mark.anyio
 @pytest.mark.parametrize("version", [0, -1, "1", 1.0, True, [1]])
 async def test_a_bad_version_is_a_validation_error(
-    emu_http: httpx.AsyncClient, path: str, create: Create, version: object
+    emu_http: httpx.AsyncClient, item: str, version: object
 ) -> None:
     """A version that is not a positive integer is VALIDATION_ERROR (not a conflict)."""
-    item = f"{path}/{(await create())['connectionId']}"
     response = await emu_http.put(item, json={"version": version, "enabled": False})
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_ERROR"
@@ -145,10 +144,9 @@ async def test_unknown_fields_are_rejected(
 
 @pytest.mark.anyio
 async def test_a_version_only_update_still_moves_the_version(
-    emu_http: httpx.AsyncClient, path: str, create: Create
+    emu_http: httpx.AsyncClient, item: str
 ) -> None:
     """An update that changes no field is accepted and still counts as an update."""
-    item = f"{path}/{(await create())['connectionId']}"
     response = await emu_http.put(item, json={"version": 1})
     assert response.status_code == 200
     assert response.json()["version"] == 2
@@ -173,14 +171,9 @@ BAD_BODIES: list[tuple[bytes, dict[str, str]]] = [
 @pytest.mark.anyio
 @pytest.mark.parametrize(("content", "headers"), BAD_BODIES)
 async def test_bodies_that_are_not_a_json_object_are_400(
-    emu_http: httpx.AsyncClient,
-    path: str,
-    create: Create,
-    content: bytes,
-    headers: dict[str, str],
+    emu_http: httpx.AsyncClient, path: str, item: str, content: bytes, headers: dict[str, str]
 ) -> None:
     """Invalid JSON, non-objects, bad Unicode and a wrong Content-Type are 400, never 500."""
-    item = f"{path}/{(await create())['connectionId']}"
     for method, url in (("POST", path), ("PUT", item)):
         response = await emu_http.request(method, url, content=content, headers=headers)
         assert response.status_code == 400, response.text
@@ -191,12 +184,11 @@ async def test_bodies_that_are_not_a_json_object_are_400(
 @pytest.mark.anyio
 @pytest.mark.parametrize("field", ["name", "description", "clientSecret", "version"])
 async def test_a_lone_surrogate_in_a_value_is_400_naming_its_field(
-    emu_http: httpx.AsyncClient, path: str, create: Create, field: str
+    emu_http: httpx.AsyncClient, path: str, item: str, field: str
 ) -> None:
     """JSON can spell text with no UTF-8 form; the field's rule refuses it by name, as the
     SDK does before sending, rather than the whole body being called invalid JSON.
     """
-    item = f"{path}/{(await create())['connectionId']}"
     for method, url in (("POST", path), ("PUT", item)):
         if field == "version" and method == "POST":
             continue  # not a field of a create

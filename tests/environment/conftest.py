@@ -11,7 +11,6 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from anyio.from_thread import start_blocking_portal
 
 from pictory_vimeo import emulator
 from tests.environment._relay import Relay, relaying
@@ -29,18 +28,9 @@ def _no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def server() -> Iterator[emulator.RunningEmulator]:
-    """The emulator on 127.0.0.1, served from a thread of its own for the whole test."""
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(emulator.running()) as running,
-    ):
-        yield running
-
-
-@pytest.fixture
-def relay(server: emulator.RunningEmulator) -> Iterator[Relay]:
-    """A recording relay (or forward proxy) on 127.0.0.2, forwarding to ``server``."""
-    port = int(server.base_url.rsplit(":", 1)[1])
+def relay(served_in_thread: emulator.RunningEmulator) -> Iterator[Relay]:
+    """A recording relay (or forward proxy) on 127.0.0.2, forwarding to the emulator on
+    127.0.0.1 that ``served_in_thread`` serves from a thread of its own for the whole test."""
+    port = int(served_in_thread.base_url.rsplit(":", 1)[1])
     with relaying(port) as running:
         yield running

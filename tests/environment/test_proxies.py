@@ -208,14 +208,16 @@ async def test_a_remote_base_url_goes_through_the_proxy(
 async def test_a_loopback_base_url_never_touches_the_proxy(
     monkeypatch: pytest.MonkeyPatch,
     relay: Relay,
-    server: emulator.RunningEmulator,
+    served_in_thread: emulator.RunningEmulator,
     sdk_transport: Pool,
 ) -> None:
     """Every proxy variable names the relay: the emulator on 127.0.0.1 is still reached
     directly, and the relay sees nothing."""
     for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.setenv(variable, relay.url)
-    async with pv.AsyncPictoryClient(KEY, server.base_url, transport=sdk_transport) as client:
+    async with pv.AsyncPictoryClient(
+        KEY, served_in_thread.base_url, transport=sdk_transport
+    ) as client:
         made = await client.vimeo_connections.create(name="direct", **FIELDS)
         assert made.name == "direct"
     assert relay.requests() == []

@@ -19,56 +19,57 @@ def _answer_at_rate(limiter: RateLimiter, rate: float, start: float, seconds: fl
     return now
 
 
+def _after_three_seconds_at_100() -> tuple[RateLimiter, float]:
+    """A new limiter that has seen three seconds of answers at 100/s; the time that ends."""
+    limiter = RateLimiter()
+    return limiter, _answer_at_rate(limiter, 100, 0.0, 3.0)
+
+
+def _rate(limiter: RateLimiter) -> float:
+    """The adaptive rate, which a 429 has turned on."""
+    rate = limiter.current_rate
+    assert rate is not None
+    return rate
+
+
 def test_adaptive_is_off_until_the_first_429() -> None:
     """Before any throttling nothing waits and no rate is reported."""
-    limiter = RateLimiter()
-    now = _answer_at_rate(limiter, 100, 0.0, 3.0)
+    limiter, now = _after_three_seconds_at_100()
     assert limiter.current_rate is None
     assert all(limiter.reserve(now) == 0.0 for _ in range(1000))
 
 
 def test_a_429_cuts_the_rate_to_beta_of_what_was_measured() -> None:
     """At about 100 answers/s, a 429 sets the rate to about 70/s and turns waiting on."""
-    limiter = RateLimiter()
-    now = _answer_at_rate(limiter, 100, 0.0, 3.0)
+    limiter, now = _after_three_seconds_at_100()
     limiter.answered(now, now - 0.01, throttled=True)
-    rate = limiter.current_rate
-    assert rate is not None
-    assert rate == pytest.approx(100 * BETA, rel=0.1)
+    assert _rate(limiter) == pytest.approx(100 * BETA, rel=0.1)
     waits = [limiter.reserve(now) for _ in range(20)]
     assert waits[-1] > waits[1] > 0  # tokens are owed in turn: each waits longer
 
 
 def test_one_decrease_per_round_trip() -> None:
     """The 429s of attempts sent before the last decrease do not cut the rate again."""
-    limiter = RateLimiter()
-    now = _answer_at_rate(limiter, 100, 0.0, 3.0)
+    limiter, now = _after_three_seconds_at_100()
     limiter.answered(now, now - 0.05, throttled=True)
-    after_first = limiter.current_rate
+    after_first = _rate(limiter)
     for _ in range(50):  # the rest of the burst, all sent before the decrease
         limiter.answered(now + 0.01, now - 0.04, throttled=True)
-    assert limiter.current_rate == after_first
+    assert _rate(limiter) == after_first
     limiter.answered(now + 0.2, now + 0.1, throttled=True)  # sent after: a new signal
-    assert limiter.current_rate is not None
-    assert after_first is not None
-    assert limiter.current_rate < after_first
+    assert _rate(limiter) < after_first
 
 
 def test_successes_bring_the_rate_back() -> None:
     """CUBIC: after a 429, successes grow the rate back to where it was, then past it."""
-    limiter = RateLimiter()
-    now = _answer_at_rate(limiter, 100, 0.0, 3.0)
+    limiter, now = _after_three_seconds_at_100()
     limiter.answered(now, now - 0.01, throttled=True)
-    low = limiter.current_rate
-    assert low is not None
+    low = _rate(limiter)
     now = _answer_at_rate(limiter, 70, now, 2.0)
-    middle = limiter.current_rate
-    assert middle is not None
+    middle = _rate(limiter)
     assert low < middle < 100
-    now = _answer_at_rate(limiter, 100, now, 4.0)
-    high = limiter.current_rate
-    assert high is not None
-    assert high > 100
+    _answer_at_rate(limiter, 100, now, 4.0)
+    assert _rate(limiter) > 100
 
 
 def test_the_rate_never_falls_below_the_floor() -> None:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 import pytest
 
 from pictory_vimeo import cli
+from tests._processes import run_command
 
 from . import _echo_server
 from ._servers import RawServer
@@ -134,15 +135,6 @@ def test_as_a_process(environment: dict[str, str], mode: str, command: str, debu
     No retries: outside the test process the waits before them would be real.
     """
     argv, stdin = _argv(command, debug, retries=0)
-    done = subprocess.run(
-        [sys.executable, "-m", "pictory_vimeo", *argv],
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
+    done = run_command(*argv, env=environment, stdin=stdin)
     assert done.returncode in (0, 1), done
     assert_nothing_secret(done)

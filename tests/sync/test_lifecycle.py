@@ -7,6 +7,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -214,21 +215,16 @@ def test_usable_from_plain_threads(
 ) -> None:
     """Several plain threads share one client (on either backend) without interference."""
     conns = pictory_emulator.sync_client(backend=backend).vimeo_connections
-    failures: list[BaseException] = []
+    # Four workers all wait here before they call, so none of them is reused for another.
+    started = threading.Barrier(4)
 
     def work(index: int) -> None:
-        try:
-            made = create(conns, f"Thread {index}")
-            assert conns.get(made.connection_id).name == f"Thread {index}"
-        except BaseException as error:  # the main thread reports it
-            failures.append(error)
+        started.wait()
+        made = create(conns, f"Thread {index}")
+        assert conns.get(made.connection_id).name == f"Thread {index}"
 
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert failures == []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(work, range(4)))  # what failed in a thread is raised here
     assert sorted(c.name for c in conns.list()) == [f"Thread {i}" for i in range(4)]
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib.metadata
-import subprocess
 import sys
 
 import pytest
+
+from tests._processes import loaded_by_importing
 
 PLUGIN = "pictory_vimeo.testing._plugin"
 
@@ -25,13 +26,5 @@ def test_this_run_loaded_it_through_the_entry_point(pytestconfig: pytest.Config)
 
 def test_loading_the_plugin_imports_no_emulator_starlette_or_uvicorn() -> None:
     """Every pytest run in a project with the package loads the plugin: it must stay light."""
-    probe = (
-        f"import sys, {PLUGIN}\n"
-        "heavy = ('pictory_vimeo.emulator', 'pictory_vimeo.cli', 'starlette', 'uvicorn')\n"
-        "loaded = [m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy)]\n"
-        "print(sorted(loaded))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]"
+    heavy = ("pictory_vimeo.emulator", "pictory_vimeo.cli", "starlette", "uvicorn")
+    assert loaded_by_importing(PLUGIN, heavy) == []

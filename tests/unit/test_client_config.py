@@ -243,17 +243,6 @@ async def test_with_options_shares_the_pool(
     assert len(owned_pools) == 1
 
 
-@pytest.mark.anyio
-async def test_redirects_are_not_followed(
-    router: respx.MockRouter, conns: pv.AsyncVimeoConnections
-) -> None:
-    """A redirect (say, http to https) is reported, not silently followed with the key."""
-    router.get(ITEM_PATH).respond(301, headers={"Location": "https://elsewhere.test/"})
-    with pytest.raises(pv.APIStatusError) as caught:
-        await conns.get(ID)
-    assert caught.value.status_code == 301
-
-
 @pytest.mark.parametrize(
     "key", ["pictai_SECRETKEY123\n", "pictai_SECRET KEY123", "pictai_SECRETKEYé", "\tpictai_x"]
 )

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import respx
 
 import pictory_vimeo as pv
-
-ConnectionJson = Callable[..., dict[str, Any]]
+from tests._support import connection_json
 
 ID = "20251222155613307xv0nodhitf9cd0f"
 ITEM_PATH = f"/pictoryapis/v1/vimeo-connections/{ID}"
@@ -197,36 +195,28 @@ async def test_a_body_that_is_not_json_is_an_invalid_response(
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    "payload",
+    ("payload", "says"),
     [
-        [],
-        {},
-        {"items": []},
-        {"Items": None},
-        {"Items": {"a": 1}},
-        {"Items": "[]"},
-        {"Items": [None]},
-        {"Items": [[]]},
-        {"Items": [], "nextPageKey": 5},
-        {"Items": [{"connectionId": "x"}]},
+        pytest.param([], None, id="a-list"),
+        pytest.param({}, None, id="no-items"),
+        pytest.param({"items": []}, None, id="items-in-lower-case"),
+        pytest.param({"Items": None}, None, id="items-null"),
+        pytest.param({"Items": {"a": 1}}, None, id="items-an-object"),
+        pytest.param({"Items": "[]"}, None, id="items-a-string"),
+        pytest.param({"Items": [None]}, None, id="a-null-item"),
+        # A null after a good item is named, not mistaken for the whole page.
+        pytest.param({"Items": [connection_json(), None]}, "NoneType", id="a-null-after-an-item"),
+        pytest.param({"Items": [[]]}, None, id="a-list-item"),
+        pytest.param({"Items": [], "nextPageKey": 5}, None, id="a-number-for-the-key"),
+        pytest.param({"Items": [{"connectionId": "x"}]}, None, id="an-item-missing-fields"),
     ],
 )
 async def test_a_malformed_page_is_an_invalid_response(
-    router: respx.MockRouter, conns: pv.AsyncVimeoConnections, payload: Any
+    router: respx.MockRouter, conns: pv.AsyncVimeoConnections, payload: Any, says: str | None
 ) -> None:
     """A list answer without an Items list, with bad items or a non-string key is invalid."""
     router.get(LIST_PATH).respond(200, json=payload)
-    with pytest.raises(pv.InvalidResponseError):
-        await conns.list_page()
-
-
-@pytest.mark.anyio
-async def test_a_null_item_is_reported_as_such(
-    router: respx.MockRouter, conns: pv.AsyncVimeoConnections, connection_json: ConnectionJson
-) -> None:
-    """A null among the Items is named, not mistaken for the whole page."""
-    router.get(LIST_PATH).respond(200, json={"Items": [connection_json(), None]})
-    with pytest.raises(pv.InvalidResponseError, match="NoneType"):
+    with pytest.raises(pv.InvalidResponseError, match=says):
         await conns.list_page()
 
 

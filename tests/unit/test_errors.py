@@ -53,16 +53,34 @@ async def test_status_maps_to_its_error_class(
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("status", "answer", "message"),
+    [
+        pytest.param(418, {"json": {"message": "teapot"}}, "teapot", id="teapot"),
+        # Say, http to https: reported, not silently followed with the key.
+        pytest.param(
+            301,
+            {"headers": {"Location": "https://elsewhere.test/"}},
+            "Moved Permanently",
+            id="redirect-not-followed",
+        ),
+    ],
+)
 async def test_unlisted_status_is_a_plain_api_status_error(
-    router: respx.MockRouter, conns: pv.AsyncVimeoConnections
+    router: respx.MockRouter,
+    conns: pv.AsyncVimeoConnections,
+    status: int,
+    answer: dict[str, Any],
+    message: str,
 ) -> None:
-    """A status without its own class (418) is still an APIStatusError with its details."""
-    router.get(ITEM_PATH).respond(418, json={"message": "teapot"})
+    """A status without its own class (418, a redirect) is still an APIStatusError, unfollowed."""
+    route = router.get(ITEM_PATH).respond(status, **answer)
     with pytest.raises(pv.APIStatusError) as caught:
         await conns.get(ID)
     assert type(caught.value) is pv.APIStatusError
-    assert caught.value.status_code == 418
-    assert caught.value.message == "teapot"
+    assert caught.value.status_code == status
+    assert caught.value.message == message
+    assert route.call_count == 1
 
 
 @pytest.mark.anyio

@@ -302,24 +302,30 @@ async def test_delete_failures_raise(
 
 
 @pytest.mark.anyio
-async def test_delete_against_a_wrong_base_url_is_not_success(
-    router: respx.MockRouter, conns: pv.AsyncVimeoConnections
+@pytest.mark.parametrize(
+    ("status", "page", "error", "says"),
+    [
+        (
+            404,
+            "<!DOCTYPE html><html><head><title>Page not found</title></head><body/></html>",
+            pv.NotFoundError,
+            "Page not found",
+        ),
+        (200, "<html><head><title>Welcome</title></head></html>", pv.InvalidResponseError, None),
+    ],
+    ids=["wrong-base-url-404", "catch-all-200"],
+)
+async def test_delete_answered_by_an_html_page_is_not_success(
+    router: respx.MockRouter,
+    conns: pv.AsyncVimeoConnections,
+    status: int,
+    page: str,
+    error: type[pv.PictoryError],
+    says: str | None,
 ) -> None:
-    """A website's 404 page (wrong base_url) raises NotFoundError with its title."""
-    page = "<!DOCTYPE html><html><head><title>Page not found</title></head><body/></html>"
-    router.delete(ITEM_PATH).respond(404, text=page, headers={"Content-Type": "text/html"})
-    with pytest.raises(pv.NotFoundError, match="Page not found"):
-        await conns.delete(ID)
-
-
-@pytest.mark.anyio
-async def test_delete_answered_by_an_html_page_is_invalid(
-    router: respx.MockRouter, conns: pv.AsyncVimeoConnections
-) -> None:
-    """A 200 HTML page (a site's catch-all, not the API) is not a successful delete."""
-    page = "<html><head><title>Welcome</title></head></html>"
-    router.delete(ITEM_PATH).respond(200, text=page, headers={"Content-Type": "text/html"})
-    with pytest.raises(pv.InvalidResponseError):
+    """A site's HTML page (a wrong base_url's 404 by its title, a catch-all's 200) is no delete."""
+    router.delete(ITEM_PATH).respond(status, text=page, headers={"Content-Type": "text/html"})
+    with pytest.raises(error, match=says):
         await conns.delete(ID)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pictory_vimeo as pv
 from tests import _support
 
-from ._server import Exchange, Reply, answer
+from ._server import Exchange, Reply, Responder, answer
 
 KEY = "pictai_wire_tests"
 
@@ -60,6 +60,16 @@ class Store:
             record.update({k: v for k, v in sent.items() if k != "version"})
             record["version"] = int(str(record["version"])) + 1
         return ok(record)
+
+    def with_header(self, line: bytes) -> Responder:
+        """A responder giving this store's answers with one more header ``line``."""
+
+        def respond(exchange: Exchange) -> Reply:
+            reply = self(exchange)
+            assert isinstance(reply, bytes)
+            return reply.replace(b"\r\n", b"\r\n" + line + b"\r\n", 1)
+
+        return respond
 
 
 MakeClient = Callable[..., pv.AsyncPictoryClient]

@@ -11,7 +11,7 @@ import pytest
 
 import pictory_vimeo as pv
 
-from ._server import Exchange, KeepAliveServer, Reply, answer
+from ._server import KeepAliveServer, answer
 from ._support import KEY, PATH, A, MakeClient, Store, connection
 
 pytestmark = pytest.mark.anyio
@@ -33,13 +33,7 @@ async def test_no_cookie_is_kept_or_sent(
     server: KeepAliveServer, store: Store, make_client: MakeClient
 ) -> None:
     """A Set-Cookie in one answer never comes back in a later request."""
-
-    def respond(exchange: Exchange) -> Reply:
-        reply = store(exchange)
-        assert isinstance(reply, bytes)
-        return reply.replace(b"\r\n", b"\r\nSet-Cookie: session=abc; Path=/\r\n", 1)
-
-    server.responder = respond
+    server.responder = store.with_header(b"Set-Cookie: session=abc; Path=/")
     conns = make_client().vimeo_connections
     for _ in range(3):
         await conns.get(A)

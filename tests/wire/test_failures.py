@@ -66,31 +66,30 @@ def not_tls() -> Iterator[int]:
     thread.join(5)
 
 
-async def test_connection_refused(closed_port: int, sdk_transport: Pool) -> None:
-    """Nothing listening: "connection refused", retried (it never left), on every pool."""
-    base = f"http://127.0.0.1:{closed_port}"
-    async with pv.AsyncPictoryClient(KEY, base, transport=sdk_transport, max_retries=1) as client:
+async def failed_get(base: str, pool: Pool, max_retries: int) -> pv.APIConnectionError:
+    """The error a get from ``base`` over ``pool`` fails with."""
+    async with pv.AsyncPictoryClient(KEY, base, transport=pool, max_retries=max_retries) as client:
         with pytest.raises(pv.APIConnectionError) as caught:
             await client.vimeo_connections.get(A)
-    check_plain(caught.value, "connection refused", f"127.0.0.1:{closed_port}", 2)
+    return caught.value
+
+
+async def test_connection_refused(closed_port: int, sdk_transport: Pool) -> None:
+    """Nothing listening: "connection refused", retried (it never left), on every pool."""
+    error = await failed_get(f"http://127.0.0.1:{closed_port}", sdk_transport, max_retries=1)
+    check_plain(error, "connection refused", f"127.0.0.1:{closed_port}", 2)
 
 
 async def test_host_name_not_found(sdk_transport: Pool) -> None:
     """A name that does not resolve: "host name not found"."""
-    base = "https://no-such-host.invalid"
-    async with pv.AsyncPictoryClient(KEY, base, transport=sdk_transport, max_retries=0) as client:
-        with pytest.raises(pv.APIConnectionError) as caught:
-            await client.vimeo_connections.get(A)
-    check_plain(caught.value, "host name not found", "no-such-host.invalid:443", 1)
+    error = await failed_get("https://no-such-host.invalid", sdk_transport, max_retries=0)
+    check_plain(error, "host name not found", "no-such-host.invalid:443", 1)
 
 
 async def test_tls_failed(not_tls: int, sdk_transport: Pool) -> None:
     """A server that does not speak TLS to an https:// URL: "TLS handshake failed"."""
-    base = f"https://127.0.0.1:{not_tls}"
-    async with pv.AsyncPictoryClient(KEY, base, transport=sdk_transport, max_retries=0) as client:
-        with pytest.raises(pv.APIConnectionError) as caught:
-            await client.vimeo_connections.get(A)
-    check_plain(caught.value, "TLS handshake failed", f"127.0.0.1:{not_tls}", 1)
+    error = await failed_get(f"https://127.0.0.1:{not_tls}", sdk_transport, max_retries=0)
+    check_plain(error, "TLS handshake failed", f"127.0.0.1:{not_tls}", 1)
 
 
 @pytest.mark.parametrize(

@@ -152,13 +152,7 @@ async def test_a_9000_byte_header_works(
     server: KeepAliveServer, store: Store, make_client: MakeClient
 ) -> None:
     """One 9,000-byte response header (aiohttp's own limit is 8,190) is read on every pool."""
-
-    def respond(exchange: Exchange) -> Reply:
-        reply = store(exchange)
-        assert isinstance(reply, bytes)
-        return reply.replace(b"\r\n", b"\r\nX-Padding: " + b"p" * 9000 + b"\r\n", 1)
-
-    server.responder = respond
+    server.responder = store.with_header(b"X-Padding: " + b"p" * 9000)
     raw = await make_client(max_retries=0).vimeo_connections.with_raw_response.get(A)
     assert raw.parse().connection_id == A
     assert len(raw.headers["x-padding"]) == 9000
