@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Final
 
 import aiohttp
@@ -24,7 +24,7 @@ import httpx
 from aiohttp.client_proto import ResponseHandler
 from yarl import URL
 
-from ._answer import Answer
+from ._answer import Answer, Outgoing
 from ._failures import (
     CLOSED,
     CUT,
@@ -86,27 +86,18 @@ class AiohttpExchange:
         self._session: aiohttp.ClientSession | None = None
         self._proxy = proxy
 
-    async def exchange(
-        self,
-        method: str,
-        target: str,
-        *,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        limit: int,
-        deadline: float,
-    ) -> Answer:
-        """Send one request to ``base_url + target`` (already escaped); read its answer.
+    async def exchange(self, outgoing: Outgoing) -> Answer:
+        """Send ``outgoing`` to ``base_url + outgoing.target``; read its answer.
 
-        ``deadline`` (the event loop's clock, which is anyio's under asyncio) is aiohttp's
-        total timeout: a timer it sets anyway, cheaper than a cancel scope per request.
-        Past it, ``TimeoutError``.
+        Its ``deadline`` (the event loop's clock, which is anyio's under asyncio) is
+        aiohttp's total timeout: a timer it sets anyway, cheaper than a cancel scope per
+        request. Past it, ``TimeoutError``.
         """
-        url = self._base + target
+        url = self._base + outgoing.target
         session = self._session
         if session is None:
             session = self._session = _session(*self._settings)
-        left = deadline - asyncio.get_running_loop().time()
+        left = outgoing.deadline - asyncio.get_running_loop().time()
         if left <= 0:
             raise TimeoutError
         # Never rounded up to a whole second (aiohttp does so past ``ceil_threshold``).
@@ -115,17 +106,17 @@ class AiohttpExchange:
         response: aiohttp.ClientResponse | None = None
         try:
             response = await session.request(
-                method,
+                outgoing.method,
                 URL(url, encoded=True),
-                headers=headers,
-                data=content,
+                headers=outgoing.headers,
+                data=outgoing.content,
                 allow_redirects=False,
                 proxy=self._proxy,
                 timeout=timeout,
             )
             # Kept now: a small answer's connection is back in the pool before it is read.
             protocol: ResponseHandler | None = getattr(response, "_protocol", None)
-            reader = _start(response, limit)
+            reader = _start(response, outgoing.limit)
             read = response.content.readany
             while chunk := await read():
                 reader.feed(chunk)
@@ -150,11 +141,9 @@ class AiohttpExchange:
                 response.status,
                 response.raw_headers,
                 body,
-                method=method,
-                url=url,
+                outgoing,
+                url,
                 elapsed=time.perf_counter() - started,
-                sent_headers=headers,
-                sent_content=content,
                 undecodable=reader.undecodable,
                 discard=_discarder(protocol),
             )

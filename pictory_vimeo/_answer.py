@@ -1,4 +1,5 @@
-"""``Answer``: one response as the SDK reads it — status, headers, body, time — from any pool.
+"""``Outgoing`` and ``Answer``: one request as every pool is given it, and its response as
+the SDK reads it — status, headers, body, time — from any pool.
 
 What the call, the parsers and the errors read, with the two readings they share: the
 body as JSON (``decode_json``) and the server's request ID (``request_id_of``). The
@@ -12,21 +13,53 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Final
+from typing import Final, NamedTuple
+from urllib.parse import quote, urlencode
 
 import httpx
 
-__all__ = ["Answer", "NestedTooDeeplyError", "decode_json", "request_id_of"]
+__all__ = [
+    "Answer",
+    "NestedTooDeeplyError",
+    "Outgoing",
+    "decode_json",
+    "request_id_of",
+    "target_of",
+]
 
 _REQUEST_ID_HEADERS: Final = ("x-request-id", "x-amzn-requestid", "x-amz-request-id")
 _NO_DISCARD: Final[Callable[[], None]] = lambda: None  # noqa: E731 - a shared no-op
+
+
+class Outgoing(NamedTuple):
+    """One request as a pool is given it: made per attempt, so the cheapest record there is.
+
+    ``target`` is the path and query, already escaped, that follows the base URL;
+    ``limit`` the largest body taken (the client's ``max_response_bytes``); ``deadline``
+    (``anyio.current_time()``'s clock) bounds the whole exchange.
+    """
+
+    method: str
+    target: str
+    headers: Mapping[str, str]
+    content: bytes | None
+    limit: int
+    deadline: float
+
+
+def target_of(path: str, params: Mapping[str, str] | None) -> str:
+    """``path`` (already escaped) with ``params``, every character of them escaped, as its query."""
+    if not params:
+        return path
+    return path + "?" + urlencode(params, quote_via=quote, safe="")
 
 
 class Answer:
     """One response, read whole: ``status``, raw ``headers``, decoded ``body``, ``elapsed``.
 
     ``undecodable`` names the ``Content-Encoding`` the body claimed when it did not decode
-    as that says (``body`` is then as received).
+    as that says (``body`` is then as received). ``sent`` is the request it answers, for
+    the ``httpx.Request`` the response documents.
     """
 
     __slots__ = (
@@ -34,10 +67,8 @@ class Answer:
         "_response",
         "body",
         "elapsed",
-        "method",
         "raw_headers",
-        "sent_content",
-        "sent_headers",
+        "sent",
         "status",
         "undecodable",
         "url",
@@ -48,27 +79,27 @@ class Answer:
         status: int,
         raw_headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
-        *,
-        method: str,
+        sent: Outgoing,
         url: str,
+        *,
         elapsed: float,
-        sent_headers: Mapping[str, str] | None = None,
-        sent_content: bytes | None = None,
         undecodable: str | None = None,
         discard: Callable[[], None] = _NO_DISCARD,
     ) -> None:
         self.status = status
         self.raw_headers = raw_headers
         self.body = body
-        self.method = method
+        self.sent = sent
         self.url = url
         self.elapsed = elapsed
         self.undecodable = undecodable
-        #: The request as it was sent, for the ``httpx.Request`` the response documents.
-        self.sent_headers = sent_headers
-        self.sent_content = sent_content
         self._discard = discard
         self._response: httpx.Response | None = None
+
+    @property
+    def method(self) -> str:
+        """The method of the request this answers."""
+        return self.sent.method
 
     @property
     def is_success(self) -> bool:
@@ -108,7 +139,7 @@ class Answer:
             headers=plain,
             content=self.body,
             request=httpx.Request(
-                self.method, self.url, headers=self.sent_headers, content=self.sent_content
+                self.method, self.url, headers=self.sent.headers, content=self.sent.content
             ),
         )
         if len(plain) != len(self.raw_headers):

@@ -17,7 +17,7 @@ from typing import Final, NoReturn, Protocol
 import anyio
 import httpx
 
-from ._answer import Answer
+from ._answer import Answer, Outgoing, target_of
 from ._budget import refused
 from ._config import RequestOptions
 from ._error_bodies import parse_retry_after, status_error
@@ -100,9 +100,10 @@ class Attempts:
     ) -> Answer:
         """Make attempts until a 2xx, a failure not worth retrying, or the deadline."""
         max_retries = self._options.max_retries
+        target = target_of(self.path, params)
         while True:
             self.made += 1
-            outcome = await self._attempt(content, params)
+            outcome = await self._attempt(content, target)
             if isinstance(outcome, Answer):
                 self._carrier.traffic.succeeded(self._spent)
                 return outcome
@@ -117,9 +118,7 @@ class Attempts:
             log_retry(self.method, self.path, self.made, max_retries + 1, wait, outcome.reason)
             await pause(wait)
 
-    async def _attempt(
-        self, content: Secret[bytes] | None, params: Mapping[str, str] | None
-    ) -> Answer | Failure:
+    async def _attempt(self, content: Secret[bytes] | None, target: str) -> Answer | Failure:
         try:
             await self._carrier.traffic.admit(self.deadline, self.trace, self._own_pause)
         except TimeoutError:
@@ -141,14 +140,16 @@ class Attempts:
             # (when there is one) and the exchange, which each pool bounds its own way.
             async with self._carrier.slots.slot(self.deadline):
                 sent = True
-                response = await self._carrier.session.exchange(
-                    self.method,
-                    self.path,
-                    headers=self.headers,
-                    content=None if content is None else content.reveal(),
-                    params=params,
-                    deadline=self.deadline,
-                    limit=self._carrier.max_response_bytes,
+                # Made here, not held in a local: the revealed body goes with the call.
+                response = await self._carrier.session.pool.exchange(
+                    Outgoing(
+                        self.method,
+                        target,
+                        self.headers,
+                        None if content is None else content.reveal(),
+                        self._carrier.max_response_bytes,
+                        self.deadline,
+                    )
                 )
         except TimeoutError:
             timed_out = True

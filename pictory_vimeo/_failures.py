@@ -27,16 +27,12 @@ __all__ = [
     "CUT",
     "HEADERS_TOO_LARGE",
     "MALFORMED",
-    "NOT_SENDABLE",
     "NO_NAME",
     "PROXY_FAILED",
-    "READ_TIMEOUT",
     "REFUSED",
     "RESET",
     "TLS_FAILED",
     "UNSUPPORTED",
-    "WRITE_FAILED",
-    "WRITE_TIMEOUT",
     "causes",
     "connect_failure",
     "connect_words",
@@ -53,12 +49,30 @@ CLOSED: Final = "the server closed the connection before answering"
 CUT: Final = "the server closed the connection partway through its answer"
 MALFORMED: Final = "the answer is not valid HTTP"
 HEADERS_TOO_LARGE: Final = f"the answer's headers are larger than {HEADER_LIMIT // 1024} KiB"
-READ_TIMEOUT: Final = "timed out waiting for the answer"
-WRITE_FAILED: Final = "the connection failed while the request was being sent"
-WRITE_TIMEOUT: Final = "timed out sending the request"
 PROXY_FAILED: Final = "the proxy refused or failed the connection"
-NOT_SENDABLE: Final = "the request could not be sent as HTTP (a header is not valid)"
 UNSUPPORTED: Final = "the URL's scheme is not one this pool can request"
+
+#: What stopped a connection from opening, in the order it is looked for: the exception
+#: classes that say so, and the words that say so in the text of those that do not (an
+#: OS error wrapped in a library's own, or a library's own words).
+_CONNECT_CAUSES: Final[tuple[tuple[str, tuple[type[BaseException], ...], tuple[str, ...]], ...]] = (
+    (TLS_FAILED, (ssl.SSLError, ssl.CertificateError), ("certificate", "ssl", "tls")),
+    (NO_NAME, (socket.gaierror,), ("name or service not known", "nodename nor servname")),
+    (REFUSED, (ConnectionRefusedError,), ("connection refused", "connect call failed")),
+)
+#: The httpx failures whose class alone says what happened, with the words for each (those
+#: no other pool's failure maps to are written here, not named above).
+_WORDS_BY_CLASS: Final[tuple[tuple[type[httpx.HTTPError], str], ...]] = (
+    (httpx.ProxyError, PROXY_FAILED),
+    (httpx.ConnectTimeout, CONNECT_TIMEOUT),
+    (httpx.PoolTimeout, CONNECT_TIMEOUT),
+    (httpx.ReadTimeout, "timed out waiting for the answer"),
+    (httpx.WriteTimeout, "timed out sending the request"),
+    (httpx.ReadError, RESET),
+    (httpx.WriteError, "the connection failed while the request was being sent"),
+    (httpx.LocalProtocolError, "the request could not be sent as HTTP (a header is not valid)"),
+    (httpx.UnsupportedProtocol, UNSUPPORTED),
+)
 
 
 def causes(exc: BaseException) -> Iterator[BaseException]:
@@ -82,19 +96,13 @@ def connect_words(exc: BaseException) -> str:
     """What stopped a connection from opening, from the OS's (or TLS's) exceptions."""
     text = ""
     for error in causes(exc):
-        if isinstance(error, ssl.SSLError | ssl.CertificateError):
-            return TLS_FAILED
-        if isinstance(error, socket.gaierror):
-            return NO_NAME
-        if isinstance(error, ConnectionRefusedError):
-            return REFUSED
+        for words, classes, _ in _CONNECT_CAUSES:
+            if isinstance(error, classes):
+                return words
         text += f" {error}".lower()
-    if "certificate" in text or "ssl" in text or "tls" in text:
-        return TLS_FAILED
-    if "name or service not known" in text or "nodename nor servname" in text:
-        return NO_NAME
-    if "connection refused" in text or "connect call failed" in text:
-        return REFUSED
+    for words, _, phrases in _CONNECT_CAUSES:
+        if any(phrase in text for phrase in phrases):
+            return words
     return CONNECT_FAILED
 
 
@@ -105,24 +113,13 @@ def connect_failure(exc: BaseException) -> httpx.TransportError:
 
 def from_httpx(exc: httpx.HTTPError) -> httpx.HTTPError:
     """httpx's exception (from its pool or a caller's) in plain words, its class kept."""
-    text = str(exc)
-    if isinstance(exc, httpx.ProxyError):
-        return httpx.ProxyError(PROXY_FAILED)
-    if isinstance(exc, httpx.ConnectTimeout):
-        return httpx.ConnectTimeout(CONNECT_TIMEOUT)
-    if isinstance(exc, httpx.ReadTimeout):
-        return httpx.ReadTimeout(READ_TIMEOUT)
-    if isinstance(exc, httpx.WriteTimeout):
-        return httpx.WriteTimeout(WRITE_TIMEOUT)
-    if isinstance(exc, httpx.PoolTimeout):
-        return httpx.PoolTimeout(CONNECT_TIMEOUT)
+    for cls, words in _WORDS_BY_CLASS:
+        if isinstance(exc, cls):
+            return cls(words)
     if isinstance(exc, httpx.ConnectError):
         return httpx.ConnectError(connect_words(exc))
-    if isinstance(exc, httpx.ReadError):
-        return httpx.ReadError(RESET)
-    if isinstance(exc, httpx.WriteError):
-        return httpx.WriteError(WRITE_FAILED)
     if isinstance(exc, httpx.RemoteProtocolError):
+        text = str(exc)
         lowered = text.lower()
         if "without sending" in lowered and "response" in lowered:
             return httpx.RemoteProtocolError(CLOSED)
@@ -133,10 +130,6 @@ def from_httpx(exc: httpx.HTTPError) -> httpx.HTTPError:
         if text.startswith("Invalid URL in location header"):
             return exc  # told apart by the call (an answer did come)
         return httpx.RemoteProtocolError(MALFORMED)
-    if isinstance(exc, httpx.LocalProtocolError):
-        return httpx.LocalProtocolError(NOT_SENDABLE)
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return httpx.UnsupportedProtocol(UNSUPPORTED)
     # Any other httpx failure (a caller's transport may raise its own kinds): its class
     # kept for the retry policy, its text (which may quote the request) left behind.
     try:

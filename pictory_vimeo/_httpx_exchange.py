@@ -14,12 +14,12 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 import httpx
 
-from ._answer import Answer
+from ._answer import Answer, Outgoing
 from ._failures import from_httpx
 from ._wire import BodyReader, ResponseTooLargeError
 
@@ -42,36 +42,19 @@ class HttpxExchange:
         self._direct = direct
         self._owned = owned
 
-    async def exchange(
-        self,
-        method: str,
-        target: str,
-        *,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        limit: int,
-        deadline: float,
-    ) -> Answer:
-        """Send one request to ``base_url + target`` (already escaped); read its answer.
+    async def exchange(self, outgoing: Outgoing) -> Answer:
+        """Send ``outgoing`` to ``base_url + outgoing.target``; read its answer.
 
-        httpx's phase timeouts (connect, write, read) are set to what is left before
+        httpx's phase timeouts (connect, write, read) are set to what is left before its
         ``deadline``, which bounds the whole; past it, ``TimeoutError``. The connection
         is released, or closed when the answer was too large.
         """
+        deadline = outgoing.deadline
         with anyio.fail_at(deadline):
-            return await self._exchange(
-                method, target, headers, content, limit, deadline - anyio.current_time()
-            )
+            return await self._exchange(outgoing, deadline - anyio.current_time())
 
-    async def _exchange(
-        self,
-        method: str,
-        target: str,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        limit: int,
-        phase_timeout: float,
-    ) -> Answer:
+    async def _exchange(self, outgoing: Outgoing, phase_timeout: float) -> Answer:
+        method, target, headers, content, limit, _ = outgoing
         url = self._base + target
         if self._direct is None:
             request = self.client.build_request(
@@ -106,11 +89,9 @@ class HttpxExchange:
                 response.status_code,
                 response.headers.raw,
                 body,
-                method=method,
-                url=url,
+                outgoing,
+                url,
                 elapsed=time.perf_counter() - started,
-                sent_headers=headers,
-                sent_content=content,
                 undecodable=undecodable,
                 discard=discard,
             )

@@ -18,8 +18,6 @@ from ._config import is_testing
 from ._errors import APIConnectionError, APIStatusError, APITimeoutError, PictoryError
 
 __all__ = [
-    "BACKOFF_CAP",
-    "BACKOFF_START",
     "RETRYABLE_STATUSES",
     "RETRY_AFTER_CAP",
     "Failure",
@@ -55,12 +53,8 @@ _RETRYABLE_EXCEPTIONS: Final = (
 #: How httpx's RemoteProtocolError begins when a redirect's Location is not a URL.
 _BAD_REDIRECT: Final = "Invalid URL in location header"
 
-BACKOFF_START: Final = 0.5
-BACKOFF_CAP: Final = 8.0
+#: The longest ``Retry-After`` obeyed: a server asking for more is not waited for.
 RETRY_AFTER_CAP: Final = 60.0
-#: ``optimistic_update``'s wait after a version conflict: short, since the winner is done.
-CONFLICT_BACKOFF_START: Final = 0.02
-CONFLICT_BACKOFF_CAP: Final = 1.0
 
 
 @attrs.frozen
@@ -112,11 +106,11 @@ def transport_failure(exc: BaseException, call: str, text: str, attempts: int) -
     )
 
 
-#: Full jitter: uniform in [0, min(cap, start * 2 ** (attempt - 1))]. Built once, shared.
-_BACKOFF: Final = tenacity.wait_random_exponential(multiplier=BACKOFF_START, max=BACKOFF_CAP)
-_CONFLICT_BACKOFF: Final = tenacity.wait_random_exponential(
-    multiplier=CONFLICT_BACKOFF_START, max=CONFLICT_BACKOFF_CAP
-)
+#: Full jitter: the wait after attempt n is uniform in [0, min(max, multiplier * 2 ** (n - 1))],
+#: so 0.5 s doubling, capped at 8 s. Built once, shared.
+_BACKOFF: Final = tenacity.wait_random_exponential(multiplier=0.5, max=8.0)
+#: ``optimistic_update``'s wait after a version conflict: short, since the winner is done.
+_CONFLICT_BACKOFF: Final = tenacity.wait_random_exponential(multiplier=0.02, max=1.0)
 
 
 def next_wait(failure: Failure, attempt: int, max_retries: int, time_left: float) -> float | None:

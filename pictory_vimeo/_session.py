@@ -9,13 +9,12 @@ the pool that suits the loop it finds; the task group exists while the client is
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Final
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
-from ._answer import Answer
 from ._config import USER_AGENT, TransportName
 from ._loops import PoolHome, in_a_loop, on_fork_in_child
 from ._proxies import Proxy, resolve_proxy
@@ -144,36 +143,6 @@ class ApiSession:
         if home is not None:
             home.vacate()  # refuses if the pool's loop runs in another thread
         return self._open()
-
-    async def exchange(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        params: Mapping[str, str] | None,
-        deadline: float,
-        limit: int,
-    ) -> Answer:
-        """Send one request and read its whole answer; the connection is released either way.
-
-        ``deadline`` (``anyio.current_time()``'s clock) bounds the whole exchange: past it,
-        ``TimeoutError``. Each pool enforces it its own cheapest way. ``limit`` is the
-        largest body taken (the client's ``max_response_bytes``).
-        """
-        exchange = self.pool
-        target = path
-        if params:
-            target += "?" + urlencode(params, quote_via=quote, safe="")
-        return await exchange.exchange(
-            method,
-            target,
-            headers=headers,
-            content=content,
-            limit=limit,
-            deadline=deadline,
-        )
 
     async def aclose(self) -> None:
         """Close the pool if the SDK opened it (a caller's ``http_client`` stays open)."""

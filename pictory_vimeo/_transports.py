@@ -14,13 +14,12 @@ import functools
 import importlib.util
 import os
 import ssl
-from collections.abc import Mapping
 from typing import Final, Protocol
 
 import anyio
 import httpx
 
-from ._answer import Answer
+from ._answer import Answer, Outgoing
 from ._config import (
     AIOHTTP_MAX_CONCURRENCY,
     HTTPCORE2_MAX_CONCURRENCY,
@@ -64,19 +63,12 @@ def running_backend() -> str | None:
 class Exchange(Protocol):
     """Sends one request over a pool and reads its whole answer (``_wire``'s rules)."""
 
-    async def exchange(
-        self,
-        method: str,
-        target: str,
-        *,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        limit: int,
-        deadline: float,
-    ) -> Answer:
-        """Send ``method`` to the base URL + ``target``; the answer, read whole.
+    async def exchange(self, outgoing: Outgoing) -> Answer:
+        """Send ``outgoing`` to the base URL + its ``target``; the answer, read whole.
 
-        Past ``deadline`` (``anyio.current_time()``'s clock), ``TimeoutError``.
+        The connection is released either way. Past its ``deadline``
+        (``anyio.current_time()``'s clock), ``TimeoutError``; each pool enforces it its own
+        cheapest way.
         """
         ...
 

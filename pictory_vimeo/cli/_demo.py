@@ -129,11 +129,11 @@ async def _contend(report: Report, conns: AsyncVimeoConnections, target: str) ->
 
         return mutate
 
-    conflicts = report.tally().conflicts
+    conflicts = report.tally()["conflict"]
     async with anyio.create_task_group() as tg:
         for token in tokens:
             tg.start_soon(_optimistic, conns, target, appender(token))
-    conflicts = report.tally().conflicts - conflicts
+    conflicts = report.tally()["conflict"] - conflicts
     final = await conns.get(target)
     report.say(f"   {conflicts} version conflicts met on the way, each resolved by a fresh read")
     seen = Counter((final.description or "").split())

@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterator
-from typing import Final, TextIO
+from typing import Final, TextIO, TypeAlias
 
 import attrs
 
@@ -23,22 +24,12 @@ __all__ = ["CallCounter", "Progress", "Report", "Tally"]
 _SDK_LOGGER: Final = LOGGER_NAME
 
 
-@attrs.frozen
-class Tally:
-    """Counts at one moment: calls (first attempts), attempts, retries, version conflicts."""
-
-    calls: int = 0
-    attempts: int = 0
-    retries: int = 0
-    conflicts: int = 0
-
-    def __add__(self, other: Tally) -> Tally:
-        pairs = zip(attrs.astuple(self), attrs.astuple(other), strict=True)
-        return Tally(*(a + b for a, b in pairs))
-
-    def __sub__(self, other: Tally) -> Tally:
-        pairs = zip(attrs.astuple(self), attrs.astuple(other), strict=True)
-        return Tally(*(a - b for a, b in pairs))
+#: Counts at one moment, by the SDK's event names: ``"attempt"``, ``"retry"`` and
+#: ``"conflict"`` (optimistic-update version conflicts), and ``"call"`` (first attempts).
+#: A ``Counter``, so a step's share is one tally less another.
+Tally: TypeAlias = Counter[str]
+#: The events of the SDK's records that are counted, each under its own name.
+_COUNTED: Final = frozenset({"attempt", "retry", "conflict"})
 
 
 class CallCounter(logging.Handler):
@@ -46,7 +37,7 @@ class CallCounter(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self._tally = Tally()
+        self._tally: Tally = Counter()
 
     def emit(self, record: logging.LogRecord) -> None:
         """Count one record of the SDK's logger (the emulator's own records are ignored)."""
@@ -55,17 +46,14 @@ class CallCounter(logging.Handler):
         # The SDK's records carry what they report as attributes (``extra``), so nothing
         # here depends on the wording of a message.
         event = getattr(record, "pictory_event", None)
-        if event == "attempt":
-            first = getattr(record, "pictory_attempt", None) == 1
-            self._tally += Tally(calls=int(first), attempts=1)
-        elif event == "retry":
-            self._tally += Tally(retries=1)
-        elif event == "conflict":
-            self._tally += Tally(conflicts=1)
+        if event in _COUNTED:
+            self._tally[event] += 1
+        if event == "attempt" and getattr(record, "pictory_attempt", None) == 1:
+            self._tally["call"] += 1
 
     def tally(self) -> Tally:
-        """The counts so far."""
-        return self._tally
+        """The counts so far (a copy: they go on counting)."""
+        return self._tally.copy()
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[CallCounter]:
@@ -139,7 +127,7 @@ class Report:
 
     def summary(self, elapsed: float) -> None:
         """The table of calls, retries and time per step, with totals."""
-        total = sum((row.tally for row in self._rows), Tally())
+        total = sum((row.tally for row in self._rows), Counter())
         width = max([len("step"), len("total"), *(len(row.title) for row in self._rows)])
         line = f"   {{:<{width}}}  {{:>6}}  {{:>8}}  {{:>9}}"
         self.say()
@@ -147,8 +135,8 @@ class Report:
         self.say(line.format("step", "calls", "retries", "elapsed"))
         for row in self._rows:
             t = row.tally
-            self.say(line.format(row.title, t.calls, t.retries, f"{row.seconds:.2f} s"))
-        self.say(line.format("total", total.calls, total.retries, f"{elapsed:.2f} s"))
+            self.say(line.format(row.title, t["call"], t["retry"], f"{row.seconds:.2f} s"))
+        self.say(line.format("total", total["call"], total["retry"], f"{elapsed:.2f} s"))
         verdict = "all passed" if self.failures == 0 else f"{self.failures} failed"
         self.say(f"   checks: {self.checks - self.failures} of {self.checks} passed ({verdict})")
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping
 
 import anyio
 import httpx
 
 import pictory_vimeo as pv
 from pictory_vimeo._aiohttp_exchange import AiohttpExchange
-from pictory_vimeo._answer import Answer
+from pictory_vimeo._answer import Answer, Outgoing
 from pictory_vimeo._httpcore2_pool import Httpcore2Transport
 from pictory_vimeo._httpx_exchange import HttpxExchange
 from pictory_vimeo._transports import Exchange
@@ -51,32 +50,16 @@ class Watched(httpx.AsyncBaseTransport):
         client._session._exchange = self
         return client
 
-    async def exchange(
-        self,
-        method: str,
-        target: str,
-        *,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        limit: int,
-        deadline: float,
-    ) -> Answer:
+    async def exchange(self, outgoing: Outgoing) -> Answer:
         """Send through the real pool; a request counts as in flight until its body is read."""
         assert self.inner is not None
         self.started += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
-            if self.hold_later_pages and "nextPageKey" in target:
+            if self.hold_later_pages and "nextPageKey" in outgoing.target:
                 await anyio.sleep_forever()
-            return await self.inner.exchange(
-                method,
-                target,
-                headers=headers,
-                content=content,
-                limit=limit,
-                deadline=deadline,
-            )
+            return await self.inner.exchange(outgoing)
         finally:
             self.in_flight -= 1
 
