@@ -106,8 +106,12 @@ def _logging(debug: bool) -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _api_key(args: argparse.Namespace) -> str | None:
-    return args.api_key or os.environ.get(API_KEY_ENV) or None
+def _api_key(args: argparse.Namespace) -> Secret[str | None]:
+    """``--api-key`` (parsed as a ``Secret``), else ``$PICTORY_API_KEY``; empty means none."""
+    given: Secret[str] | None = getattr(args, "api_key", None)
+    return Secret(
+        (given.reveal() if given is not None else None) or os.environ.get(API_KEY_ENV) or None
+    )
 
 
 def _client_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -127,12 +131,11 @@ def _client_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _client_factory(args: argparse.Namespace, context: ErrorContext) -> ClientFactory:
-    if _api_key(args) is None:
+    key = _api_key(args)
+    if key.reveal() is None:
         raise UsageError(
             f"no API key: set ${API_KEY_ENV} (keys start with pictai_), or pass --api-key"
         )
-    # Masked in this frame's locals (an error raised through it is recorded with them).
-    key = Secret(_api_key(args))
     options = _client_options(args)
     context.base_url = resolve_base_url(
         args.base_url, allow_insecure_http=options.get("allow_insecure_http", False)
@@ -155,7 +158,7 @@ def _dispatch(args: argparse.Namespace, emulator: ModuleType | None, context: Er
             context.base_url = resolve_base_url(
                 base_url, allow_insecure_http=getattr(args, "allow_insecure_http", False)
             )
-        return run_demo(args, emulator, Secret(_api_key(args)), _client_options(args))
+        return run_demo(args, emulator, _api_key(args), _client_options(args))
     return COMMANDS[args.action](args, _client_factory(args, context))
 
 
@@ -211,23 +214,33 @@ def _usage_failed(problem: ArgvError, as_json: bool) -> int:
     return EXIT_USAGE
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    emulator = _load_emulator()
+def _parsed(emulator: ModuleType | None, argv: Sequence[str] | None) -> argparse.Namespace | int:
+    """The parsed arguments, or the exit status when they are wrong or asked for help."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parse(build_parser(emulator), arguments)
+        return parse(build_parser(emulator), arguments)
     except ArgvError as problem:
         return _usage_failed(problem, wants_json(arguments))
     except SystemExit as exit_:  # --help and --version
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    emulator = _load_emulator()
+    args = _parsed(emulator, argv)
+    # The raw words (an --api-key among them) leave this frame, whose locals an error
+    # tracker records; the parsed key is a Secret.
+    del argv
+    if isinstance(args, int):
+        return args
     context = ErrorContext(
         connection_id=getattr(args, "id", None),
         name=getattr(args, "name", None),
         version=getattr(args, "version", None),
     )
     NEVER_SHOWN.clear()
-    NEVER_SHOWN.update(value for value in (_api_key(args),) if value)
+    NEVER_SHOWN.update(value for value in (_api_key(args).reveal(),) if value)
     try:
         with _logging(args.debug):
             try:

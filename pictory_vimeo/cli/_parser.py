@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any, Final
 
 from .._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
+from .._secret import Secret
 from .._version import __version__
 from . import _secrets
 from ._demo import add_demo_arguments
@@ -149,6 +150,9 @@ def _add_global_options(
     parser.add_argument(
         "--api-key",
         metavar="KEY",
+        # Held masked from the moment it is parsed: the Namespace sits in the frames of
+        # whatever the command raises, and error trackers record those frames' locals.
+        type=Secret,
         help=f"the API key (default: ${API_KEY_ENV}; the environment is safer: arguments "
         "are visible to other users in ps and stay in shell history)",
         **unset,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import pictory_vimeo as pv
+import pictory_vimeo.cli as cli
 from tests.cli._support import Run
 
 Create = Callable[..., pv.VimeoConnection]
@@ -195,3 +197,24 @@ def test_the_api_key_is_redacted_from_debug_output(
     done = run("--debug", "connections", "list")
     assert done.returncode == 0
     _assert_hidden(done, caplog, api_key)
+
+
+def test_an_api_key_argument_is_masked_in_every_frame_an_error_passes(
+    run: Run, api_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--api-key is a Secret once parsed: no frame a failure passes through holds it raw."""
+    monkeypatch.delenv("PICTORY_API_KEY")
+    reported = cli._report
+    frames: list[str] = []
+
+    def with_locals(raised: Exception, *rest: Any) -> int:
+        caught = traceback.TracebackException.from_exception(raised, capture_locals=True)
+        frames.append("".join(caught.format()))
+        return reported(raised, *rest)
+
+    monkeypatch.setattr(cli, "_report", with_locals)
+    done = run("--api-key", api_key, "connections", "get", "no-such-connection")
+    assert done.returncode != 0
+    assert "Secret('**********')" in frames[0]
+    assert api_key not in frames[0]
+    assert api_key not in done.stdout + done.stderr
