@@ -46,6 +46,15 @@ class Outgoing(NamedTuple):
     limit: int
     deadline: float
 
+    def __repr__(self) -> str:
+        # The body may carry a client secret and an access token: only its size shows.
+        body = "None" if self.content is None else f"<{len(self.content)} bytes>"
+        return (
+            f"Outgoing(method={self.method!r}, target={self.target!r}, "
+            f"headers={self.headers!r}, content={body}, limit={self.limit!r}, "
+            f"deadline={self.deadline!r})"
+        )
+
 
 def target_of(path: str, params: Mapping[str, str] | None) -> str:
     """``path`` (already escaped) with ``params``, every character of them escaped, as its query."""

@@ -54,20 +54,30 @@ class HttpxExchange:
             return await self._exchange(outgoing, deadline - anyio.current_time())
 
     async def _exchange(self, outgoing: Outgoing, phase_timeout: float) -> Answer:
-        method, target, headers, content, limit, _ = outgoing
-        url = self._base + target
+        # The body is read from ``outgoing`` where it is used, never held in a local of its
+        # own: it may carry secrets, and a raised error's frames are recorded with their
+        # locals (``Outgoing``'s repr masks it).
+        method, url = outgoing.method, self._base + outgoing.target
         if self._direct is None:
             request = self.client.build_request(
-                method, url, content=content, headers=headers, timeout=phase_timeout
+                method,
+                url,
+                content=outgoing.content,
+                headers=outgoing.headers,
+                timeout=phase_timeout,
             )
         else:
             timeouts = dict.fromkeys(("connect", "read", "write", "pool"), phase_timeout)
             request = httpx.Request(
-                method, url, headers=headers, content=content, extensions={"timeout": timeouts}
+                method,
+                url,
+                headers=outgoing.headers,
+                content=outgoing.content,
+                extensions={"timeout": timeouts},
             )
-        if content is not None:
+        if outgoing.content is not None:
             # ``request.content`` stays as it is, for transports that read it.
-            request.stream = _Body(content)
+            request.stream = _Body(outgoing.content)
         started = time.perf_counter()
         try:
             if self._direct is None:
@@ -76,7 +86,7 @@ class HttpxExchange:
                 response = await self._direct.handle_async_request(request)
             discard = _discarder(response)
             try:
-                body, undecodable = await _read(response, limit, discard)
+                body, undecodable = await _read(response, outgoing.limit, discard)
             finally:
                 # Shielded, so a cancelled read still hands its connection back (or closes
                 # it) instead of leaving the stream for the garbage collector to warn about.

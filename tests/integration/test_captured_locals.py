@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import httpx
 import pytest
 
 import pictory_vimeo as pv
@@ -132,3 +133,28 @@ def test_every_repr_works_on_a_half_built_object(cls: type[Any]) -> None:
     new: Any = cls.__new__  # the class's own (a dict subclass needs dict's)
     half_built = new(cls)
     assert isinstance(repr(half_built), str)
+
+
+class _CallersOwnError(Exception):
+    """An exception of the caller's own, raised by the transport it gave the client."""
+
+
+class _RaisingTransport(httpx.AsyncBaseTransport):
+    """A caller's transport that raises its own exception for every request."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Raise, as a caller's transport may, with the request built and on its way."""
+        raise _CallersOwnError("the caller's transport stopped this request")
+
+
+@pytest.mark.anyio
+async def test_a_callers_exception_from_the_pool_finds_no_secret_in_its_frames() -> None:
+    """The caller's own exception passes the frames that hold the request: none shows a secret."""
+    async with pv.AsyncPictoryClient(
+        api_key=KEY, base_url="http://127.0.0.1:9", transport=_RaisingTransport()
+    ) as client:
+        with pytest.raises(_CallersOwnError) as raised:
+            await client.vimeo_connections.create(
+                name="n", client_identifier="c", client_secret=SECRET, access_token=TOKEN
+            )
+    assert_clean(raised.value, KEY, SECRET, TOKEN)
