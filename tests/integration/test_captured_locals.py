@@ -18,6 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+import anyio
 import attrs
 import httpx
 import pytest
@@ -158,3 +159,29 @@ async def test_a_callers_exception_from_the_pool_finds_no_secret_in_its_frames()
                 name="n", client_identifier="c", client_secret=SECRET, access_token=TOKEN
             )
     assert_clean(raised.value, KEY, SECRET, TOKEN)
+
+
+@pytest.mark.anyio
+async def test_a_write_cancelled_in_flight_keeps_no_secret_in_its_frames(
+    make_client: MakeClient, served: emulator.RunningEmulator
+) -> None:
+    """Cancelled while the pool waits for the answer: the frames it passes show no secret."""
+    conns = make_client(api_key=KEY).vimeo_connections
+    served.emulator.set_faults(latency_ms=2_000)
+    caught: list[BaseException] = []
+
+    async def create() -> None:
+        try:
+            await conns.create(
+                name="Cancelled", client_identifier="c", client_secret=SECRET, access_token=TOKEN
+            )
+        except BaseException as exc:  # the cancellation, as it leaves the call
+            caught.append(exc)
+            raise
+
+    with anyio.move_on_after(0.3):
+        await create()
+    assert len(caught) == 1
+    # The cancellation reached the call inside its pool's exchange, with the body on its way.
+    assert "\nexchange.outgoing=" in package_locals(caught[0])
+    assert_clean(caught[0], KEY, SECRET, TOKEN)
