@@ -14,6 +14,7 @@ from typing import Final, TextIO
 import attrs
 
 from .._rules import is_utf8_encodable
+from .._secret import Secret
 from ._output import NEVER_SHOWN, UsageError
 
 __all__ = [
@@ -66,37 +67,59 @@ def _readline(stdin: TextIO) -> str | None:
         return None
 
 
-def _text(value: str | None, where: str) -> str:
-    """``value``, refused with a usage error (naming ``where``) unless it is valid UTF-8.
+def _text(value: Secret[str | None], where: str) -> Secret[str]:
+    """``value`` stripped, refused with a usage error (naming ``where``) unless it is valid
+    UTF-8.
 
     A byte that is not UTF-8 reaches Python as a lone surrogate (``surrogateescape``): such
-    a secret could neither be sent as JSON nor masked in what the command prints.
+    a secret could neither be sent as JSON nor masked in what the command prints. Taken and
+    given as a ``Secret``: no frame of a usage error raised on the way holds one raw.
     """
-    if value is None or not is_utf8_encodable(value):
+    if not _is_text(value.reveal()):
         raise UsageError(f"the {where} is not valid UTF-8 text; secrets must be UTF-8")
-    return value
+    return Secret((value.reveal() or "").strip())
+
+
+def _is_text(value: str | None) -> bool:
+    # A frame of its own, gone before the caller raises: the value is its only local.
+    return value is not None and is_utf8_encodable(value)
+
+
+def _given(value: Secret[str]) -> bool:
+    return bool(value.reveal())
 
 
 def _from_stdin(stdin: TextIO) -> Secrets:
-    secret = _text(_readline(stdin), "client secret on stdin").strip()
-    token = _text(_readline(stdin), "access token on stdin").strip()
-    if not secret or not token:
+    secret = _text(Secret(_readline(stdin)), "client secret on stdin")
+    token = _text(Secret(_readline(stdin)), "access token on stdin")
+    if not _given(secret) or not _given(token):
         raise UsageError(
             "--secrets-stdin expects two non-empty lines on stdin: the client secret, "
             "then the access token"
         )
-    return Secrets(secret, token)
+    return Secrets(secret.reveal(), token.reveal())
 
 
-def _prompt(label: str) -> str:
+def _prompt(label: str) -> Secret[str]:
     try:
-        value = getpass.getpass(f"{label}: ").strip()
+        value = Secret[str | None](getpass.getpass(f"{label}: "))
     except EOFError:  # Ctrl-D at the prompt: the user chose to give nothing
         print(file=sys.stderr)
         raise UsageError(f"no {label.lower()} entered") from None
-    if not value:
+    text = _text(value, label.lower())
+    if not _given(text):
         raise UsageError(f"the {label.lower()} must not be empty")
-    return _text(value, label.lower())
+    return text
+
+
+def _from_environment(name: str, what: str) -> Secret[str] | None:
+    """``$name`` (``None`` when unset or empty), refused unless valid UTF-8."""
+    value = Secret(os.environ.get(name) or None)
+    if value.reveal() is None:
+        return None
+    # Checked as it is, and kept as it is: a variable's value is not stripped.
+    _text(value, f"{what} in ${name}")
+    return Secret(value.reveal() or "")
 
 
 def read_secrets(*, from_stdin: bool, stdin: TextIO | None = None) -> Secrets:
@@ -104,19 +127,17 @@ def read_secrets(*, from_stdin: bool, stdin: TextIO | None = None) -> Secrets:
 
     An explicit ``--secrets-stdin`` wins over the environment, as ``--api-key`` wins over
     ``$PICTORY_API_KEY``. A value missing from the environment is asked for on a terminal;
-    with no terminal it is a usage error naming the three ways to give it.
+    with no terminal it is a usage error naming the three ways to give it. The values are
+    held as ``Secret`` until they are handed over: the frames of an error raised here
+    (recorded with their locals by error trackers) show none of them.
     """
     stream = sys.stdin if stdin is None else stdin
     if from_stdin:
         if stream is None:
             raise UsageError("--secrets-stdin was given but there is no stdin to read")
         return _from_stdin(stream)
-    secret = os.environ.get(CLIENT_SECRET_ENV) or None
-    token = os.environ.get(ACCESS_TOKEN_ENV) or None
-    if secret is not None:
-        _text(secret, f"client secret in ${CLIENT_SECRET_ENV}")
-    if token is not None:
-        _text(token, f"access token in ${ACCESS_TOKEN_ENV}")
+    secret = _from_environment(CLIENT_SECRET_ENV, "client secret")
+    token = _from_environment(ACCESS_TOKEN_ENV, "access token")
     if (secret is None or token is None) and not stdin_is_tty(stream):
         missing = " and ".join(
             f"${name}"
@@ -131,4 +152,4 @@ def read_secrets(*, from_stdin: bool, stdin: TextIO | None = None) -> Secrets:
         secret = _prompt("Vimeo client secret")
     if token is None:
         token = _prompt("Vimeo access token")
-    return Secrets(secret, token)
+    return Secrets(secret.reveal(), token.reveal())

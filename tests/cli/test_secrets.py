@@ -199,11 +199,9 @@ def test_the_api_key_is_redacted_from_debug_output(
     _assert_hidden(done, caplog, api_key)
 
 
-def test_an_api_key_argument_is_masked_in_every_frame_an_error_passes(
-    run: Run, api_key: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """--api-key is a Secret once parsed: no frame a failure passes through holds it raw."""
-    monkeypatch.delenv("PICTORY_API_KEY")
+@pytest.fixture
+def reported_locals(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each error the command reports, formatted with every frame's locals (as trackers do)."""
     reported = cli._report
     frames: list[str] = []
 
@@ -213,8 +211,51 @@ def test_an_api_key_argument_is_masked_in_every_frame_an_error_passes(
         return reported(raised, *rest)
 
     monkeypatch.setattr(cli, "_report", with_locals)
+    return frames
+
+
+def test_an_api_key_argument_is_masked_in_every_frame_an_error_passes(
+    run: Run, api_key: str, monkeypatch: pytest.MonkeyPatch, reported_locals: list[str]
+) -> None:
+    """--api-key is a Secret once parsed: no frame a failure passes through holds it raw."""
+    monkeypatch.delenv("PICTORY_API_KEY")
     done = run("--api-key", api_key, "connections", "get", "no-such-connection")
     assert done.returncode != 0
-    assert "Secret('**********')" in frames[0]
-    assert api_key not in frames[0]
+    assert "Secret('**********')" in reported_locals[0]
+    assert api_key not in reported_locals[0]
     assert api_key not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "stdin", "flags"),
+    [
+        pytest.param({"PICTORY_VIMEO_CLIENT_SECRET": SECRET}, "", [], id="token-missing"),
+        pytest.param(
+            {"PICTORY_VIMEO_CLIENT_SECRET": SECRET, "PICTORY_VIMEO_ACCESS_TOKEN": TOKEN + "\udcff"},
+            "",
+            [],
+            id="token-in-environment-not-utf8",
+        ),
+        pytest.param(
+            {}, f"{SECRET}\n{TOKEN}\udcff\n", ["--secrets-stdin"], id="token-on-stdin-not-utf8"
+        ),
+        pytest.param({}, f"{SECRET}\n\n", ["--secrets-stdin"], id="token-on-stdin-empty"),
+    ],
+)
+def test_secrets_read_before_a_usage_error_stay_masked_in_its_frames(
+    run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    reported_locals: list[str],
+    environment: dict[str, str],
+    stdin: str,
+    flags: list[str],
+) -> None:
+    """A secret read before the other one is refused shows in no frame's locals."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    done = run("connections", "create", "--name", "n", "--client-id", "c", *flags, stdin=stdin)
+    assert done.returncode == 2, done.stderr
+    assert reported_locals, "the usage error was not reported"
+    for value in (SECRET, TOKEN):
+        assert value not in reported_locals[0]
+        assert value not in done.stdout + done.stderr
