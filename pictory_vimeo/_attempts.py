@@ -120,17 +120,16 @@ class Attempts:
 
     async def _attempt(self, content: Secret[bytes] | None, target: str) -> Answer | Failure:
         try:
-            await self._carrier.traffic.admit(self.deadline, self.trace, self._own_pause)
+            now = await self._carrier.traffic.admit(self.deadline, self.trace, self._own_pause)
         except TimeoutError:
             self.made -= 1
             self._raise_timeout(" while waiting for the client's rate limit")
-        remaining = self.deadline - anyio.current_time()
-        if remaining <= 0:
+        if now >= self.deadline:
             # The wait before this attempt overran the deadline: it was never made.
             self.made -= 1
             self._raise_timeout()
         sent_at = time.time()
-        mark = self._carrier.traffic.attempt(self.trace)
+        mark = self._carrier.traffic.attempt(self.trace, now)
         started = time.perf_counter()
         sent = False
         timed_out = False

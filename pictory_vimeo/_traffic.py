@@ -91,10 +91,10 @@ class ClientStats:
 class Attempt:
     """One attempt of a call: when it was sent, and its span (when traced)."""
 
-    def __init__(self, traffic: Traffic, trace: CallTrace | None) -> None:
+    def __init__(self, traffic: Traffic, trace: CallTrace | None, sent_at: float) -> None:
         self._traffic = traffic
         self._trace = trace
-        self._sent_at = anyio.current_time()
+        self._sent_at = sent_at
         self._span = None if trace is None else trace.attempt()
 
     def done(
@@ -143,7 +143,8 @@ class Traffic:
     async def admit(
         self, deadline: float, trace: CallTrace | None = None, waited_out: float = -math.inf
     ) -> float:
-        """Wait for the rate limiter before an attempt: the seconds waited.
+        """Wait for the rate limiter before an attempt; the time it was let through
+        (``anyio.current_time()``'s clock, read once here for the attempt's own use).
 
         Raises ``TimeoutError`` at once, without waiting, when the wait would outlast
         ``deadline`` (the caller turns it into the call's ``APITimeoutError``). In the
@@ -152,12 +153,12 @@ class Traffic:
         end of the pause this call has waited for itself (its own ``Retry-After``).
         """
         limiter = self.limiter
+        now = anyio.current_time()
         if limiter is None:
-            return 0.0
+            return now
         testing = is_testing()
         waited = 0.0
         while True:
-            now = anyio.current_time()
             epoch = limiter.epoch
             wait = limiter.reserve(now, testing=testing, waited_out=waited_out)
             if wait <= 0.0:
@@ -168,6 +169,7 @@ class Traffic:
             started = time.perf_counter()
             await anyio.sleep(wait)
             waited += time.perf_counter() - started
+            now = anyio.current_time()
             if limiter.epoch == epoch:
                 break
             # A 429 or a pause came while this call waited: its token is void; it takes
@@ -176,11 +178,13 @@ class Traffic:
             self.counters.rate_limit_wait += waited
             if trace is not None:
                 trace.rate_limit_wait += waited
-        return waited
+        return now
 
-    def attempt(self, trace: CallTrace | None) -> Attempt:
-        """An attempt about to be sent: what learns how it ended (its span started)."""
-        return Attempt(self, trace)
+    def attempt(self, trace: CallTrace | None, sent_at: float) -> Attempt:
+        """An attempt about to be sent at ``sent_at`` (from :meth:`admit`): what learns how
+        it ended (its span started).
+        """
+        return Attempt(self, trace, sent_at)
 
     def answered(
         self, sent_at: float, status: int | None, error_type: str | None, retry_after: float | None
