@@ -74,12 +74,17 @@ async def test_a_failed_create_keeps_no_secret_in_its_frames(
     assert_clean(taken.value, KEY, SECRET, TOKEN)
 
 
+@pytest.fixture
+def conns(make_client: MakeClient) -> pv.AsyncVimeoConnections:
+    """The connections of a client of the served emulator, under this module's key."""
+    return make_client(api_key=KEY).vimeo_connections
+
+
 @pytest.mark.anyio
 async def test_a_timed_out_update_keeps_no_secret_in_its_frames(
-    make_client: MakeClient, served: emulator.RunningEmulator
+    conns: pv.AsyncVimeoConnections, served: emulator.RunningEmulator
 ) -> None:
     """The deadline's error and its context chain: no key, no secret."""
-    conns = make_client(api_key=KEY).vimeo_connections
     fields: dict[str, Any] = {"client_identifier": "c", "client_secret": SECRET}
     made = await conns.create(name="Slow", access_token=TOKEN, **fields)
     served.emulator.set_faults(latency_ms=400)
@@ -163,10 +168,9 @@ async def test_a_callers_exception_from_the_pool_finds_no_secret_in_its_frames()
 
 @pytest.mark.anyio
 async def test_a_write_cancelled_in_flight_keeps_no_secret_in_its_frames(
-    make_client: MakeClient, served: emulator.RunningEmulator
+    conns: pv.AsyncVimeoConnections, served: emulator.RunningEmulator
 ) -> None:
     """Cancelled while the pool waits for the answer: the frames it passes show no secret."""
-    conns = make_client(api_key=KEY).vimeo_connections
     served.emulator.set_faults(latency_ms=2_000)
     caught: list[BaseException] = []
 
