@@ -377,10 +377,12 @@ def set_testing(testing: bool) -> TestingMode:
         before this call (ignore it when calling ``set_testing`` plainly).
 
     Raises:
-        TypeError: ``testing`` is not a ``bool``.
+        ValidationError: ``testing`` is not a ``bool``.
     """
     if not isinstance(testing, bool):
-        raise TypeError(f"testing must be True or False (got {type(testing).__name__})")
+        raise ValidationError(
+            [FieldError("testing", f"must be True or False (got {type(testing).__name__})")]
+        )
     previous = _TESTING.on
     _TESTING.on = testing
     return TestingMode(previous)

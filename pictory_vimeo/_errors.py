@@ -9,6 +9,7 @@ The class tree::
     ├── InvalidResponseError                a 2xx whose body is not what the API documents
     ├── PaginationError                     a listing would loop (repeated key, endless empty pages)
     ├── OptimisticLockError                 optimistic_update ran out of attempts
+    ├── ClientClosedError                   the client is closed (also a RuntimeError)
     └── APIStatusError                      the server answered with an error status
         ├── BadRequestError                 400
         ├── AuthenticationError             401
@@ -48,6 +49,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "DuplicateNameError",
     "InternalServerError",
@@ -197,6 +199,16 @@ class OptimisticLockError(PictoryError):
             f"gave up updating connection {connection_id!r} after {attempts} attempts: "
             "every one met a concurrent change (version conflict)"
         )
+
+
+class ClientClosedError(PictoryError, RuntimeError):
+    """The client was closed (or the sync client's loop stopped): open a new one.
+
+    Also a ``RuntimeError``, as a closed ``httpx`` client raises. Nothing was sent.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("the client is closed")
 
 
 class APIStatusError(PictoryError):

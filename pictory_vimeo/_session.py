@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ._config import USER_AGENT, TransportName
+from ._errors import ClientClosedError
 from ._loops import PoolHome, in_a_loop, on_fork_in_child
 from ._proxies import Proxy, resolve_proxy
 from ._read_ahead import ReadAhead
@@ -139,7 +140,7 @@ class ApiSession:
         if exchange is not None and (home is None or home.here()):
             return exchange
         if self._closed:
-            raise RuntimeError("the client is closed")
+            raise ClientClosedError()
         if home is not None:
             home.vacate()  # refuses if the pool's loop runs in another thread
         return self._open()

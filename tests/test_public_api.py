@@ -15,6 +15,7 @@ README_NAMES = {
     "AsyncVimeoConnections",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "DuplicateNameError",
     "InternalServerError",

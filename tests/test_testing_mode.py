@@ -94,7 +94,7 @@ async def test_without_the_testing_mode_the_sdk_waits(waits: list[float]) -> Non
 
 def test_set_testing_takes_only_a_bool() -> None:
     """A truthy non-bool is refused rather than guessed at."""
-    with pytest.raises(TypeError, match="True or False"):
+    with pytest.raises(pv.ValidationError, match="testing: must be True or False"):
         pv.set_testing("yes")  # type: ignore[arg-type]
     assert not pv.is_testing()
 

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
+from .._errors import ClientClosedError, ValidationError
+from .._rules import FieldError
 from ._portal import Loop
 
 __all__ = ["PortalCalls", "Runner", "masked", "refuse_inside"]
@@ -34,9 +36,14 @@ def refuse_inside(loop: Loop) -> None:
     It would wait for that thread to be free: a deadlock, were it not refused.
     """
     if threading.get_ident() == loop.thread_id:
-        raise RuntimeError(
-            "a PictoryClient cannot be used from inside one of its own calls "
-            "(e.g. in an optimistic_update mutate); use another client there"
+        raise ValidationError(
+            [
+                FieldError(
+                    "client",
+                    "a PictoryClient cannot be used from inside one of its own calls (e.g. "
+                    "in an optimistic_update mutate): use another client there",
+                )
+            ]
         )
 
 
@@ -49,13 +56,13 @@ class PortalCalls:
 
     def __call__(self, func: Callable[[], Awaitable[R]], /) -> R:
         if self.closed or self._loop.closed:
-            raise RuntimeError("the client is closed")
+            raise ClientClosedError()
         refuse_inside(self._loop)
         try:
             future = self._loop.here().start_task_soon(func)
         except RuntimeError:
             if self._loop.closed:
-                raise RuntimeError("the client is closed") from None
+                raise ClientClosedError() from None
             raise
         # The call's arguments (secrets among them) are no local of this frame while it
         # waits: an error raised through it is recorded with its locals by error trackers.

@@ -210,3 +210,35 @@ async def test_clients_load_the_ca_store_once(
             ) as client:
                 assert client.transport == sdk_transport
     assert loaded == [str(first), str(second)]
+
+
+async def test_every_call_of_a_closed_client_raises_client_closed_error(
+    watched_client: WatchedClient, watched: Watched
+) -> None:
+    """After ``aclose()`` every call raises ``ClientClosedError`` (a ``PictoryError`` and a
+    ``RuntimeError``), a pending listing too, and nothing more is sent.
+    """
+    client = watched_client()
+    conns = client.vimeo_connections
+    made = await conns.create(name="Closing", **FIELDS)
+    listing = conns.list()
+    await client.aclose()
+    sent = watched.started
+    calls: dict[str, Callable[[], Any]] = {
+        "create": lambda: conns.create(name="Late", **FIELDS),
+        "get": lambda: conns.get(made.connection_id),
+        "list_page": lambda: conns.list_page(),
+        "update": lambda: conns.update(made.connection_id, version=1, enabled=False),
+        "delete": lambda: conns.delete(made.connection_id),
+        "list": lambda: listing,  # awaited: its first page
+        "raw get": lambda: conns.with_raw_response.get(made.connection_id),
+        "optimistic_update": lambda: pv.optimistic_update(
+            conns, made.connection_id, lambda current: None
+        ),
+    }
+    for name, call in calls.items():
+        with pytest.raises(pv.ClientClosedError, match=r"^the client is closed$") as raised:
+            await call()
+        assert isinstance(raised.value, RuntimeError), name
+        assert not raised.value.outcome_unknown, name
+    assert watched.started == sent

@@ -65,5 +65,5 @@ async def test_with_options_shares_the_connection_pool(make_client: MakeClient) 
     assert (await derived.vimeo_connections.get(cid)).connection_id == cid
     await parent.aclose()
     # The pool is one and the same: closed by its owner, it is closed for the derived client.
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(pv.ClientClosedError, match="the client is closed"):
         await derived.vimeo_connections.get(cid)

@@ -48,7 +48,7 @@ def test_with_block_closes_the_client(
     with pytest.raises(pv.NotFoundError), pictory_emulator.sync_client() as c:
         c.vimeo_connections.get("20251222155613307xv0nodhitf9cd0f")
     assert threading.active_count() == threads_before
-    with pytest.raises(RuntimeError, match="the client is closed"):
+    with pytest.raises(pv.ClientClosedError, match="the client is closed"):
         c.vimeo_connections.list_page()
 
 
@@ -76,7 +76,7 @@ def test_close_closes_the_pool_and_its_transport(pictory_emulator: PictoryEmulat
 
 
 def test_every_call_after_close_raises_a_clear_error(pictory_emulator: PictoryEmulator) -> None:
-    """After close, calls and pending iterations raise ``RuntimeError``, never hang."""
+    """After close, calls and pending iterations raise ``ClientClosedError``, never hang."""
     client = pictory_emulator.sync_client()
     conns = client.vimeo_connections
     made = create(conns, "Gone")
@@ -93,7 +93,7 @@ def test_every_call_after_close_raises_a_clear_error(pictory_emulator: PictoryEm
         lambda: pv.optimistic_update(conns, made.connection_id, lambda cur: None),
     ]
     for call in calls:
-        with pytest.raises(RuntimeError, match="the client is closed"):
+        with pytest.raises(pv.ClientClosedError, match="the client is closed"):
             call()
 
 
@@ -160,12 +160,12 @@ def test_with_options_shares_the_thread_and_pool(
     )
     assert [r.method for r in pictory_emulator.requests] == ["POST", "GET", "GET"]
     derived.close()
-    with pytest.raises(RuntimeError, match="the client is closed"):
+    with pytest.raises(pv.ClientClosedError, match="the client is closed"):
         derived.vimeo_connections.get(made.connection_id)
     assert parent.vimeo_connections.get(made.connection_id).name == "Shared"
     other = parent.with_options(max_retries=1)
     parent.close()
-    with pytest.raises(RuntimeError, match="the client is closed"):
+    with pytest.raises(pv.ClientClosedError, match="the client is closed"):
         other.vimeo_connections.get(made.connection_id)
     assert threading.active_count() == threads_before
 

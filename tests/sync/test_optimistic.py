@@ -126,7 +126,7 @@ def test_a_mutate_calling_its_own_client_gets_a_clear_error(
         client.close()
 
     for bad in (mutate, closes):
-        with pytest.raises(RuntimeError, match="from inside one of its own calls"):
+        with pytest.raises(pv.ValidationError, match="from inside one of its own calls"):
             pv.optimistic_update(client.vimeo_connections, made.connection_id, bad)
     assert client.vimeo_connections.get(made.connection_id).version == 1  # still open
 

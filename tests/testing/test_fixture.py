@@ -247,9 +247,9 @@ async def test_leaving_closes_every_client_still_open() -> None:
         assert threading.active_count() == threads
         assert not pv.is_testing()
     for conns in (client.vimeo_connections, entered.vimeo_connections):
-        with pytest.raises(RuntimeError, match="the client is closed"):
+        with pytest.raises(pv.ClientClosedError, match="the client is closed"):
             await conns.list_page()
-    with pytest.raises(RuntimeError, match="the client is closed"):
+    with pytest.raises(pv.ClientClosedError, match="the client is closed"):
         sync.vimeo_connections.list_page()
 
 
