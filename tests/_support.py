@@ -11,6 +11,7 @@ import logging
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -73,6 +74,19 @@ CONNECTION_KEYS: Final = (
     "updatedDate",
     "version",
 )
+
+
+def _sdk_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith("pictory-vimeo-")}
+
+
+def new_sdk_threads() -> Callable[[], int]:
+    """A counter of the SDK's threads (named ``pictory-vimeo-...``) alive that were not when
+    it was made. Threads of earlier tests still ending do not count, nor do other libraries'
+    workers (anyio's, asyncio's), which come and go on their own timers.
+    """
+    before = _sdk_threads()
+    return lambda: len(_sdk_threads() - before)
 
 
 def connection_json(**overrides: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import gc
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,37 +17,38 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo._sync import _portal
 from pictory_vimeo.testing import PictoryEmulator
+from tests._support import new_sdk_threads
 from tests.sync._support import BASE_URL, KEY, create
 
 
 @pytest.fixture
-def threads_before() -> Iterator[int]:
-    """The thread count before the test; afterwards it must be the same again."""
-    before = threading.active_count()
-    yield before
-    assert threading.active_count() == before
+def new_threads() -> Iterator[Callable[[], int]]:
+    """``new_threads()``: how many SDK threads the test started are alive; none after it."""
+    started = new_sdk_threads()
+    yield started
+    assert started() == 0
 
 
 def test_close_stops_the_thread_and_is_idempotent(
-    threads_before: int, pictory_emulator: PictoryEmulator
+    new_threads: Callable[[], int], pictory_emulator: PictoryEmulator
 ) -> None:
     """One thread while open; none after close(); a second close() does nothing."""
     client = pictory_emulator.sync_client()
-    assert threading.active_count() == threads_before + 1
+    assert new_threads() == 1
     create(client.vimeo_connections, "Alive")
     client.close()
-    assert threading.active_count() == threads_before
+    assert new_threads() == 0
     client.close()
-    assert threading.active_count() == threads_before
+    assert new_threads() == 0
 
 
 def test_with_block_closes_the_client(
-    threads_before: int, pictory_emulator: PictoryEmulator
+    new_threads: Callable[[], int], pictory_emulator: PictoryEmulator
 ) -> None:
     """Leaving ``with`` closes the client, also when the block raises."""
     with pytest.raises(pv.NotFoundError), pictory_emulator.sync_client() as c:
         c.vimeo_connections.get("20251222155613307xv0nodhitf9cd0f")
-    assert threading.active_count() == threads_before
+    assert new_threads() == 0
     with pytest.raises(pv.ClientClosedError, match="the client is closed"):
         c.vimeo_connections.list_page()
 
@@ -112,7 +113,10 @@ def test_every_call_after_close_raises_a_clear_error(pictory_emulator: PictoryEm
     ],
 )
 def test_bad_arguments_fail_before_any_thread_starts(
-    monkeypatch: pytest.MonkeyPatch, threads_before: int, options: dict[str, Any], field: str
+    monkeypatch: pytest.MonkeyPatch,
+    new_threads: Callable[[], int],
+    options: dict[str, Any],
+    field: str,
 ) -> None:
     """Invalid settings raise ``ValidationError`` naming the field; no portal is started."""
 
@@ -126,7 +130,7 @@ def test_bad_arguments_fail_before_any_thread_starts(
     assert field in {e.field for e in caught.value.errors}
 
 
-def test_a_failure_while_building_leaves_no_thread(threads_before: int) -> None:
+def test_a_failure_while_building_leaves_no_thread(new_threads: Callable[[], int]) -> None:
     """An error raised while the client is built in its loop stops the loop it started."""
     with pytest.raises(pv.ValidationError, match="only under asyncio"):
         pv.PictoryClient(KEY, BASE_URL, transport="aiohttp", backend="trio")
@@ -146,14 +150,14 @@ def test_repr_shows_settings_and_never_the_key(pictory_emulator: PictoryEmulator
 
 
 def test_with_options_shares_the_thread_and_pool(
-    threads_before: int, pictory_emulator: PictoryEmulator
+    new_threads: Callable[[], int], pictory_emulator: PictoryEmulator
 ) -> None:
     """A derived client adds no thread, sends through the same pool, and its close is local."""
     parent = pictory_emulator.sync_client()
     derived = parent.with_options(timeout=7, max_retries=0)
     assert (derived.timeout, derived.max_retries) == (7.0, 0)
     assert (parent.timeout, parent.max_retries) == (30.0, 2)
-    assert threading.active_count() == threads_before + 1
+    assert new_threads() == 1
     made = create(derived.vimeo_connections, "Shared")
     assert parent.vimeo_connections.get(made.connection_id) == derived.vimeo_connections.get(
         made.connection_id
@@ -167,7 +171,7 @@ def test_with_options_shares_the_thread_and_pool(
     parent.close()
     with pytest.raises(pv.ClientClosedError, match="the client is closed"):
         other.vimeo_connections.get(made.connection_id)
-    assert threading.active_count() == threads_before
+    assert new_threads() == 0
 
 
 def test_with_options_validates(sync_client: pv.PictoryClient) -> None:
@@ -211,7 +215,7 @@ def test_the_deadline_covers_the_call() -> None:
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_usable_from_plain_threads(
-    threads_before: int, pictory_emulator: PictoryEmulator, backend: Any
+    new_threads: Callable[[], int], pictory_emulator: PictoryEmulator, backend: Any
 ) -> None:
     """Several plain threads share one client (on either backend) without interference."""
     conns = pictory_emulator.sync_client(backend=backend).vimeo_connections
@@ -274,7 +278,7 @@ def test_a_script_that_never_closes_its_client_still_exits() -> None:
 
 
 def test_a_callers_async_client_is_used_and_left_open(
-    threads_before: int, pictory_emulator: PictoryEmulator
+    new_threads: Callable[[], int], pictory_emulator: PictoryEmulator
 ) -> None:
     """``http_client=`` works as for the async client: used for every call, never closed."""
     http = httpx.AsyncClient(transport=pictory_emulator.emulator.transport())

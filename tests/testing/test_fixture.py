@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import inspect
 import socket
-import threading
 from typing import Any
 
 import anyio
@@ -17,6 +16,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo.emulator import DropKind, fingerprint
 from pictory_vimeo.testing import ClientOptions, PictoryEmulator, SyncClientOptions
+from tests._support import new_sdk_threads
 
 PATH = "/pictoryapis/v1/vimeo-connections"
 OTHER_KEY = "pictai_someone_else"
@@ -231,7 +231,7 @@ class TestOptions:
 @pytest.mark.anyio
 async def test_leaving_closes_every_client_still_open() -> None:
     """On leaving ``with``, clients the test left open are closed, in any event loop."""
-    threads = threading.active_count()
+    new_threads = new_sdk_threads()
     with pv.set_testing(False):
         with PictoryEmulator() as emu:
             assert pv.is_testing()
@@ -243,8 +243,8 @@ async def test_leaving_closes_every_client_still_open() -> None:
             sync.vimeo_connections.list_page()
             closed_by_hand = emu.sync_client()
             closed_by_hand.close()
-            assert threading.active_count() == threads + 1
-        assert threading.active_count() == threads
+            assert new_threads() == 1
+        assert new_threads() == 0
         assert not pv.is_testing()
     for conns in (client.vimeo_connections, entered.vimeo_connections):
         with pytest.raises(pv.ClientClosedError, match="the client is closed"):
@@ -265,7 +265,7 @@ def test_a_closed_emulator_makes_no_clients_and_closes_once() -> None:
 
 def test_the_testing_mode_is_restored_even_when_the_block_fails() -> None:
     """An exception in the block still closes the clients and restores the testing mode."""
-    threads = threading.active_count()
+    new_threads = new_sdk_threads()
     inside: list[bool] = []
 
     def failing_test() -> None:
@@ -279,7 +279,7 @@ def test_the_testing_mode_is_restored_even_when_the_block_fails() -> None:
             failing_test()
         assert inside == [True]
         assert not pv.is_testing()
-    assert threading.active_count() == threads
+    assert new_threads() == 0
 
 
 def test_repr() -> None:
