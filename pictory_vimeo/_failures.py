@@ -22,6 +22,7 @@ from ._wire import HEADER_LIMIT
 
 __all__ = [
     "CLOSED",
+    "CLOSED_UNDER_IT",
     "CONNECT_FAILED",
     "CONNECT_TIMEOUT",
     "CUT",
@@ -47,6 +48,7 @@ CONNECT_TIMEOUT: Final = "timed out connecting"
 RESET: Final = "connection reset by the server"
 CLOSED: Final = "the server closed the connection before answering"
 CUT: Final = "the server closed the connection partway through its answer"
+CLOSED_UNDER_IT: Final = "the client was closed while the request was out"
 MALFORMED: Final = "the answer is not valid HTTP"
 HEADERS_TOO_LARGE: Final = f"the answer's headers are larger than {HEADER_LIMIT // 1024} KiB"
 PROXY_FAILED: Final = "the proxy refused or failed the connection"

@@ -20,7 +20,7 @@ import anyio
 import httpx
 
 from ._answer import Answer, Outgoing
-from ._failures import from_httpx
+from ._failures import CLOSED_UNDER_IT, from_httpx
 from ._wire import BodyReader, ResponseTooLargeError
 
 __all__ = ["HttpxExchange"]
@@ -41,17 +41,27 @@ class HttpxExchange:
         self.client = client
         self._direct = direct
         self._owned = owned
+        #: The scopes of the exchanges under way, cancelled by ``aclose``.
+        self._out: set[anyio.CancelScope] = set()
 
     async def exchange(self, outgoing: Outgoing) -> Answer:
         """Send ``outgoing`` to ``base_url + outgoing.target``; read its answer.
 
         httpx's phase timeouts (connect, write, read) are set to what is left before its
         ``deadline``, which bounds the whole; past it, ``TimeoutError``. The connection
-        is released, or closed when the answer was too large.
+        is released, or closed when the answer was too large. Closing the exchange ends
+        it: ``httpx.ReadError``, as when aiohttp's pool is closed under a request.
         """
         deadline = outgoing.deadline
-        with anyio.fail_at(deadline):
-            return await self._exchange(outgoing, deadline - anyio.current_time())
+        with anyio.fail_at(deadline) as scope:
+            self._out.add(scope)
+            try:
+                return await self._exchange(outgoing, deadline - anyio.current_time())
+            finally:
+                self._out.discard(scope)
+        # Only ``aclose`` cancels a scope before its deadline, and it may have come after
+        # the request was sent: the answer is lost, not the request.
+        raise httpx.ReadError(CLOSED_UNDER_IT)
 
     async def _exchange(self, outgoing: Outgoing, phase_timeout: float) -> Answer:
         # The body is read from ``outgoing`` where it is used, never held in a local of its
@@ -109,7 +119,15 @@ class HttpxExchange:
         raise error
 
     async def aclose(self) -> None:
-        """Close the pool if the SDK opened it (a caller's ``http_client`` stays open)."""
+        """End the exchanges under way; close the pool if the SDK opened it (a caller's
+        ``http_client`` stays open).
+
+        httpcore's pools let a request already inside them finish after they are closed,
+        on a connection they opened meanwhile and never close: ended first, no request
+        outlives the pool and no socket is left open.
+        """
+        for scope in self._out:
+            scope.cancel()
         if self._owned:
             await self.client.aclose()
 

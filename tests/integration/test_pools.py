@@ -242,3 +242,36 @@ async def test_every_call_of_a_closed_client_raises_client_closed_error(
         assert isinstance(raised.value, RuntimeError), name
         assert not raised.value.outcome_unknown, name
     assert watched.started == sent
+
+
+@pytest.mark.parametrize("kind", ["write", "read"])
+async def test_a_call_out_when_its_client_closes_raises_client_closed_error(
+    kind: str, served: emulator.RunningEmulator, watched_client: WatchedClient, watched: Watched
+) -> None:
+    """A call whose request is out when ``aclose()`` runs raises ``ClientClosedError``: a
+    write's says its outcome is unknown (the server may still apply it), a read's does not.
+    """
+    client = watched_client()
+    conns = client.vimeo_connections
+    made = await conns.create(name="Racing", **FIELDS)
+    served.emulator.set_faults(latency_ms=500)  # the answer would come after the close
+    calls: dict[str, Callable[[], Any]] = {
+        "write": lambda: conns.update(made.connection_id, version=1, enabled=False),
+        "read": lambda: conns.get(made.connection_id),
+    }
+    raised: list[pv.ClientClosedError] = []
+    sent = anyio.Event()
+    watched.on_send = sent.set
+
+    async def call() -> None:
+        with pytest.raises(pv.ClientClosedError) as caught:
+            await calls[kind]()
+        raised.append(caught.value)
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as group:
+            group.start_soon(call)
+            await sent.wait()
+            await client.aclose()
+    assert raised[0].outcome_unknown is (kind == "write")
+    assert ("outcome is unknown" in str(raised[0])) is (kind == "write")

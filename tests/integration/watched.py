@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 
 import anyio
 import httpx
@@ -35,6 +36,8 @@ class Watched(httpx.AsyncBaseTransport):
         #: Hold every request for a later page until it is cancelled, as a server that
         #: never answers would: what happens to a read-ahead fetch is then plain to see.
         self.hold_later_pages = False
+        #: Called as each request is handed to the pool.
+        self.on_send: Callable[[], object] | None = None
 
     def watch(self, client: pv.AsyncPictoryClient) -> pv.AsyncPictoryClient:
         """``client``, sending through this pool instead of one of its own."""
@@ -56,6 +59,8 @@ class Watched(httpx.AsyncBaseTransport):
         self.started += 1
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if self.on_send is not None:
+            self.on_send()
         try:
             if self.hold_later_pages and "nextPageKey" in outgoing.target:
                 await anyio.sleep_forever()
