@@ -98,6 +98,33 @@ def test_every_call_after_close_raises_a_clear_error(pictory_emulator: PictoryEm
             call()
 
 
+def test_close_from_another_thread_ends_a_call_under_way(
+    pictory_emulator: PictoryEmulator,
+) -> None:
+    """A call waiting on its answer when another thread closes the client raises
+    ``ClientClosedError`` at once (a write's says its outcome is unknown).
+    """
+    client = pictory_emulator.sync_client()
+    conns = client.vimeo_connections
+    made = create(conns, "Under way")
+    pictory_emulator.emulator.set_faults(latency_ms=30_000)
+    raised: list[BaseException] = []
+
+    def update() -> None:
+        try:
+            conns.update(made.connection_id, version=1, enabled=False)
+        except BaseException as error:  # whatever it raised is the test's to check
+            raised.append(error)
+
+    caller = threading.Thread(target=update)
+    caller.start()
+    time.sleep(0.2)  # the update is out (its answer is 30 s away); a slower start is fine too
+    client.close()
+    caller.join(10)
+    assert not caller.is_alive()
+    assert [type(error) for error in raised] == [pv.ClientClosedError]
+
+
 @pytest.mark.parametrize(
     ("options", "field"),
     [
