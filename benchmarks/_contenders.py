@@ -134,92 +134,14 @@ class Sdk(Contender):
         self._client = self._conns = None
 
 
-class RawHttpx(Contender):
-    """``httpx.AsyncClient`` with a pool sized for the concurrency (or over ``transport``)."""
-
-    def __init__(
-        self,
-        base_url: str,
-        ids: Sequence[str],
-        op: str,
-        *,
-        over_aiohttp: bool = False,
-    ) -> None:
-        self.key = "raw-httpx-aiohttp" if over_aiohttp else "raw-httpx"
-        self.label = "raw httpx over httpx-aiohttp" if over_aiohttp else "raw httpx"
-        self.httpx_pool = not over_aiohttp
-        self._target = _Target(base_url, ids, op)
-        self._over_aiohttp = over_aiohttp
-        self._http: httpx.AsyncClient | None = None
-
-    async def setup(self, concurrency: int) -> None:
-        """``Limits(max_connections=N, max_keepalive_connections=N)``."""
-        await self._target.prepare(concurrency)
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        transport: httpx.AsyncBaseTransport
-        if self._over_aiohttp:
-            from httpx_aiohttp import AiohttpTransport
-
-            def session() -> aiohttp.ClientSession:
-                return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
-
-            transport = AiohttpTransport(limits=limits, client=session)
-        else:
-            transport = httpx.AsyncHTTPTransport(limits=limits)
-        self._http = httpx.AsyncClient(
-            base_url=self._target.base_url, transport=transport, headers=_HEADERS
-        )
-
-    async def call(self, worker: int) -> None:
-        """Send, check the status, parse the JSON."""
-        http = self._http
-        assert http is not None
-        target = self._target
-        if target.op == "get":
-            response = await http.get(f"{PATH}/{target.id_for(worker)}")
-        elif target.op == "list_page":
-            response = await http.get(PATH)
-        else:
-            response = await http.put(
-                f"{PATH}/{target.ids[worker]}",
-                content=target.update_body(worker),
-                headers={"Content-Type": "application/json"},
-            )
-        response.raise_for_status()
-        data = json.loads(response.content)
-        if target.op == "update":
-            target.versions[worker] = data["version"]
-
-    async def teardown(self) -> None:
-        """Close the pool."""
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-
-
-class RawHttpx2(Contender):
-    """httpx2's ``AsyncClient`` (openai-python's client) with a 1,000-connection pool."""
-
-    key = "raw-httpx2"
-    label = "raw httpx2 (1,000 connections)"
-    #: As openai-python configures it: a pool far larger than any level measured.
-    connections = 1000
+class _HttpxApi(Contender):
+    """What raw httpx and raw httpx2 share: httpx's API, so one ``call`` and ``teardown``."""
 
     def __init__(self, base_url: str, ids: Sequence[str], op: str) -> None:
         self._target = _Target(base_url, ids, op)
-        self._httpx2 = optional("httpx2")
+        #: httpx's ``AsyncClient`` or httpx2's (imported only when installed, so untyped),
+        #: from ``setup`` to ``teardown``; read as is in ``call``, as a hand-written client would.
         self._http: Any = None
-
-    async def setup(self, concurrency: int) -> None:
-        """``Limits(max_connections=1000, max_keepalive_connections=1000)``."""
-        await self._target.prepare(concurrency)
-        assert self._httpx2 is not None, "httpx2 is not installed"
-        limits = self._httpx2.Limits(
-            max_connections=self.connections, max_keepalive_connections=self.connections
-        )
-        self._http = self._httpx2.AsyncClient(
-            base_url=self._target.base_url, limits=limits, headers=_HEADERS
-        )
 
     async def call(self, worker: int) -> None:
         """Send, check the status, parse the JSON."""
@@ -244,6 +166,66 @@ class RawHttpx2(Contender):
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+
+class RawHttpx(_HttpxApi):
+    """``httpx.AsyncClient`` with a pool sized for the concurrency (or over ``transport``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        ids: Sequence[str],
+        op: str,
+        *,
+        over_aiohttp: bool = False,
+    ) -> None:
+        super().__init__(base_url, ids, op)
+        self.key = "raw-httpx-aiohttp" if over_aiohttp else "raw-httpx"
+        self.label = "raw httpx over httpx-aiohttp" if over_aiohttp else "raw httpx"
+        self.httpx_pool = not over_aiohttp
+        self._over_aiohttp = over_aiohttp
+
+    async def setup(self, concurrency: int) -> None:
+        """``Limits(max_connections=N, max_keepalive_connections=N)``."""
+        await self._target.prepare(concurrency)
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        transport: httpx.AsyncBaseTransport
+        if self._over_aiohttp:
+            from httpx_aiohttp import AiohttpTransport
+
+            def session() -> aiohttp.ClientSession:
+                return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
+
+            transport = AiohttpTransport(limits=limits, client=session)
+        else:
+            transport = httpx.AsyncHTTPTransport(limits=limits)
+        self._http = httpx.AsyncClient(
+            base_url=self._target.base_url, transport=transport, headers=_HEADERS
+        )
+
+
+class RawHttpx2(_HttpxApi):
+    """httpx2's ``AsyncClient`` (openai-python's client) with a 1,000-connection pool."""
+
+    key = "raw-httpx2"
+    label = "raw httpx2 (1,000 connections)"
+    #: As openai-python configures it: a pool far larger than any level measured.
+    connections = 1000
+
+    def __init__(self, base_url: str, ids: Sequence[str], op: str) -> None:
+        super().__init__(base_url, ids, op)
+        self._httpx2 = optional("httpx2")
+
+    async def setup(self, concurrency: int) -> None:
+        """``Limits(max_connections=1000, max_keepalive_connections=1000)``."""
+        await self._target.prepare(concurrency)
+        assert self._httpx2 is not None, "httpx2 is not installed"
+        limits = self._httpx2.Limits(
+            max_connections=self.connections, max_keepalive_connections=self.connections
+        )
+        self._http = self._httpx2.AsyncClient(
+            base_url=self._target.base_url, limits=limits, headers=_HEADERS
+        )
 
 
 class RawAiohttp(Contender):
