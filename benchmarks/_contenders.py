@@ -31,8 +31,8 @@ __all__ = [
     "RawHttpx2",
     "RequestsLoop",
     "Sdk",
+    "add_if_installed",
     "fetch_versions",
-    "openai_missing",
 ]
 
 OPS: Final = ("get", "list_page", "update")
@@ -209,17 +209,20 @@ class RawHttpx2(_HttpxApi):
 
     key = "raw-httpx2"
     label = "raw httpx2 (1,000 connections)"
+    #: The module its client needs, and why it is skipped without it (``add_if_installed``).
+    requires = "httpx2"
+    if_missing = "httpx2 is not installed"
     #: As openai-python configures it: a pool far larger than any level measured.
     connections = 1000
 
     def __init__(self, base_url: str, ids: Sequence[str], op: str) -> None:
         super().__init__(base_url, ids, op)
-        self._httpx2 = optional("httpx2")
+        self._httpx2 = optional(self.requires)
 
     async def setup(self, concurrency: int) -> None:
         """``Limits(max_connections=1000, max_keepalive_connections=1000)``."""
         await self._target.prepare(concurrency)
-        assert self._httpx2 is not None, "httpx2 is not installed"
+        assert self._httpx2 is not None, self.if_missing
         limits = self._httpx2.Limits(
             max_connections=self.connections, max_keepalive_connections=self.connections
         )
@@ -283,10 +286,12 @@ class RequestsLoop(Contender):
     key = "requests"
     label = "requests, sequential"
     blocking = True
+    requires = "requests"
+    if_missing = "requests is not installed"
 
     def __init__(self, base_url: str, ids: Sequence[str], op: str) -> None:
         self._target = _Target(base_url, ids, op)
-        self._requests = optional("requests")
+        self._requests = optional(self.requires)
         self._session: Any = None
 
     async def setup(self, concurrency: int) -> None:
@@ -294,7 +299,7 @@ class RequestsLoop(Contender):
         if concurrency != 1:
             raise ValueError("a sequential loop has concurrency 1")
         await self._target.prepare(concurrency)
-        assert self._requests is not None, "requests is not installed"
+        assert self._requests is not None, self.if_missing
         self._session = self._requests.Session()
         self._session.headers.update(_HEADERS)
 
@@ -325,29 +330,24 @@ class RequestsLoop(Contender):
             self._session = None
 
 
-def openai_missing() -> str | None:
-    """Why the openai contender cannot run here, or ``None`` when it can."""
-    if optional("openai") is None:
-        return "openai-python is not installed (pip install openai, or the bench extra)"
-    return None
-
-
 class OpenAI(Contender):
     """openai-python's ``AsyncOpenAI``, defaults kept, retrieving a model from the canned route."""
 
     key = "openai"
     label = "openai-python AsyncOpenAI"
+    requires = "openai"
+    if_missing = "openai-python is not installed (pip install openai, or the bench extra)"
 
     def __init__(self, base_url: str, ids: Sequence[str], op: str) -> None:
         if op != "get":
             raise ValueError("openai-python only has a get here (models.retrieve)")
         self._base_url = base_url
-        self._openai = optional("openai")
+        self._openai = optional(self.requires)
         self._client: Any = None
 
     async def setup(self, concurrency: int) -> None:
         """``AsyncOpenAI(base_url=<server>/v1)``, everything else its defaults."""
-        assert self._openai is not None, openai_missing()
+        assert self._openai is not None, self.if_missing
         self._client = self._openai.AsyncOpenAI(
             api_key="sk-benchmark", base_url=f"{self._base_url}/v1"
         )
@@ -361,3 +361,18 @@ class OpenAI(Contender):
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+def add_if_installed(
+    chosen: list[Contender],
+    skipped: list[dict[str, str]],
+    kind: type[RawHttpx2 | RequestsLoop | OpenAI],
+    base_url: str,
+    ids: Sequence[str],
+    op: str,
+) -> None:
+    """``kind`` added to ``chosen`` when its client is installed, else to ``skipped`` with why."""
+    if optional(kind.requires) is None:
+        skipped.append({"label": kind.label, "why": kind.if_missing})
+    else:
+        chosen.append(kind(base_url, ids, op))

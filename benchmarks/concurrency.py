@@ -23,9 +23,9 @@ from ._contenders import (
     RawHttpx2,
     RequestsLoop,
     Sdk,
-    openai_missing,
+    add_if_installed,
 )
-from ._harness import Contender, Sample, heading, measure, optional, progress, server
+from ._harness import Contender, Sample, heading, measure, progress, server
 from ._plan import Plan
 
 NAME = "concurrency"
@@ -45,10 +45,7 @@ def contenders(
             Sdk(base_url, ids, op, transport="httpx", label="SDK, transport=httpx"),
             RawHttpx(base_url, ids, op),
         ]
-        if optional("httpx2") is not None:
-            trio.append(RawHttpx2(base_url, ids, op))
-        else:
-            skipped.append({"label": RawHttpx2.label, "why": "httpx2 is not installed"})
+        add_if_installed(trio, skipped, RawHttpx2, base_url, ids, op)
         return trio, skipped
     chosen: list[Contender] = [
         Sdk(base_url, ids, op, transport="auto", label="SDK, transport=auto (aiohttp)"),
@@ -57,15 +54,8 @@ def contenders(
         RawHttpx(base_url, ids, op),
     ]
     if op == "get":
-        if optional("requests") is not None:
-            chosen.append(RequestsLoop(base_url, ids, op))
-        else:
-            skipped.append({"label": RequestsLoop.label, "why": "requests is not installed"})
-        why = openai_missing()
-        if why is None:
-            chosen.append(OpenAI(base_url, ids, op))
-        else:
-            skipped.append({"label": OpenAI.label, "why": why})
+        add_if_installed(chosen, skipped, RequestsLoop, base_url, ids, op)
+        add_if_installed(chosen, skipped, OpenAI, base_url, ids, op)
     return chosen, skipped
 
 

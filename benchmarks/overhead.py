@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from ._contenders import OPS, OpenAI, RawAiohttp, RawHttpx, Sdk, openai_missing
+from ._contenders import OPS, OpenAI, RawAiohttp, RawHttpx, Sdk, add_if_installed
 from ._harness import Contender, Sample, heading, measure, progress, server
 from ._plan import Plan
 
@@ -52,11 +52,7 @@ def contenders(
     ]
     skipped: list[dict[str, str]] = []
     if op == "get":
-        why = openai_missing()
-        if why is None:
-            chosen.append(OpenAI(base_url, ids, op))
-        else:
-            skipped.append({"label": OpenAI.label, "why": why})
+        add_if_installed(chosen, skipped, OpenAI, base_url, ids, op)
     return chosen, skipped
 
 
