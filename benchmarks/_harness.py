@@ -30,7 +30,7 @@ import anyio.to_thread
 
 # The measuring loop lives in ``_measure``; its names are offered here too, where the
 # benchmarks have always found them.
-from ._measure import Contender, Sample, describe, measure
+from ._measure import Contender, Sample, describe, measure, run_workers
 
 __all__ = [
     "API_KEY",
@@ -50,6 +50,7 @@ __all__ = [
     "pinned_command",
     "progress",
     "raise_file_limit",
+    "run_workers",
     "select",
     "server",
     "spread",

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import anyio
 import anyio.lowlevel
 
-__all__ = ["Contender", "Sample", "describe", "measure"]
+__all__ = ["Contender", "Sample", "describe", "measure", "run_workers"]
 
 
 class Contender:
@@ -247,6 +248,14 @@ async def _counted(
         for index in range(concurrency):
             group.start_soon(warm, index)
     gc.collect()
+    wall, cpu = await run_workers(worker, concurrency)
+    return tally.sample(contender, point, round_number, wall, cpu)
+
+
+async def run_workers(
+    worker: Callable[[int], Coroutine[Any, Any, None]], concurrency: int
+) -> tuple[float, float]:
+    """Run ``worker(0..concurrency-1)`` at once, to the end; the wall and CPU seconds taken."""
     cpu = time.process_time()
     started = time.perf_counter()
     async with anyio.create_task_group() as group:
@@ -254,7 +263,7 @@ async def _counted(
             group.start_soon(worker, index)
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    return tally.sample(contender, point, round_number, wall, cpu)
+    return wall, cpu
 
 
 def _blocking(

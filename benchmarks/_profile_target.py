@@ -1,6 +1,6 @@
-"""The workload the profile samples: run as a script, under py-spy (or with pyinstrument).
+"""The workload the profile samples: run as a module, under py-spy (or with pyinstrument).
 
-``python benchmarks/_profile_target.py --url URL --client sdk --calls N`` makes N ``get``
+``python -m benchmarks._profile_target --url URL --client sdk --calls N`` makes N ``get``
 calls, 8 at a time, with the SDK (default transport) or a raw client, and prints one JSON
 line (calls, wall and CPU seconds). With ``--pyinstrument FILE`` it samples itself with
 pyinstrument and writes the samples as collapsed stacks (``frame;frame;... count``, the
@@ -13,7 +13,6 @@ import argparse
 import importlib
 import json
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import anyio
 import httpx
 
 import pictory_vimeo as pv
+from benchmarks._measure import run_workers
 
 PATH = "/pictoryapis/v1/vimeo-connections"
 API_KEY = "pictai_benchmark"
@@ -65,13 +65,7 @@ async def workload(url: str, client: str, calls: int, concurrency: int) -> dict[
             await call(index)
 
     try:
-        cpu = time.process_time()
-        started = time.perf_counter()
-        async with anyio.create_task_group() as group:
-            for index in range(concurrency):
-                group.start_soon(worker, index)
-        wall = time.perf_counter() - started
-        cpu = time.process_time() - cpu
+        wall, cpu = await run_workers(worker, concurrency)
     finally:
         await _close(close)
     return {"calls": calls, "wall_s": wall, "cpu_s": cpu}
@@ -139,7 +133,7 @@ async def _seeded(url: str) -> list[pv.VimeoConnection]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the workload (optionally under pyinstrument); print the JSON line."""
-    parser = argparse.ArgumentParser(prog="benchmarks/_profile_target.py", description=__doc__)
+    parser = argparse.ArgumentParser(prog="benchmarks._profile_target", description=__doc__)
     parser.add_argument("--url", required=True)
     parser.add_argument("--client", choices=("sdk", "raw-aiohttp", "raw-httpx"), default="sdk")
     parser.add_argument("--calls", type=int, default=5000)

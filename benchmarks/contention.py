@@ -8,14 +8,11 @@ attempts (PUTs sent) per successful update, which grow with the number of writer
 
 from __future__ import annotations
 
-import time
 from typing import Any
-
-import anyio
 
 import pictory_vimeo as pv
 
-from ._harness import API_KEY, Sample, describe, heading, progress, server
+from ._harness import API_KEY, Sample, describe, heading, progress, run_workers, server
 from ._plan import Plan
 
 NAME = "contention"
@@ -50,13 +47,7 @@ async def one_round(url: str, target: str, writers: int, round_number: int) -> S
             except pv.PictoryError as exc:
                 failed[index] = describe(exc)
 
-        cpu = time.process_time()
-        started = time.perf_counter()
-        async with anyio.create_task_group() as group:
-            for index in range(writers):
-                group.start_soon(writer, index)
-        wall = time.perf_counter() - started
-        cpu = time.process_time() - cpu
+        wall, cpu = await run_workers(writer, writers)
         final = (await conns.get(target)).description or ""
     words = final.split()
     lost = [i for i in range(writers) if _token(i) not in words]

@@ -171,7 +171,8 @@ def profile_child(url: str, client: str, calls: int, backend: str, profiler: str
         out = Path(folder) / "stacks.txt"
         argv = [
             sys.executable,
-            str(HERE / "_profile_target.py"),
+            "-m",
+            "benchmarks._profile_target",
             f"--url={url}",
             f"--client={client}",
             f"--calls={calls}",
@@ -194,7 +195,14 @@ def profile_child(url: str, client: str, calls: int, backend: str, profiler: str
         else:
             argv.append(f"--pyinstrument={out}")
         command, _ = pinned_command(argv, CLIENT_CORE)
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            cwd=HERE.parent,  # where ``-m benchmarks._profile_target`` is found
+        )
         if done.returncode != 0 or not out.exists():
             raise RuntimeError(f"profiling failed ({profiler}):\n{done.stderr[-3000:]}")
         # py-spy writes its own lines to stdout too: the workload's is the JSON one.
