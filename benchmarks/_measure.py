@@ -136,6 +136,13 @@ class _Tally:
         self.errors += 1
         self.example = self.example or describe(exc)
 
+    async def failed_call(self, exc: Exception) -> None:
+        """Count a worker's failed call, then yield to the other workers."""
+        self.failed(exc)
+        # a call can fail before it ever yields: without this, its worker calling again and
+        # again would keep the other workers from running
+        await anyio.lowlevel.checkpoint()
+
     def sample(
         self, contender: Contender, point: str, round_number: int, wall: float, cpu: float
     ) -> Sample:
@@ -180,9 +187,7 @@ async def _timed(
                 try:
                     await contender.call(index)
                 except Exception as exc:
-                    tally.failed(exc)
-                    # a failing call may not yield: let the others run
-                    await anyio.lowlevel.checkpoint()
+                    await tally.failed_call(exc)
                 else:
                     if opened <= time.perf_counter() <= closed:
                         tally.done += 1
@@ -239,8 +244,7 @@ async def _counted(
             try:
                 await contender.call(index)
             except Exception as exc:
-                tally.failed(exc)
-                await anyio.lowlevel.checkpoint()
+                await tally.failed_call(exc)
             else:
                 tally.done += 1
 
