@@ -70,7 +70,7 @@ class AsyncPictoryClient:
             ``httpx.AsyncBaseTransport`` (e.g. the emulator's in-process one).
         max_concurrency: Requests this client has in flight at once (an integer >= 1);
             the rest wait their turn within their deadline. Default: 512 on aiohttp's
-            pool, 64 on httpcore2's, 16 on httpx's (each pool's measured best).
+            pool, 128 on httpcore2's, 16 on httpx's (each pool's measured best).
         allow_insecure_http: Allow a plain ``http://`` base URL other than loopback (the
             key then crosses the network unencrypted).
         validate: Check input against the documented rules before sending it (default

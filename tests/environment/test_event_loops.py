@@ -75,7 +75,7 @@ def test_auto_follows_the_loop_it_is_used_in(relay: Relay) -> None:
     client = pv.AsyncPictoryClient(KEY, relay.url)
     turns: list[tuple[Backend, str, int]] = [
         ("asyncio", "aiohttp", 512),
-        ("trio", "httpcore2", 64),
+        ("trio", "httpcore2", 128),
         ("asyncio", "aiohttp", 512),
     ]
     for backend, pool, size in turns:

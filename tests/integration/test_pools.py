@@ -45,13 +45,13 @@ async def test_auto_picks_aiohttp_under_asyncio_and_httpcore2_under_trio(
     anyio_backend: str,
 ) -> None:
     """``"auto"``: aiohttp's pool under asyncio, httpcore2's under trio; ``repr`` says which,
-    and ``max_concurrency`` unset is that pool's own best (512 and 64).
+    and ``max_concurrency`` unset is that pool's own best (512 and 128).
     """
     expected = "aiohttp" if anyio_backend == "asyncio" else "httpcore2"
     async with pv.AsyncPictoryClient(KEY, "http://127.0.0.1:9") as client:
         assert client.transport == expected
         assert f"transport={expected!r}" in repr(client)
-        assert client.max_concurrency == (512 if expected == "aiohttp" else 64)
+        assert client.max_concurrency == (512 if expected == "aiohttp" else 128)
         assert client.with_options(max_concurrency=5).max_concurrency == 5
 
 
