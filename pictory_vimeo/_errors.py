@@ -204,7 +204,9 @@ class OptimisticLockError(PictoryError):
 class ClientClosedError(PictoryError, RuntimeError):
     """The client was closed (or the sync client's loop stopped): open a new one.
 
-    Also a ``RuntimeError``, as a closed ``httpx`` client raises. Nothing was sent.
+    Also a ``RuntimeError``, as a closed ``httpx`` client raises. A call made after the
+    close sent nothing; a call that was out when it closed ends with this too, and a
+    write's ``outcome_unknown`` then says it may have been applied.
     """
 
     def __init__(self) -> None:
