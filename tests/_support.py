@@ -76,17 +76,13 @@ CONNECTION_KEYS: Final = (
 )
 
 
-def _sdk_threads() -> set[threading.Thread]:
-    return {t for t in threading.enumerate() if t.name.startswith("pictory-vimeo-")}
-
-
-def new_sdk_threads() -> Callable[[], int]:
-    """A counter of the SDK's threads (named ``pictory-vimeo-...``) alive that were not when
-    it was made. Threads of earlier tests still ending do not count, nor do other libraries'
-    workers (anyio's, asyncio's), which come and go on their own timers.
+def threads_started() -> Callable[[], int]:
+    """A counter of the threads alive that were not when it was made, whatever started
+    them. Threads of earlier tests (anyio's and asyncio's idle workers among them) that
+    end meanwhile do not count, as they did when the tests compared thread counts.
     """
-    before = _sdk_threads()
-    return lambda: len(_sdk_threads() - before)
+    before = set(threading.enumerate())
+    return lambda: len(set(threading.enumerate()) - before)
 
 
 def connection_json(**overrides: Any) -> dict[str, Any]:

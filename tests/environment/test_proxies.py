@@ -19,7 +19,7 @@ import pictory_vimeo as pv
 from pictory_vimeo import emulator
 from pictory_vimeo._proxies import resolve_proxy
 from pictory_vimeo._transports import resolve_name
-from tests._support import Pool, new_sdk_threads
+from tests._support import Pool, threads_started
 from tests.environment._relay import Relay
 
 KEY = "pictai_proxies"
@@ -70,7 +70,7 @@ def test_an_unsupported_scheme_is_refused_when_the_client_is_made(
 def test_the_sync_client_refuses_a_bad_proxy_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """``PictoryClient`` raises the same error and leaves no thread behind."""
     monkeypatch.setenv("HTTP_PROXY", "gopher://10.1.2.3")
-    new_threads = new_sdk_threads()
+    new_threads = threads_started()
     with pytest.raises(pv.ValidationError) as caught:
         pv.PictoryClient(KEY, REMOTE_HTTPS)
     assert _field(caught.value) == "HTTP_PROXY"

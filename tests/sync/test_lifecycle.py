@@ -17,14 +17,14 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo._sync import _portal
 from pictory_vimeo.testing import PictoryEmulator
-from tests._support import new_sdk_threads
+from tests._support import threads_started
 from tests.sync._support import BASE_URL, KEY, create
 
 
 @pytest.fixture
 def new_threads() -> Iterator[Callable[[], int]]:
-    """``new_threads()``: how many SDK threads the test started are alive; none after it."""
-    started = new_sdk_threads()
+    """``new_threads()``: how many threads started in the test are alive; none after it."""
+    started = threads_started()
     yield started
     assert started() == 0
 

@@ -16,7 +16,7 @@ import pytest
 import pictory_vimeo as pv
 from pictory_vimeo.emulator import DropKind, fingerprint
 from pictory_vimeo.testing import ClientOptions, PictoryEmulator, SyncClientOptions
-from tests._support import new_sdk_threads
+from tests._support import threads_started
 
 PATH = "/pictoryapis/v1/vimeo-connections"
 OTHER_KEY = "pictai_someone_else"
@@ -231,7 +231,7 @@ class TestOptions:
 @pytest.mark.anyio
 async def test_leaving_closes_every_client_still_open() -> None:
     """On leaving ``with``, clients the test left open are closed, in any event loop."""
-    new_threads = new_sdk_threads()
+    new_threads = threads_started()
     with pv.set_testing(False):
         with PictoryEmulator() as emu:
             assert pv.is_testing()
@@ -265,7 +265,7 @@ def test_a_closed_emulator_makes_no_clients_and_closes_once() -> None:
 
 def test_the_testing_mode_is_restored_even_when_the_block_fails() -> None:
     """An exception in the block still closes the clients and restores the testing mode."""
-    new_threads = new_sdk_threads()
+    new_threads = threads_started()
     inside: list[bool] = []
 
     def failing_test() -> None:
